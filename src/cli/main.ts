@@ -1,0 +1,132 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { writeFile, readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import type { Logger } from 'pino';
+import { Application, openDatabase } from '../app.js';
+import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
+import { AwsSsmParameterSource } from '../config/ssm.js';
+import { migrate } from '../db/orm.js';
+import { DomainError } from '../domain/errors.js';
+import { LocalPubSub } from '../graphql/pubsub.js';
+import { createSchema, printSortedSchema } from '../graphql/schema.js';
+import { createLogger } from '../logger.js';
+
+async function boot(): Promise<{ config: AppConfig; logger: Logger }> {
+  const config = await loadConfig({ ssm: (region) => AwsSsmParameterSource.create(region) });
+  return { config, logger: createLogger(config.logLevel) };
+}
+
+/** Runs `stop` on SIGTERM/SIGINT once; a second signal exits at once. */
+function onShutdown(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+async function serve(): Promise<void> {
+  const started = Date.now();
+  const { config, logger } = await boot();
+  const db = await openDatabase(config, logger);
+  const app = new Application(config, logger, db);
+  onShutdown(logger, () => app.close());
+  await app.prepare();
+  const http = await app.listen();
+  logger.info(
+    { url: `${http.url}/graphql`, startupMs: Date.now() - started, configSources: config.sources },
+    `FindMe API listening on ${http.url}/graphql`,
+  );
+}
+
+async function runMigrations(): Promise<void> {
+  const { config, logger } = await boot();
+  const db = await openDatabase(config, logger);
+  try {
+    const applied = await migrate(db.orm);
+    logger.info({ migrations: applied }, applied.length ? 'migrations applied' : 'database is up to date');
+  } finally {
+    await db.close();
+  }
+}
+
+async function createAdmin(email: string, options: { name?: string; password?: string }): Promise<void> {
+  const { config, logger } = await boot();
+  const db = await openDatabase(config, logger);
+  try {
+    await migrate(db.orm);
+    const app = new Application(config, logger, db);
+    const password = options.password ?? randomBytes(12).toString('base64url');
+    const { user, created } = await app.services(db.orm.em.fork()).accounts.createAdmin(email, password, options.name ?? 'Administrator');
+    if (created) {
+      process.stdout.write(`Created administrator ${user.email}.\n`);
+      if (!options.password) process.stdout.write(`Password (shown once): ${password}\n`);
+    } else {
+      process.stdout.write(`${user.email} is now an administrator.\n`);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+async function schema(options: { write?: string; check?: string }): Promise<void> {
+  const sdl = printSortedSchema(await createSchema(new LocalPubSub()));
+  if (options.check) {
+    const committed = await readFile(options.check, 'utf8');
+    if (committed !== sdl) throw new Error(`${options.check} differs from the schema the code emits; run npm run schema`);
+    process.stdout.write(`${options.check} is up to date\n`);
+  } else if (options.write) {
+    await writeFile(options.write, sdl);
+    process.stdout.write(`wrote ${options.write}\n`);
+  } else {
+    process.stdout.write(sdl);
+  }
+}
+
+const program = new Command('findme')
+  .description('FindMe: event photos, found by face.')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+program.command('serve').description('run the GraphQL API (HTTP and WebSocket on one port)').action(serve);
+program.command('migrate').description('apply pending database migrations, then exit').action(runMigrations);
+program
+  .command('schema')
+  .description('print the GraphQL schema (sorted SDL) as the code defines it')
+  .option('--write <file>', 'write it to a file (schema.graphql)')
+  .option('--check <file>', 'fail when the file differs from the emitted schema')
+  .action(schema);
+const admin = program.command('admin').description('operator tasks');
+admin
+  .command('create')
+  .description('create an administrator, or promote an existing account')
+  .argument('<email>', 'the account email')
+  .option('--name <name>', 'display name of a new account', 'Administrator')
+  .option('--password <password>', 'password of a new account (generated and printed once when omitted)')
+  .action(createAdmin);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof DomainError) {
+    process.stderr.write(`findme: ${err.message}\n`);
+  } else {
+    process.stderr.write(`findme: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});

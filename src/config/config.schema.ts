@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/**
+ * Every setting FindMe reads, by its environment-variable name. Values arrive as
+ * strings from `.env`, the environment or SSM and are coerced here, so a bad one
+ * fails start-up with the variable's name instead of misbehaving later.
+ */
+export const rawConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: int(0, 65535).default(4000),
+  PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  DATA_DIR: z.string().min(1).default('./.findme'),
+  DATABASE_URL: optionalString.pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  ),
+  EMBEDDED_PG_PORT: int(1, 65535).optional(),
+  SECRET_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  JWT_TTL_SECONDS: int(60, 30 * 24 * 3600).default(3600),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: list.default([]),
+  TRUST_PROXY: bool.default(false),
+  INTROSPECTION: bool.optional(),
+  ADMIN_EMAILS: list.default([]),
+  SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
+  MAIL_FROM: z.string().default('FindMe <no-reply@findme.local>'),
+  PASSWORD_RESET_TTL_SECONDS: int(60, 7 * 24 * 3600).default(1800),
+  LOGIN_MAX_FAILURES_PER_EMAIL: int(1, 1000).default(5),
+  LOGIN_MAX_FAILURES_PER_IP: int(1, 100000).default(50),
+  LOGIN_FAILURE_WINDOW_SECONDS: int(1, 24 * 3600).default(900),
+  PASSWORD_RESET_MAX_PER_EMAIL: int(1, 1000).default(3),
+  PASSWORD_RESET_WINDOW_SECONDS: int(1, 24 * 3600).default(3600),
+  PHOTO_WORKER_ENABLED: bool.default(true),
+  APP_CONFIG_PREFIX: optionalString,
+  AWS_REGION: optionalString,
+});
+
+export type RawConfig = z.infer<typeof rawConfigSchema>;
+
+/** The names of every setting, for `.env` documentation and SSM key mapping. */
+export const configKeys = Object.keys(rawConfigSchema.shape) as (keyof RawConfig)[];

@@ -1,0 +1,161 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+import { rawConfigSchema, type RawConfig } from './config.schema.js';
+import type { SsmParameterSource } from './ssm.js';
+
+export type ConfigSource = 'defaults' | '.env' | 'environment' | `ssm:${string}`;
+
+/** The typed, validated configuration: built once in `main()` and passed down. */
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  http: { host: string; port: number; publicUrl: string; corsOrigins: string[]; trustProxy: boolean; introspection: boolean };
+  dataDir: string;
+  database: { url: string | undefined; embeddedPort: number | undefined };
+  auth: {
+    secretKey: string;
+    jwtTtlSeconds: number;
+    adminEmails: string[];
+    passwordResetTtlSeconds: number;
+  };
+  rateLimits: {
+    loginFailuresPerEmail: number;
+    loginFailuresPerIp: number;
+    loginFailureWindowSeconds: number;
+    passwordResetsPerEmail: number;
+    passwordResetWindowSeconds: number;
+  };
+  mail: { smtpUrl: string | undefined; from: string };
+  worker: { enabled: boolean };
+  logLevel: RawConfig['LOG_LEVEL'];
+  /** Which layers contributed, lowest precedence first (for `systemStatus`). */
+  sources: ConfigSource[];
+  ssmPrefix: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** The process environment (defaults to `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Path of the `.env` file; `ENV_FILE` or `./.env` when not given. Missing is fine. */
+  envFile?: string;
+  /** Reads SSM parameters; only called when `APP_CONFIG_PREFIX` is set. */
+  ssm?: (region: string | undefined) => SsmParameterSource;
+}
+
+type Layer = Record<string, string | undefined>;
+
+/**
+ * Loads configuration with precedence defaults < `.env` < environment < SSM
+ * Parameter Store, validates it, and resolves the secret key (generated once and
+ * kept under DATA_DIR outside production).
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<AppConfig> {
+  const env = options.env ?? process.env;
+  const sources: ConfigSource[] = ['defaults'];
+  const envFile = options.envFile ?? env['ENV_FILE'] ?? '.env';
+  let fileLayer: Layer = {};
+  if (existsSync(envFile)) {
+    fileLayer = dotenv.parse(readFileSync(envFile));
+    sources.push('.env');
+  }
+  const envLayer = pickKnown(env);
+  if (Object.keys(envLayer).length > 0) sources.push('environment');
+
+  let merged: Layer = { ...fileLayer, ...envLayer };
+  const prefix = blankToUndefined(merged['APP_CONFIG_PREFIX']);
+  if (prefix !== undefined) {
+    const region = blankToUndefined(merged['AWS_REGION']);
+    if (!options.ssm) throw new ConfigError('APP_CONFIG_PREFIX is set but no SSM client is available');
+    const ssmLayer = await options.ssm(region).load(prefix);
+    merged = { ...merged, ...pickKnown(ssmLayer) };
+    sources.push(`ssm:${prefix}`);
+  }
+
+  const parsed = rawConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  return toAppConfig(parsed.data, sources, prefix);
+}
+
+function pickKnown(layer: Layer): Layer {
+  const known = new Set(Object.keys(rawConfigSchema.shape));
+  return Object.fromEntries(Object.entries(layer).filter(([key, v]) => known.has(key) && v !== undefined));
+}
+
+function blankToUndefined(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function describeIssues(error: z.ZodError): string {
+  const lines = error.issues.map((issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`);
+  return `Invalid configuration: ${lines.join('; ')}`;
+}
+
+async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: string | undefined): Promise<AppConfig> {
+  const isProduction = raw.NODE_ENV === 'production';
+  const dataDir = path.resolve(raw.DATA_DIR);
+  let secretKey = raw.SECRET_KEY;
+  if (secretKey === undefined) {
+    if (isProduction) throw new ConfigError('SECRET_KEY: is required when NODE_ENV=production');
+    secretKey = await persistedSecretKey(dataDir);
+  }
+  const displayHost = raw.HOST === '0.0.0.0' || raw.HOST === '::' ? 'localhost' : raw.HOST;
+  return {
+    env: raw.NODE_ENV,
+    isProduction,
+    http: {
+      host: raw.HOST,
+      port: raw.PORT,
+      publicUrl: (raw.PUBLIC_URL ?? `http://${displayHost}:${raw.PORT}`).replace(/\/+$/, ''),
+      corsOrigins: raw.CORS_ORIGINS,
+      trustProxy: raw.TRUST_PROXY,
+      introspection: raw.INTROSPECTION ?? !isProduction,
+    },
+    dataDir,
+    database: { url: raw.DATABASE_URL, embeddedPort: raw.EMBEDDED_PG_PORT },
+    auth: {
+      secretKey,
+      jwtTtlSeconds: raw.JWT_TTL_SECONDS,
+      adminEmails: raw.ADMIN_EMAILS.map((e) => e.toLowerCase()),
+      passwordResetTtlSeconds: raw.PASSWORD_RESET_TTL_SECONDS,
+    },
+    rateLimits: {
+      loginFailuresPerEmail: raw.LOGIN_MAX_FAILURES_PER_EMAIL,
+      loginFailuresPerIp: raw.LOGIN_MAX_FAILURES_PER_IP,
+      loginFailureWindowSeconds: raw.LOGIN_FAILURE_WINDOW_SECONDS,
+      passwordResetsPerEmail: raw.PASSWORD_RESET_MAX_PER_EMAIL,
+      passwordResetWindowSeconds: raw.PASSWORD_RESET_WINDOW_SECONDS,
+    },
+    mail: { smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
+    worker: { enabled: raw.PHOTO_WORKER_ENABLED },
+    logLevel: raw.LOG_LEVEL,
+    sources,
+    ssmPrefix,
+  };
+}
+
+/** Reads DATA_DIR/secret-key, creating it (0600) with 48 random bytes the first time. */
+async function persistedSecretKey(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'secret-key');
+  try {
+    const existing = (await readFile(file, 'utf8')).trim();
+    if (existing.length >= 32) return existing;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await mkdir(dataDir, { recursive: true });
+  const key = randomBytes(48).toString('base64url');
+  await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'w' });
+  await chmod(file, 0o600);
+  return key;
+}

@@ -1,0 +1,56 @@
+import { DataloaderType, MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { Logger } from 'pino';
+import { entities } from '../domain/entities/index.js';
+import { migrationsList } from './migrations/index.js';
+
+export interface OrmOptions {
+  clientUrl: string;
+  logger?: Logger;
+  /** Pool size; small by default, every process keeps its own. */
+  poolMax?: number;
+}
+
+export function ormConfig({ clientUrl, logger, poolMax = 10 }: OrmOptions): Options {
+  return {
+    clientUrl,
+    entities,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+    },
+    // Batch reference and collection loads of field resolvers into one query each.
+    dataloader: DataloaderType.ALL,
+    forceUtcTimezone: true,
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    pool: { min: 0, max: poolMax },
+    allowGlobalContext: false,
+    debug: false,
+    ...(logger ? { logger: (message: string) => logger.debug({ orm: message }, 'orm') } : {}),
+  };
+}
+
+export async function openOrm(options: OrmOptions): Promise<MikroORM> {
+  return MikroORM.init(ormConfig(options));
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((m) => m.name);
+}
+
+/** True when the database answers and no migration is pending. */
+export async function databaseReady(orm: MikroORM): Promise<boolean> {
+  try {
+    await orm.em.getConnection().execute('select 1');
+    const pending = await orm.getMigrator().getPendingMigrations();
+    return pending.length === 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,30 @@
+import { Entity, Index, ManyToOne, Property, Unique, type Ref, type Opt } from '@mikro-orm/core';
+import { BaseEntity } from './base.js';
+import { User } from './user.entity.js';
+
+@Entity({ tableName: 'events' })
+@Index({ properties: ['owner', 'date'] })
+export class Event extends BaseEntity {
+  @Property({ type: 'text' })
+  name!: string;
+
+  /** Human code guests type (`MARIAGE2024`); stored upper-cased, unique. */
+  @Property({ type: 'text' })
+  @Unique()
+  code!: string;
+
+  /** Calendar date, ISO `yyyy-mm-dd`. */
+  @Property({ type: 'date' })
+  date!: string;
+
+  @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
+  owner!: Ref<User>;
+
+  /** Overrides the engine's default match threshold for this event. */
+  @Property({ type: 'double', nullable: true })
+  matchThreshold: number | null = null;
+
+  /** When on, photos marked `showInGeneral` are visible to every participant. */
+  @Property({ type: 'boolean', default: true })
+  publicGallery: Opt<boolean> = true;
+}

@@ -1,0 +1,18 @@
+import { Event } from './event.entity.js';
+import { Face } from './face.entity.js';
+import { Match } from './match.entity.js';
+import { Participation } from './participation.entity.js';
+import { PasswordResetToken } from './password-reset-token.entity.js';
+import { Photo } from './photo.entity.js';
+import { RateLimitBucket } from './rate-limit-bucket.entity.js';
+import { Selfie } from './selfie.entity.js';
+import { User } from './user.entity.js';
+
+export { Event, Face, Match, Participation, PasswordResetToken, Photo, RateLimitBucket, Selfie, User };
+export { Role } from './user.entity.js';
+export { PhotoStatus } from './photo.entity.js';
+export { SelfieStatus } from './selfie.entity.js';
+export { MatchSource } from './match.entity.js';
+
+/** Every entity, for the ORM configuration. */
+export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket];

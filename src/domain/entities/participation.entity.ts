@@ -1,0 +1,29 @@
+import { Entity, Index, ManyToOne, Property, Unique, type Ref, type Opt } from '@mikro-orm/core';
+import { BaseEntity } from './base.js';
+import { Event } from './event.entity.js';
+import { User } from './user.entity.js';
+
+@Entity({ tableName: 'participations' })
+@Unique({ properties: ['user', 'event'] })
+@Index({ properties: ['event'] })
+export class Participation extends BaseEntity {
+  @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
+  user!: Ref<User>;
+
+  @ManyToOne(() => Event, { ref: true, deleteRule: 'cascade' })
+  event!: Ref<Event>;
+
+  @Property({ type: 'timestamptz' })
+  joinedAt: Opt<Date> = new Date();
+
+  /** When the guest consented to face matching, and to which text version. */
+  @Property({ type: 'timestamptz' })
+  consentedAt!: Date;
+
+  @Property({ type: 'text' })
+  consentVersion!: string;
+
+  /** The face engine's reference for the participant's selfie in this event (vector id or Rekognition FaceId). */
+  @Property({ type: 'text', nullable: true })
+  engineFaceRef: string | null = null;
+}

@@ -1,0 +1,21 @@
+import { Entity, Index, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
+import { BaseEntity } from './base.js';
+import { User } from './user.entity.js';
+
+/** A single-use reset token; only its SHA-256 is stored. */
+@Entity({ tableName: 'password_reset_tokens' })
+@Index({ properties: ['user'] })
+export class PasswordResetToken extends BaseEntity {
+  @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
+  user!: Ref<User>;
+
+  @Property({ type: 'text' })
+  @Unique()
+  tokenHash!: string;
+
+  @Property({ type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  usedAt: Date | null = null;
+}

@@ -1,0 +1,71 @@
+import { Entity, Enum, Index, ManyToOne, Property, type Ref, type Opt } from '@mikro-orm/core';
+import { BaseEntity } from './base.js';
+import { Event } from './event.entity.js';
+import { User } from './user.entity.js';
+
+export enum PhotoStatus {
+  PENDING = 'PENDING',
+  UPLOADED = 'UPLOADED',
+  PROCESSING = 'PROCESSING',
+  DONE = 'DONE',
+  FAILED = 'FAILED',
+}
+
+@Entity({ tableName: 'photos' })
+@Index({ properties: ['event', 'status'] })
+@Index({ properties: ['event', 'createdAt', 'id'] })
+export class Photo extends BaseEntity {
+  @ManyToOne(() => Event, { ref: true, deleteRule: 'cascade' })
+  event!: Ref<Event>;
+
+  @ManyToOne(() => User, { ref: true, nullable: true, deleteRule: 'set null' })
+  uploader: Ref<User> | null = null;
+
+  @Property({ type: 'text' })
+  originalFilename!: string;
+
+  @Property({ type: 'text' })
+  contentType!: string;
+
+  @Property({ type: 'integer' })
+  byteSize!: number;
+
+  @Property({ type: 'text' })
+  originalKey!: string;
+
+  @Property({ type: 'text', nullable: true })
+  displayKey: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  thumbnailKey: string | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  width: number | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  height: number | null = null;
+
+  @Enum({ items: () => PhotoStatus, nativeEnumName: 'photo_status' })
+  status: Opt<PhotoStatus> = PhotoStatus.PENDING;
+
+  @Property({ type: 'text', nullable: true })
+  errorCode: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  errorMessage: string | null = null;
+
+  @Property({ type: 'integer', default: 0 })
+  attempts: Opt<number> = 0;
+
+  @Property({ type: 'integer', nullable: true })
+  faceCount: number | null = null;
+
+  @Property({ type: 'boolean', default: false })
+  showInGeneral: Opt<boolean> = false;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Opt<Date> = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  processedAt: Date | null = null;
+}

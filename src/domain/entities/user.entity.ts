@@ -1,0 +1,34 @@
+import { Entity, Enum, Index, Property, Unique, type Opt } from '@mikro-orm/core';
+import { BaseEntity } from './base.js';
+
+export enum Role {
+  PARTICIPANT = 'PARTICIPANT',
+  PHOTOGRAPHER = 'PHOTOGRAPHER',
+  ADMIN = 'ADMIN',
+}
+
+@Entity({ tableName: 'users' })
+export class User extends BaseEntity {
+  /** Stored lower-cased, so uniqueness is case-insensitive. */
+  @Property({ type: 'text' })
+  @Unique()
+  email!: string;
+
+  @Property({ type: 'text' })
+  displayName!: string;
+
+  /** argon2id; never exposed. */
+  @Property({ type: 'text', hidden: true, lazy: true })
+  passwordHash!: string;
+
+  @Enum({ items: () => Role, nativeEnumName: 'user_role' })
+  @Index()
+  role: Opt<Role> = Role.PARTICIPANT;
+
+  @Property({ type: 'boolean', default: true })
+  active: Opt<boolean> = true;
+
+  /** Bumped to invalidate every token issued before (password reset, logout everywhere). */
+  @Property({ type: 'integer', default: 0 })
+  tokenVersion: Opt<number> = 0;
+}

@@ -1,0 +1,49 @@
+import type { Logger } from 'pino';
+import type { User } from '../domain/entities/index.js';
+import { UnauthenticatedError } from '../domain/errors.js';
+import type { AccountService, AuthFailure } from '../services/account.service.js';
+import type { EventService } from '../services/event.service.js';
+
+/** Services bound to one request's EntityManager. */
+export interface RequestServices {
+  accounts: AccountService;
+  events: EventService;
+}
+
+export interface GraphQLContext {
+  /** The authenticated user, or null for anonymous requests. */
+  viewer: User | null;
+  /** Why a presented token was not accepted (null when none was presented or it was fine). */
+  authFailure: AuthFailure | null;
+  tokenExpiresAt: Date | null;
+  services: RequestServices;
+  ip: string;
+  requestId: string;
+  logger: Logger;
+}
+
+/** Builds a context from the transport's credentials (HTTP header or connection_init payload). */
+export type ContextFactory = (input: {
+  authorization: string | undefined;
+  ip: string;
+  requestId: string;
+}) => Promise<GraphQLContext>;
+
+const FAILURE_MESSAGES: Record<AuthFailure, string> = {
+  expired: 'Your session has expired; log in again.',
+  invalid: 'The token is not valid; log in again.',
+  revoked: 'This session is no longer valid; log in again.',
+};
+
+/** The authenticated user, or UNAUTHENTICATED saying why not. */
+export function viewerOf(context: GraphQLContext): User {
+  if (context.viewer) return context.viewer;
+  throw new UnauthenticatedError(context.authFailure ? FAILURE_MESSAGES[context.authFailure] : undefined);
+}
+
+/** Extracts the token from `Bearer <token>`; undefined when absent or malformed. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match?.[1];
+}

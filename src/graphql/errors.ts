@@ -1,0 +1,48 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.js';
+
+/** Codes raised by GraphQL itself whose messages describe the request, not the server. */
+const CLIENT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+export interface ErrorMasking {
+  /** Outside development, unexpected errors become a bare INTERNAL_SERVER_ERROR. */
+  production: boolean;
+  logger: Logger;
+}
+
+/**
+ * The one place errors become client answers, for HTTP (Apollo `formatError`)
+ * and graphql-ws alike. Domain errors keep their code and message; GraphQL's
+ * own request errors keep theirs; anything else is logged and masked.
+ */
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, masking: ErrorMasking): GraphQLFormattedError {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+
+  if (original instanceof DomainError) {
+    return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
+  }
+  const code = typeof formatted.extensions?.['code'] === 'string' ? formatted.extensions['code'] : undefined;
+  if (code && CLIENT_CODES.has(code)) {
+    const { stacktrace: _stack, ...rest } = formatted.extensions ?? {};
+    return { ...base, extensions: masking.production ? { code } : { ...rest, code } };
+  }
+  if (!code && error instanceof GraphQLError && !error.originalError && !error.path) {
+    // Raised by graphql-js validation or coercion (graphql-ws path): a client error.
+    return { ...base, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+  }
+  masking.logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
+  if (masking.production) {
+    return { message: 'Internal server error.', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  }
+  return { ...base, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
+}

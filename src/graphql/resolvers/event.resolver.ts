@@ -1,0 +1,73 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Role, type Event, type Participation } from '../../domain/entities/index.js';
+import { viewerOf, type GraphQLContext } from '../context.js';
+import { CreateEventInput } from '../inputs/event.inputs.js';
+import { Connection, toConnection } from '../types/connection.js';
+import { EventPreviewType, EventSettingsType, EventType, ParticipationType } from '../types/event.type.js';
+import { PhotographerType } from '../types/user.type.js';
+
+const EventConnection = Connection('Event', EventType);
+
+@Resolver(() => EventType)
+export class EventResolver {
+  @Query(() => EventPreviewType, { nullable: true, description: 'Public: what an event is, from its code; null when no event has it.' })
+  eventByCode(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.events.previewByCode(code);
+  }
+
+  @Authorized()
+  @Query(() => EventType, { nullable: true, description: 'For its owner, its participants and admins.' })
+  event(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.events.getVisibleEvent(viewerOf(ctx), id);
+  }
+
+  @Authorized()
+  @Query(() => EventConnection, { description: 'Events you own (photographers) or joined (guests), newest first.' })
+  async myEvents(
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return toConnection(await ctx.services.events.myEvents(viewerOf(ctx), { first, after }));
+  }
+
+  @Authorized(Role.PHOTOGRAPHER, Role.ADMIN)
+  @Mutation(() => EventType)
+  createEvent(@Arg('input', () => CreateEventInput) input: CreateEventInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.events.createEvent(viewerOf(ctx), input);
+  }
+
+  @Authorized()
+  @Mutation(() => ParticipationType, { description: 'Joins with consent to face matching (required); repeating it is harmless.' })
+  joinEvent(
+    @Arg('code', () => String) code: string,
+    @Arg('consent', () => Boolean) consent: boolean,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.events.joinEvent(viewerOf(ctx), code, consent);
+  }
+
+  @FieldResolver(() => PhotographerType)
+  async photographer(@Root() event: Event): Promise<PhotographerType> {
+    // Batched across the events of a list by the ORM's dataloader.
+    const owner = await event.owner.load({ dataloader: true });
+    if (!owner) throw new Error(`owner of event ${event.id} is missing`);
+    return { id: owner.id, displayName: owner.displayName };
+  }
+
+  @FieldResolver(() => EventSettingsType, { nullable: true, description: "Only for the event's owner and admins." })
+  settings(@Root() event: Event, @Ctx() ctx: GraphQLContext): EventSettingsType | null {
+    if (!ctx.services.events.isOwnerOrAdmin(viewerOf(ctx), event)) return null;
+    return { matchThreshold: event.matchThreshold, publicGallery: event.publicGallery };
+  }
+}
+
+@Resolver(() => ParticipationType)
+export class ParticipationResolver {
+  @FieldResolver(() => EventType)
+  async event(@Root() participation: Participation): Promise<Event> {
+    const event = await participation.event.load({ dataloader: true });
+    if (!event) throw new Error(`event of participation ${participation.id} is missing`);
+    return event;
+  }
+}

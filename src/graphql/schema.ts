@@ -1,0 +1,28 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { buildSchema, type PubSub } from 'type-graphql';
+import { authChecker } from './auth-checker.js';
+import { AccountResolver } from './resolvers/account.resolver.js';
+import { EventResolver, ParticipationResolver } from './resolvers/event.resolver.js';
+import { HeartbeatResolver } from './resolvers/heartbeat.resolver.js';
+import { PrivacyResolver } from './resolvers/privacy.resolver.js';
+
+const resolvers = [AccountResolver, EventResolver, ParticipationResolver, PrivacyResolver, HeartbeatResolver] as const;
+
+/** The one schema served over HTTP and graphql-ws. */
+export function createSchema(pubSub: PubSub): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    authChecker,
+    authMode: 'error',
+    pubSub,
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    validate: false,
+    emitSchemaFile: false,
+  });
+}
+
+/** The SDL committed as schema.graphql: sorted, so diffs show real changes only. */
+export function printSortedSchema(schema: GraphQLSchema): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,10 @@
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** Sends transactional mail (password resets). Implementations must not log message bodies: they hold tokens. */
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}

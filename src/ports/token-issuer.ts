@@ -1,0 +1,15 @@
+export interface TokenClaims {
+  userId: string;
+  /** The user's token version when issued; a newer version revokes the token. */
+  version: number;
+}
+
+export type TokenCheck =
+  | { ok: true; claims: TokenClaims; expiresAt: Date }
+  | { ok: false; reason: 'expired' | 'invalid' };
+
+/** Issues and verifies session tokens (JWT). */
+export interface TokenIssuer {
+  issue(claims: TokenClaims): Promise<{ token: string; expiresAt: Date }>;
+  verify(token: string): Promise<TokenCheck>;
+}

@@ -1,0 +1,221 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { PasswordResetToken, Role, User } from '../domain/entities/index.js';
+import { BadUserInputError, ConflictError, DomainError, RateLimitedError } from '../domain/errors.js';
+import type { Clock } from '../ports/clock.js';
+import type { Mailer } from '../ports/mailer.js';
+import type { PasswordHasher } from '../ports/password-hasher.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
+import type { TokenIssuer } from '../ports/token-issuer.js';
+import { normalizeEmail, requireText, validatePassword } from './validation.js';
+
+export interface AccountSettings {
+  adminEmails: string[];
+  publicUrl: string;
+  passwordResetTtlSeconds: number;
+  loginFailuresPerEmail: number;
+  loginFailuresPerIp: number;
+  loginFailureWindowSeconds: number;
+  passwordResetsPerEmail: number;
+  passwordResetWindowSeconds: number;
+}
+
+export interface RegisterCommand {
+  email: string;
+  password: string;
+  displayName: string;
+  role: Role;
+}
+
+export interface Session {
+  token: string;
+  expiresAt: Date;
+  user: User;
+}
+
+/** Why a presented token did not authenticate anyone. */
+export type AuthFailure = 'expired' | 'invalid' | 'revoked';
+
+export type Authentication = { user: User; expiresAt: Date } | { failure: AuthFailure };
+
+/** Accounts: registration, login, sessions, password reset, admins. */
+export class AccountService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly deps: {
+      hasher: PasswordHasher;
+      tokens: TokenIssuer;
+      limiter: RateLimiter;
+      mailer: Mailer;
+      clock: Clock;
+      logger: Logger;
+      settings: AccountSettings;
+    },
+  ) {}
+
+  async register(command: RegisterCommand): Promise<Session> {
+    const email = normalizeEmail(command.email);
+    const password = validatePassword(command.password);
+    const displayName = requireText(command.displayName, 'displayName', 80);
+    if (command.role === Role.ADMIN) {
+      throw new BadUserInputError('role', 'role: choose PARTICIPANT or PHOTOGRAPHER; administrators are appointed by the operator.');
+    }
+    const role = this.deps.settings.adminEmails.includes(email) ? Role.ADMIN : command.role;
+    const user = this.em.create(User, {
+      email,
+      displayName,
+      role,
+      passwordHash: await this.deps.hasher.hash(password),
+    });
+    try {
+      await this.em.flush();
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) {
+        throw new ConflictError('An account with this email already exists.', { field: 'email' });
+      }
+      throw err;
+    }
+    this.deps.logger.info({ userId: user.id, role }, 'account registered');
+    return this.startSession(user);
+  }
+
+  /**
+   * Checks the password. Failures count against the email and the client IP;
+   * past either limit, attempts are refused without checking the password.
+   */
+  async login(emailInput: string, password: string, ip: string): Promise<Session> {
+    const email = normalizeEmail(emailInput);
+    const { limiter, settings } = this.deps;
+    const emailKey = `login:email:${email}`;
+    const ipKey = `login:ip:${ip}`;
+    const [byEmail, byIp] = await Promise.all([limiter.peek(emailKey), limiter.peek(ipKey)]);
+    const blocked = [
+      byEmail && byEmail.hits >= settings.loginFailuresPerEmail ? byEmail : null,
+      byIp && byIp.hits >= settings.loginFailuresPerIp ? byIp : null,
+    ].filter((w) => w !== null);
+    if (blocked.length > 0) {
+      const resetAt = Math.max(...blocked.map((w) => w.resetAt.getTime()));
+      const retryAfterSeconds = Math.max(1, Math.ceil((resetAt - this.deps.clock.now().getTime()) / 1000));
+      this.deps.logger.warn({ ip, retryAfterSeconds }, 'login throttled');
+      throw new RateLimitedError(`Too many failed logins. Try again in ${retryAfterSeconds} seconds.`, retryAfterSeconds);
+    }
+    const user = await this.em.findOne(User, { email }, { populate: ['passwordHash'] });
+    const ok = user !== null && user.active && (await this.deps.hasher.verify(user.passwordHash, password));
+    if (!ok || !user) {
+      await Promise.all([
+        limiter.hit(emailKey, settings.loginFailureWindowSeconds),
+        limiter.hit(ipKey, settings.loginFailureWindowSeconds),
+      ]);
+      this.deps.logger.info({ ip }, 'login failed');
+      throw new DomainError('UNAUTHENTICATED', 'Wrong email or password.');
+    }
+    await limiter.reset(emailKey);
+    return this.startSession(user);
+  }
+
+  /** Resolves a bearer token to an active user, or says why it cannot. */
+  async authenticate(token: string): Promise<Authentication> {
+    const check = await this.deps.tokens.verify(token);
+    if (!check.ok) return { failure: check.reason };
+    const user = await this.em.findOne(User, { id: check.claims.userId });
+    if (!user || !user.active || user.tokenVersion !== check.claims.version) return { failure: 'revoked' };
+    return { user, expiresAt: check.expiresAt };
+  }
+
+  /** Mails a single-use link when the account exists; says nothing either way. */
+  async requestPasswordReset(emailInput: string): Promise<void> {
+    let email: string;
+    try {
+      email = normalizeEmail(emailInput);
+    } catch {
+      return;
+    }
+    const { settings, limiter, clock } = this.deps;
+    const window = await limiter.hit(`reset:email:${email}`, settings.passwordResetWindowSeconds);
+    if (window.hits > settings.passwordResetsPerEmail) {
+      this.deps.logger.warn('password reset requests throttled for one address');
+      return;
+    }
+    const user = await this.em.findOne(User, { email, active: true });
+    if (!user) return;
+    const token = randomBytes(32).toString('base64url');
+    this.em.create(PasswordResetToken, {
+      user,
+      tokenHash: sha256(token),
+      expiresAt: new Date(clock.now().getTime() + settings.passwordResetTtlSeconds * 1000),
+    });
+    await this.em.flush();
+    const minutes = Math.round(settings.passwordResetTtlSeconds / 60);
+    await this.deps.mailer.send({
+      to: user.email,
+      subject: 'Reset your FindMe password',
+      text:
+        `Hello ${user.displayName},\n\nTo choose a new password, open this link within ${minutes} minutes:\n` +
+        `${settings.publicUrl}/reset-password?token=${token}\n\n` +
+        `Your reset token: ${token}\n\nIf you did not ask for this, ignore this message; your password is unchanged.\n`,
+    });
+    this.deps.logger.info({ userId: user.id }, 'password reset mailed');
+  }
+
+  /** Sets a new password from a valid token, spends the token and ends every existing session. */
+  async resetPassword(token: string, newPassword: string): Promise<void> {
+    const password = validatePassword(newPassword, 'newPassword');
+    const now = this.deps.clock.now();
+    const record = await this.em.findOne(
+      PasswordResetToken,
+      { tokenHash: sha256(token.trim()), usedAt: null, expiresAt: { $gt: now } },
+      { populate: ['user'] },
+    );
+    const user = record?.user.getEntity();
+    if (!record || !user || !user.active) {
+      throw new BadUserInputError('token', 'token: this reset link is invalid, expired or already used.');
+    }
+    const passwordHash = await this.deps.hasher.hash(password);
+    await this.em.transactional(async (em) => {
+      // Spending the token first makes two concurrent resets with one link race safely.
+      const spent = await em.nativeUpdate(PasswordResetToken, { id: record.id, usedAt: null }, { usedAt: now });
+      if (spent === 0) throw new BadUserInputError('token', 'token: this reset link is invalid, expired or already used.');
+      await em.nativeUpdate(PasswordResetToken, { user: user.id, usedAt: null }, { usedAt: now });
+      await em.nativeUpdate(User, { id: user.id }, { passwordHash, tokenVersion: user.tokenVersion + 1 });
+    });
+    await this.deps.limiter.reset(`login:email:${user.email}`);
+    this.deps.logger.info({ userId: user.id }, 'password reset');
+  }
+
+  /** Creates an administrator, or promotes an existing account. */
+  async createAdmin(emailInput: string, password: string, displayName: string): Promise<{ user: User; created: boolean }> {
+    const email = normalizeEmail(emailInput);
+    const existing = await this.em.findOne(User, { email });
+    if (existing) {
+      existing.role = Role.ADMIN;
+      existing.active = true;
+      await this.em.flush();
+      return { user: existing, created: false };
+    }
+    const user = this.em.create(User, {
+      email,
+      displayName: requireText(displayName, 'displayName', 80),
+      role: Role.ADMIN,
+      passwordHash: await this.deps.hasher.hash(validatePassword(password)),
+    });
+    await this.em.flush();
+    return { user, created: true };
+  }
+
+  /** Promotes the accounts listed in ADMIN_EMAILS (run at start-up). */
+  async promoteConfiguredAdmins(): Promise<number> {
+    const emails = this.deps.settings.adminEmails;
+    if (emails.length === 0) return 0;
+    return this.em.nativeUpdate(User, { email: { $in: emails }, role: { $ne: Role.ADMIN } }, { role: Role.ADMIN });
+  }
+
+  private async startSession(user: User): Promise<Session> {
+    const { token, expiresAt } = await this.deps.tokens.issue({ userId: user.id, version: user.tokenVersion });
+    return { token, expiresAt, user };
+  }
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}

@@ -1,0 +1,130 @@
+import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { Event, Participation, Role, User } from '../domain/entities/index.js';
+import { BadUserInputError, ConflictError, DomainError, ForbiddenError, NotFoundError } from '../domain/errors.js';
+import type { Clock } from '../ports/clock.js';
+import { generateEventCode, normalizeEventCode } from './event-code.js';
+import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
+import { PRIVACY_POLICY } from './privacy-policy.js';
+import { isIsoDate, isUuid, requireText } from './validation.js';
+
+export interface CreateEventCommand {
+  name: string;
+  date: string;
+  code?: string | null | undefined;
+}
+
+/** What anyone holding the code may see before joining. */
+export interface EventPreview {
+  code: string;
+  name: string;
+  date: string;
+  photographerName: string;
+}
+
+/** Events: creation, lookup by code, membership and consent. */
+export class EventService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly deps: { clock: Clock; logger: Logger },
+  ) {}
+
+  async createEvent(actor: User, command: CreateEventCommand): Promise<Event> {
+    if (actor.role !== Role.PHOTOGRAPHER && actor.role !== Role.ADMIN) {
+      throw new ForbiddenError('Only photographers can create events.');
+    }
+    const name = requireText(command.name, 'name', 120);
+    if (!isIsoDate(command.date)) throw new BadUserInputError('date', 'date: must be a calendar date written yyyy-mm-dd.');
+    const chosen = command.code !== undefined && command.code !== null && command.code.trim() !== '';
+    const requested = chosen ? normalizeEventCode(command.code as string) : undefined;
+    // A generated code can collide; retry a few times before giving up.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const code = requested ?? generateEventCode(name);
+      const event = this.em.create(Event, { name, date: command.date, code, owner: actor });
+      try {
+        await this.em.flush();
+        this.deps.logger.info({ eventId: event.id, ownerId: actor.id }, 'event created');
+        return event;
+      } catch (err) {
+        this.em.clear();
+        if (!(err instanceof UniqueConstraintViolationException)) throw err;
+        if (requested) throw new ConflictError(`The code ${requested} is already taken; choose another.`, { field: 'code' });
+      }
+    }
+    throw new DomainError('INTERNAL_SERVER_ERROR', 'Could not generate a unique event code; try again.');
+  }
+
+  async previewByCode(code: string): Promise<EventPreview | null> {
+    const value = code.trim().toUpperCase();
+    if (value.length === 0 || value.length > 64) return null;
+    const event = await this.em.findOne(Event, { code: value }, { populate: ['owner'] });
+    if (!event) return null;
+    return { code: event.code, name: event.name, date: event.date, photographerName: event.owner.getEntity().displayName };
+  }
+
+  /** The event, if `actor` owns it, joined it or is an admin; NOT_FOUND otherwise (existence is not revealed). */
+  async getVisibleEvent(actor: User, id: string): Promise<Event> {
+    const event = isUuid(id) ? await this.em.findOne(Event, { id }) : null;
+    if (!event || !(await this.canView(actor, event))) throw new NotFoundError('Event');
+    return event;
+  }
+
+  async canView(actor: User, event: Event): Promise<boolean> {
+    if (actor.role === Role.ADMIN || event.owner.id === actor.id) return true;
+    return (await this.em.count(Participation, { user: actor.id, event: event.id })) > 0;
+  }
+
+  isOwnerOrAdmin(actor: User, event: Event): boolean {
+    return actor.role === Role.ADMIN || event.owner.id === actor.id;
+  }
+
+  /** Events the actor owns or joined, newest event date first. */
+  async myEvents(actor: User, args: PageArgs): Promise<Page<Event>> {
+    const limit = pageSize(args.first);
+    const joined = await this.em.find(Participation, { user: actor.id }, { fields: ['event'] });
+    const mine: FilterQuery<Event> = { $or: [{ owner: actor.id }, { id: { $in: joined.map((p) => p.event.id) } }] };
+    let where: FilterQuery<Event> = mine;
+    if (args.after) {
+      const [date, id] = decodeCursor(args.after, 2) as [string, string];
+      where = { $and: [mine, { $or: [{ date: { $lt: date } }, { date, id: { $lt: id } }] }] };
+    }
+    const [rows, totalCount] = await Promise.all([
+      this.em.find(Event, where, { orderBy: { date: 'desc', id: 'desc' }, limit: limit + 1 }),
+      this.em.count(Event, mine),
+    ]);
+    return toPage(rows, limit, totalCount, Boolean(args.after), (e) => [e.date, e.id]);
+  }
+
+  /**
+   * Joins the event with the code. Consent to face matching is required and
+   * recorded with the policy version; joining again is harmless and keeps the
+   * first join time (a newer policy version is recorded afresh).
+   */
+  async joinEvent(actor: User, code: string, consent: boolean): Promise<Participation> {
+    if (!consent) {
+      throw new BadUserInputError('consent', 'consent: you must agree to face matching to join an event (see privacyPolicy).');
+    }
+    const event = await this.em.findOne(Event, { code: code.trim().toUpperCase() });
+    if (!event) throw new NotFoundError('Event');
+    if (event.owner.id === actor.id) throw new BadUserInputError('code', 'code: you own this event; guests join it, not its photographer.');
+    const now = this.deps.clock.now();
+    const existing = await this.em.findOne(Participation, { user: actor.id, event: event.id });
+    if (existing) {
+      if (existing.consentVersion !== PRIVACY_POLICY.version) {
+        existing.consentVersion = PRIVACY_POLICY.version;
+        existing.consentedAt = now;
+        await this.em.flush();
+      }
+      return existing;
+    }
+    // Upsert: two taps on "join" at once must not fail or duplicate.
+    await this.em.getConnection().execute(
+      `insert into participations (id, user_id, event_id, joined_at, consented_at, consent_version)
+       values (gen_random_uuid(), ?, ?, ?, ?, ?) on conflict (user_id, event_id) do nothing`,
+      [actor.id, event.id, now, now, PRIVACY_POLICY.version],
+    );
+    const participation = await this.em.findOneOrFail(Participation, { user: actor.id, event: event.id });
+    this.deps.logger.info({ eventId: event.id, userId: actor.id, consentVersion: PRIVACY_POLICY.version }, 'participant joined');
+    return participation;
+  }
+}

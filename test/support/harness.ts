@@ -1,0 +1,152 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type GraphQLFormattedError } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { Application, openDatabase } from '../../src/app.js';
+import { MemoryMailer } from '../../src/adapters/mailer/memory.mailer.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/logger.js';
+import type { Clock } from '../../src/ports/clock.js';
+import type { PasswordHasher } from '../../src/ports/password-hasher.js';
+
+export interface GraphQLResponse<T> {
+  status: number;
+  data: T | null | undefined;
+  errors: GraphQLFormattedError[] | undefined;
+  headers: Headers;
+}
+
+export interface TestServer {
+  app: Application;
+  /** http://127.0.0.1:<port>/graphql */
+  url: string;
+  wsUrl: string;
+  baseUrl: string;
+  mailer: MemoryMailer;
+  databaseUrl: string;
+  /** Sends an operation over real HTTP. */
+  gql<R, V extends Record<string, unknown>>(
+    doc: TypedDocumentNode<R, V>,
+    variables?: V,
+    options?: { token?: string | undefined; headers?: Record<string, string> },
+  ): Promise<GraphQLResponse<R>>;
+  /** Runs SQL against the test database (to look behind the API). */
+  sql<T = Record<string, any>>(query: string, params?: unknown[]): Promise<T[]>;
+  /** A graphql-ws client over a real socket; closed with the server. */
+  ws(connectionParams?: Record<string, unknown>): Client;
+  close(): Promise<void>;
+}
+
+/** A clock the test moves. */
+export class TestClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(seconds: number): void {
+    this.offsetMs += seconds * 1000;
+  }
+}
+
+/** Fast, deterministic hashing for tests that are not about hashing (argon2 is exercised elsewhere). */
+export const plainHasher: PasswordHasher = {
+  hash: async (p) => `plain:${p}`,
+  verify: async (h, p) => h === `plain:${p}`,
+};
+
+/**
+ * Starts the real application (HTTP + graphql-ws) on a free port against a new
+ * database on the suite's PostgreSQL, with migrations applied.
+ */
+export async function startTestServer(
+  options: { env?: Record<string, string>; clock?: Clock; hasher?: PasswordHasher } = {},
+): Promise<TestServer> {
+  const adminUrl = process.env['FINDME_TEST_ADMIN_URL'];
+  if (!adminUrl) throw new Error('FINDME_TEST_ADMIN_URL is not set: run the suite with npm test');
+  const dbName = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  await admin.end();
+  const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
+
+  const config = await loadConfig({
+    envFile: '/nonexistent/.env',
+    env: {
+      NODE_ENV: 'test',
+      DATABASE_URL: databaseUrl,
+      SECRET_KEY: randomBytes(32).toString('hex'),
+      LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      ...options.env,
+    },
+  });
+  const logger = createLogger(config.logLevel);
+  const db = await openDatabase(config, logger);
+  const mailer = new MemoryMailer();
+  const app = new Application(config, logger, db, {
+    mailer,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.hasher ? { hasher: options.hasher } : {}),
+  });
+  await app.prepare();
+  const http = await app.listen(0, '127.0.0.1');
+  const url = `${http.url}/graphql`;
+  const wsUrl = url.replace(/^http/, 'ws');
+  const clients: Client[] = [];
+
+  return {
+    app,
+    url,
+    wsUrl,
+    baseUrl: http.url,
+    mailer,
+    databaseUrl,
+    async gql(doc, variables, opts = {}) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...opts.headers,
+        },
+        body: JSON.stringify({ query: print(doc), variables }),
+      });
+      const body = (await res.json()) as { data?: never; errors?: GraphQLFormattedError[] };
+      return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
+    },
+    sql: (query, params = []) => db.orm.em.getConnection().execute(query, params as never[]),
+    ws(connectionParams) {
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: false,
+        ...(connectionParams ? { connectionParams } : {}),
+        onNonLazyError: () => undefined,
+      });
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await app.close();
+    },
+  };
+}
+
+/** The code of the first error, for assertions. */
+export function errorCode(res: { errors?: readonly GraphQLFormattedError[] | undefined }): unknown {
+  return res.errors?.[0]?.extensions?.['code'];
+}
+
+let counter = 0;
+/** A unique email per call within a file. */
+export function uniqueEmail(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}.${counter}.${randomBytes(3).toString('hex')}@example.test`;
+}
