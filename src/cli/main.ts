@@ -61,7 +61,8 @@ async function runMigrations(): Promise<void> {
   const db = await openDatabase(config, logger);
   try {
     const applied = await migrate(db.orm);
-    logger.info({ migrations: applied }, applied.length ? 'migrations applied' : 'database is up to date');
+    logger.info({ migrations: applied }, 'migrate finished');
+    process.stdout.write(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'The database is up to date.\n');
   } finally {
     await db.close();
   }

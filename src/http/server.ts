@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { ContextFactory, GraphQLContext } from '../graphql/context.js';
 import { formatGraphQLError } from '../graphql/errors.js';
+import { DomainError } from '../domain/errors.js';
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
@@ -45,6 +46,17 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
 
+  // graphql-ws closes the socket with a thrown error's message as the reason:
+  // anything but a domain error is logged and replaced by a bare one.
+  const wsContext: ContextFactory = async (input) => {
+    try {
+      return await options.context(input);
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      logger.error({ err, requestId: input.requestId }, 'could not build the WebSocket context');
+      throw new Error('Internal server error.');
+    }
+  };
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsCleanup = useServer<Record<string, unknown> | undefined, { request: http.IncomingMessage }>(
     {
@@ -53,11 +65,11 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
         const authorization = stringParam(ctx.connectionParams?.['authorization']);
         if (!authorization) return true;
         // A token that does not authenticate closes the socket with 4403 Forbidden.
-        const context = await options.context({ authorization, ip: clientIp(ctx.extra.request), requestId: randomUUID() });
+        const context = await wsContext({ authorization, ip: clientIp(ctx.extra.request), requestId: randomUUID() });
         return context.viewer !== null;
       },
       context: (ctx) =>
-        options.context({
+        wsContext({
           authorization: stringParam(ctx.connectionParams?.['authorization']),
           ip: clientIp(ctx.extra.request),
           requestId: randomUUID(),

@@ -62,7 +62,7 @@ export const plainHasher: PasswordHasher = {
  * database on the suite's PostgreSQL, with migrations applied.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; clock?: Clock; hasher?: PasswordHasher } = {},
+  options: { env?: Record<string, string>; clock?: Clock; hasher?: PasswordHasher; skipMigrations?: boolean } = {},
 ): Promise<TestServer> {
   const adminUrl = process.env['FINDME_TEST_ADMIN_URL'];
   if (!adminUrl) throw new Error('FINDME_TEST_ADMIN_URL is not set: run the suite with npm test');
@@ -93,7 +93,7 @@ export async function startTestServer(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.hasher ? { hasher: options.hasher } : {}),
   });
-  await app.prepare();
+  if (!options.skipMigrations) await app.prepare();
   const http = await app.listen(0, '127.0.0.1');
   const url = `${http.url}/graphql`;
   const wsUrl = url.replace(/^http/, 'ws');

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Repeater } from '@repeaterjs/repeater';
 import { Arg, Authorized, Int, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { BadUserInputError } from '../../domain/errors.js';
 import { viewerOf, type GraphQLContext } from '../context.js';
@@ -16,12 +16,14 @@ export class HeartbeatResolver {
       }
       const user = viewerOf(context);
       const expiresAt = context.tokenExpiresAt ?? new Date();
-      return (async function* beats() {
-        for (;;) {
-          yield { at: new Date(), user, tokenExpiresAt: expiresAt };
-          await sleep(seconds * 1000);
-        }
-      })();
+      const beat = (): HeartbeatType => ({ at: new Date(), user, tokenExpiresAt: expiresAt });
+      // A Repeater, not an async generator: unsubscribing must clear the timer at once.
+      return new Repeater<HeartbeatType>(async (push, stop) => {
+        await push(beat());
+        const timer = setInterval(() => void push(beat()), seconds * 1000);
+        await stop;
+        clearInterval(timer);
+      });
     },
   })
   heartbeat(

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { LoginDocument, RegisterDocument } from './generated/graphql.js';
+import { startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
+
+const run = promisify(execFile);
+const bin = new URL('../../bin/findme.js', import.meta.url).pathname;
+
+describe('findme CLI', () => {
+  let server: TestServer;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    server = await startTestServer();
+    env = { PATH: process.env['PATH'] ?? '', DATABASE_URL: server.databaseUrl, LOG_LEVEL: 'warn', DATA_DIR: '/tmp/findme-cli-test' };
+  });
+  after(() => server.close());
+
+  it('should print help for every command', async () => {
+    for (const args of [['--help'], ['serve', '--help'], ['migrate', '--help'], ['admin', 'create', '--help'], ['schema', '--help']]) {
+      const { stdout } = await run(process.execPath, [bin, ...args], { env });
+      assert.match(stdout, /Usage: findme/, args.join(' '));
+    }
+  });
+
+  it('should apply migrations idempotently with findme migrate', async () => {
+    const { stdout } = await run(process.execPath, [bin, 'migrate'], { env });
+    assert.match(stdout, /The database is up to date/);
+  });
+
+  it('should create an administrator who can log in, and promote an existing account', async () => {
+    const email = uniqueEmail('admin');
+    const created = await run(process.execPath, [bin, 'admin', 'create', email, '--password', 'operator chosen pass'], { env });
+    assert.match(created.stdout, /Created administrator/);
+    const login = await server.gql(LoginDocument, { input: { email, password: 'operator chosen pass' } });
+    assert.equal(login.data?.login.user.role, 'ADMIN');
+
+    const existing = uniqueEmail('promote');
+    await server.gql(RegisterDocument, { input: { email: existing, password: 'long enough password', displayName: 'P', role: 'PHOTOGRAPHER' } });
+    const promoted = await run(process.execPath, [bin, 'admin', 'create', existing.toUpperCase()], { env });
+    assert.match(promoted.stdout, /is now an administrator/);
+    const again = await server.gql(LoginDocument, { input: { email: existing, password: 'long enough password' } });
+    assert.equal(again.data?.login.user.role, 'ADMIN');
+  });
+
+  it('should exit non-zero with one clear line on a bad setting', async () => {
+    await assert.rejects(run(process.execPath, [bin, 'migrate'], { env: { ...env, PORT: 'eighty' } }), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 1);
+      assert.match(err.stderr, /^findme: Invalid configuration: PORT: /);
+      return true;
+    });
+  });
+});
