@@ -185,3 +185,33 @@ describe('events', () => {
     assert.ok(policy.retentionRules.length >= 3);
   });
 });
+
+describe('events (query count)', () => {
+  it('should load the photographers of a whole myEvents page in one query (no N+1)', async () => {
+    const server = await startTestServer({ hasher: plainHasher });
+    try {
+      const register = async (role: 'PARTICIPANT' | 'PHOTOGRAPHER') =>
+        (await server.gql(RegisterDocument, { input: { email: uniqueEmail(), password: 'long enough password', displayName: role, role } })).data!
+          .register.token;
+      const guest = await register('PARTICIPANT');
+      for (let i = 0; i < 6; i++) {
+        const owner = await register('PHOTOGRAPHER');
+        const event = (await server.gql(CreateEventDocument, { input: { name: `E${i}`, date: '2026-01-01' } }, { token: owner })).data!.createEvent;
+        await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token: guest });
+      }
+      const knex = server.app.db.orm.em.getConnection().getKnex();
+      const queries: string[] = [];
+      const listener = (q: { sql: string }) => queries.push(q.sql);
+      knex.on('query', listener);
+      const res = await server.gql(MyEventsDocument, { first: 10 }, { token: guest });
+      knex.off('query', listener);
+      assert.equal(res.data?.myEvents.edges.length, 6);
+      const userQueries = queries.filter((q) => /from "users"/.test(q));
+      // One for the token's user, one batch for the six photographers.
+      assert.equal(userQueries.length, 2, queries.join('\n'));
+      assert.ok(queries.length <= 6, `${queries.length} queries:\n${queries.join('\n')}`);
+    } finally {
+      await server.close();
+    }
+  });
+});
