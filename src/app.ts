@@ -19,16 +19,33 @@ import type { Mailer } from './ports/mailer.js';
 import type { PasswordHasher } from './ports/password-hasher.js';
 import { AccountService } from './services/account.service.js';
 import { EventService } from './services/event.service.js';
+import { PhotoService } from './services/photo.service.js';
+import { PgNotifyEventBus } from './adapters/events/pg-notify.event-bus.js';
+import { DisabledFaceEngine } from './adapters/faces/disabled.face-engine.js';
+import { PgBossJobQueue } from './adapters/queue/pg-boss.job-queue.js';
+import { SqsJobQueue } from './adapters/queue/sqs.job-queue.js';
+import { LocalObjectStore } from './adapters/storage/local.object-store.js';
+import { S3ObjectStore } from './adapters/storage/s3.object-store.js';
+import { LiveEvents } from './graphql/live-events.js';
+import type { EventBus } from './ports/event-bus.js';
+import type { FaceEngine } from './ports/face-engine.js';
+import type { JobQueue } from './ports/job-queue.js';
+import type { ObjectStore } from './ports/object-store.js';
+import { canReadHeic } from './worker/image-normalizer.js';
+import { PhotoProcessor } from './worker/photo-processor.js';
 
 /** Replacements for adapters, for tests (a mailer whose outbox they read, a clock they move). */
 export interface AppOverrides {
   mailer?: Mailer;
   clock?: Clock;
   hasher?: PasswordHasher;
+  queue?: JobQueue;
+  faces?: FaceEngine;
 }
 
 export interface Database {
   orm: MikroORM;
+  url: string;
   /** Closes the ORM, then the embedded cluster if this process started one. */
   close(): Promise<void>;
 }
@@ -50,6 +67,7 @@ export async function openDatabase(config: AppConfig, logger: Logger): Promise<D
     const orm = await openOrm({ clientUrl: url, logger });
     return {
       orm,
+      url,
       close: async () => {
         await orm.close(true);
         await embedded?.stop();
@@ -67,8 +85,15 @@ export class Application {
   private readonly clock: Clock;
   private readonly hasher: PasswordHasher;
   private readonly tokens: JwtTokenIssuer;
+  readonly store: ObjectStore;
+  readonly queue: JobQueue;
+  readonly bus: EventBus;
+  readonly faces: FaceEngine;
   readonly pubSub = new LocalPubSub();
+  private live: LiveEvents | undefined;
   private http: RunningHttpServer | undefined;
+  private infraStarted: Promise<void> | undefined;
+  private workerRunning = false;
 
   constructor(
     readonly config: AppConfig,
@@ -82,6 +107,10 @@ export class Application {
     this.mailer =
       overrides.mailer ??
       (config.mail.smtpUrl ? new SmtpMailer(config.mail.smtpUrl, config.mail.from) : new LogMailer(logger, !config.isProduction));
+    this.store = createObjectStore(config, this.clock, logger);
+    this.queue = overrides.queue ?? createJobQueue(config, db.url, logger);
+    this.bus = new PgNotifyEventBus(db.url, logger);
+    this.faces = overrides.faces ?? new DisabledFaceEngine();
   }
 
   /** Services bound to one unit of work (a request, a job). */
@@ -100,10 +129,23 @@ export class Application {
           publicUrl: config.http.publicUrl,
           passwordResetTtlSeconds: config.auth.passwordResetTtlSeconds,
           ...config.rateLimits,
-          loginFailuresPerEmail: config.rateLimits.loginFailuresPerEmail,
         },
       }),
       events: new EventService(em, { clock: this.clock, logger }),
+      photos: new PhotoService(em, {
+        store: this.store,
+        queue: this.queue,
+        bus: this.bus,
+        faces: this.faces,
+        logger,
+        settings: {
+          maxBytes: config.photos.maxBytes,
+          batchMax: config.photos.batchMax,
+          acceptedTypes: acceptedPhotoTypes(),
+          uploadUrlTtlSeconds: config.photos.uploadUrlTtlSeconds,
+          downloadUrlTtlSeconds: config.photos.downloadUrlTtlSeconds,
+        },
+      }),
     };
   }
 
@@ -117,9 +159,19 @@ export class Application {
 
   readonly createContext: ContextFactory = async ({ authorization, ip, requestId }) => {
     const logger = this.logger.child({ requestId });
-    const em = this.db.orm.em.fork();
-    const services = this.services(em, logger);
-    const context: GraphQLContext = { viewer: null, authFailure: null, tokenExpiresAt: null, services, ip, requestId, logger };
+    const services = this.services(this.db.orm.em.fork(), logger);
+    const context: GraphQLContext = {
+      viewer: null,
+      authFailure: null,
+      tokenExpiresAt: null,
+      services,
+      freshServices: () => this.services(this.db.orm.em.fork(), logger),
+      live: this.liveEvents(),
+      progressMinIntervalMs: this.config.photos.progressMinIntervalMs,
+      ip,
+      requestId,
+      logger,
+    };
     if (authorization !== undefined && authorization.trim() !== '') {
       const token = bearerToken(authorization);
       const result = token ? await services.accounts.authenticate(token) : { failure: 'invalid' as const };
@@ -135,6 +187,7 @@ export class Application {
 
   /** Starts the API on the configured (or given) port. */
   async listen(port = this.config.http.port, host = this.config.http.host): Promise<RunningHttpServer> {
+    await this.startInfra();
     const schema = await createSchema(this.pubSub);
     this.http = await startHttpServer(
       {
@@ -146,6 +199,7 @@ export class Application {
         corsOrigins: this.config.http.corsOrigins,
         trustProxy: this.config.http.trustProxy,
         ready: () => databaseReady(this.db.orm),
+        routers: this.store instanceof LocalObjectStore ? [this.store.router()] : [],
       },
       port,
       host,
@@ -153,11 +207,80 @@ export class Application {
     return this.http;
   }
 
-  /** Drains the API, then closes the database (and the embedded cluster). */
+  /** Starts consuming photo jobs in this process. */
+  async startWorker(): Promise<void> {
+    await this.startInfra();
+    const processor = new PhotoProcessor({
+      orm: this.db.orm,
+      store: this.store,
+      faces: this.faces,
+      bus: this.bus,
+      clock: this.clock,
+      logger: this.logger.child({ component: 'worker' }),
+      limits: { maxBytes: this.config.photos.maxBytes, maxPixels: this.config.photos.maxPixels },
+    });
+    await this.queue.work('photo.process', processor.handle, { concurrency: this.config.worker.concurrency });
+    this.workerRunning = true;
+    this.logger.info({ queue: this.queue.driver, concurrency: this.config.worker.concurrency, faces: this.faces.name }, 'photo worker started');
+  }
+
+  /** Drains the API, stops the worker (finishing or releasing jobs), then closes the database. */
   async close(): Promise<void> {
     await this.http?.stop();
     this.http = undefined;
+    if (this.infraStarted) {
+      await this.queue.stop({ graceSeconds: this.workerRunning ? 30 : 0 });
+      this.live?.close();
+      await this.bus.stop();
+    }
     if (this.mailer instanceof SmtpMailer) this.mailer.close();
     await this.db.close();
   }
+
+  private liveEvents(): LiveEvents {
+    this.live ??= new LiveEvents(this.bus);
+    return this.live;
+  }
+
+  private startInfra(): Promise<void> {
+    this.infraStarted ??= (async () => {
+      await this.bus.start();
+      await this.queue.start();
+    })();
+    return this.infraStarted;
+  }
+}
+
+/** What uploads may be: HEIC only where this sharp build decodes it. */
+export function acceptedPhotoTypes(): string[] {
+  return ['image/jpeg', 'image/png', 'image/webp', ...(canReadHeic() ? ['image/heic', 'image/heif'] : [])];
+}
+
+function createObjectStore(config: AppConfig, clock: Clock, logger: Logger): ObjectStore {
+  const storage = config.storage;
+  if (storage.driver === 's3') return S3ObjectStore.create(storage);
+  return new LocalObjectStore(storage.dir, config.http.publicUrl, config.auth.secretKey, clock, logger);
+}
+
+function createJobQueue(config: AppConfig, databaseUrl: string, logger: Logger): JobQueue {
+  const q = config.queue;
+  if (q.driver === 'sqs') {
+    return SqsJobQueue.create({
+      queueUrl: q.sqsQueueUrl!,
+      region: config.awsRegion,
+      visibilityTimeoutSeconds: q.sqsVisibilityTimeoutSeconds,
+      waitTimeSeconds: q.sqsWaitTimeSeconds,
+      maxAttempts: q.maxAttempts,
+      retryDelaySeconds: q.retryDelaySeconds,
+      logger,
+    });
+  }
+  return new PgBossJobQueue({
+    connectionString: databaseUrl,
+    maxAttempts: q.maxAttempts,
+    retryDelaySeconds: q.retryDelaySeconds,
+    jobTimeoutSeconds: q.jobTimeoutSeconds,
+    maintenanceIntervalSeconds: q.maintenanceIntervalSeconds,
+    logger,
+  });
 }

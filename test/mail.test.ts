@@ -4,7 +4,6 @@ import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { RequestPasswordResetDocument, RegisterDocument, ResetPasswordDocument } from './generated/graphql.js';
 import { plainHasher, startTestServer, uniqueEmail } from './support/harness.js';
-import { Application } from '../src/app.js';
 
 interface Received {
   from: string;
@@ -40,16 +39,14 @@ describe('mail over SMTP', () => {
   after(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
 
   it('should deliver the reset link through SMTP_URL when it is set, and the link should work', async () => {
-    // The harness injects a memory mailer; build this server's Application with the real SMTP adapter.
     const server = await startTestServer({
       hasher: plainHasher,
+      configuredMailer: true,
       env: { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'FindMe <reset@findme.test>', PUBLIC_URL: 'https://findme.example' },
     });
-    const smtpApp = new Application(server.app.config, server.app.logger, server.app.db);
-    const http = await smtpApp.listen(0, '127.0.0.1');
     try {
       const email = uniqueEmail('smtp');
-      const url = `${http.url}/graphql`;
+      const url = server.url;
       const post = (body: unknown) =>
         fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
       const { print } = await import('graphql');
@@ -66,7 +63,6 @@ describe('mail over SMTP', () => {
       };
       assert.equal(reset.data.resetPassword, true);
     } finally {
-      await http.stop();
       await server.close();
     }
   });

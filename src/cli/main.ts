@@ -50,10 +50,20 @@ async function serve(): Promise<void> {
   onShutdown(logger, () => app.close());
   await app.prepare();
   const http = await app.listen();
+  if (config.worker.enabled) await app.startWorker();
   logger.info(
     { url: `${http.url}/graphql`, startupMs: Date.now() - started, configSources: config.sources },
     `FindMe API listening on ${http.url}/graphql`,
   );
+}
+
+async function worker(): Promise<void> {
+  const { config, logger } = await boot();
+  const db = await openDatabase(config, logger);
+  const app = new Application(config, logger, db);
+  onShutdown(logger, () => app.close());
+  await app.prepare();
+  await app.startWorker();
 }
 
 async function runMigrations(): Promise<void> {
@@ -106,7 +116,14 @@ const program = new Command('findme')
   .showHelpAfterError()
   .configureOutput({ outputError: (text, write) => write(text) });
 
-program.command('serve').description('run the GraphQL API (HTTP and WebSocket on one port)').action(serve);
+program
+  .command('serve')
+  .description('run the GraphQL API (HTTP and WebSocket on one port) and, unless PHOTO_WORKER_ENABLED=false, the photo worker')
+  .action(serve);
+program
+  .command('worker')
+  .description('process photo jobs only (no API); run several to scale out')
+  .action(worker);
 program.command('migrate').description('apply pending database migrations, then exit').action(runMigrations);
 program
   .command('schema')

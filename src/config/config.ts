@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
@@ -30,7 +31,31 @@ export interface AppConfig {
     passwordResetWindowSeconds: number;
   };
   mail: { smtpUrl: string | undefined; from: string };
-  worker: { enabled: boolean };
+  worker: { enabled: boolean; concurrency: number };
+  photos: {
+    maxBytes: number;
+    maxPixels: number;
+    batchMax: number;
+    uploadUrlTtlSeconds: number;
+    downloadUrlTtlSeconds: number;
+    /** Minimum spacing of eventProgress updates per subscriber. */
+    progressMinIntervalMs: number;
+  };
+  storage:
+    | { driver: 'local'; dir: string }
+    | { driver: 's3'; bucket: string; endpoint: string | undefined; forcePathStyle: boolean; region: string | undefined };
+  queue: {
+    driver: 'postgres' | 'sqs';
+    sqsQueueUrl: string | undefined;
+    sqsVisibilityTimeoutSeconds: number;
+    sqsWaitTimeSeconds: number;
+    maxAttempts: number;
+    retryDelaySeconds: number;
+    /** The worst case of one photo job; a job running longer is presumed dead and started again. */
+    jobTimeoutSeconds: number;
+    maintenanceIntervalSeconds: number;
+  };
+  awsRegion: string | undefined;
   logLevel: RawConfig['LOG_LEVEL'];
   /** Which layers contributed, lowest precedence first (for `systemStatus`). */
   sources: ConfigSource[];
@@ -137,11 +162,52 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
       passwordResetWindowSeconds: raw.PASSWORD_RESET_WINDOW_SECONDS,
     },
     mail: { smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
-    worker: { enabled: raw.PHOTO_WORKER_ENABLED },
+    worker: { enabled: raw.PHOTO_WORKER_ENABLED, concurrency: raw.PHOTO_WORKER_CONCURRENCY ?? os.availableParallelism() },
+    photos: {
+      maxBytes: raw.PHOTO_MAX_BYTES,
+      maxPixels: raw.PHOTO_MAX_PIXELS,
+      batchMax: raw.PHOTO_BATCH_MAX,
+      uploadUrlTtlSeconds: raw.UPLOAD_URL_TTL_SECONDS,
+      downloadUrlTtlSeconds: raw.DOWNLOAD_URL_TTL_SECONDS,
+      progressMinIntervalMs: raw.PROGRESS_MIN_INTERVAL_MS,
+    },
+    storage: storageConfig(raw, dataDir),
+    queue: {
+      driver: queueDriver(raw),
+      sqsQueueUrl: raw.PHOTO_SQS_QUEUE_URL,
+      sqsVisibilityTimeoutSeconds: raw.SQS_VISIBILITY_TIMEOUT_SECONDS,
+      sqsWaitTimeSeconds: raw.SQS_WAIT_TIME_SECONDS,
+      maxAttempts: raw.PHOTO_JOB_MAX_ATTEMPTS,
+      retryDelaySeconds: raw.PHOTO_JOB_RETRY_DELAY_SECONDS,
+      jobTimeoutSeconds: raw.PHOTO_JOB_TIMEOUT_SECONDS,
+      maintenanceIntervalSeconds: raw.QUEUE_MAINTENANCE_INTERVAL_SECONDS,
+    },
+    awsRegion: raw.AWS_REGION,
     logLevel: raw.LOG_LEVEL,
     sources,
     ssmPrefix,
   };
+}
+
+/** A bucket name means S3 unless OBJECT_STORE_DRIVER says otherwise. */
+function storageConfig(raw: RawConfig, dataDir: string): AppConfig['storage'] {
+  const driver = raw.OBJECT_STORE_DRIVER ?? (raw.PHOTO_BUCKET_NAME ? 's3' : 'local');
+  if (driver === 'local') return { driver, dir: path.join(dataDir, 'objects') };
+  if (!raw.PHOTO_BUCKET_NAME) throw new ConfigError('PHOTO_BUCKET_NAME: is required when OBJECT_STORE_DRIVER=s3');
+  return {
+    driver,
+    bucket: raw.PHOTO_BUCKET_NAME,
+    endpoint: raw.S3_ENDPOINT,
+    forcePathStyle: raw.S3_FORCE_PATH_STYLE ?? raw.S3_ENDPOINT !== undefined,
+    region: raw.AWS_REGION,
+  };
+}
+
+/** A queue URL means SQS unless JOB_QUEUE_DRIVER says otherwise. */
+function queueDriver(raw: RawConfig): 'postgres' | 'sqs' {
+  const driver = raw.JOB_QUEUE_DRIVER ?? (raw.PHOTO_SQS_QUEUE_URL ? 'sqs' : 'postgres');
+  if (driver === 'sqs' && !raw.PHOTO_SQS_QUEUE_URL) throw new ConfigError('PHOTO_SQS_QUEUE_URL: is required when JOB_QUEUE_DRIVER=sqs');
+  return driver;
 }
 
 /** Reads DATA_DIR/secret-key, creating it (0600) with 48 random bytes the first time. */

@@ -1,5 +1,6 @@
 import { DataloaderType, MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import { entities } from '../domain/entities/index.js';
 import { migrationsList } from './migrations/index.js';
@@ -38,10 +39,24 @@ export async function openOrm(options: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(ormConfig(options));
 }
 
-/** Applies pending migrations; returns the names applied. */
+// Any constant shared by every FindMe process: serialises migrations across them.
+const MIGRATION_LOCK = 72_011_2026;
+
+/**
+ * Applies pending migrations; returns the names applied. An advisory lock makes
+ * a `serve` and several `worker` processes starting together take turns.
+ */
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
-  return applied.map((m) => m.name);
+  const lock = new pg.Client({ connectionString: orm.config.get('clientUrl') });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await orm.getMigrator().up();
+    return applied.map((m) => m.name);
+  } finally {
+    await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.end();
+  }
 }
 
 /** True when the database answers and no migration is pending. */

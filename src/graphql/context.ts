@@ -3,11 +3,14 @@ import type { User } from '../domain/entities/index.js';
 import { UnauthenticatedError } from '../domain/errors.js';
 import type { AccountService, AuthFailure } from '../services/account.service.js';
 import type { EventService } from '../services/event.service.js';
+import type { PhotoService } from '../services/photo.service.js';
+import type { LiveEvents } from './live-events.js';
 
 /** Services bound to one request's EntityManager. */
 export interface RequestServices {
   accounts: AccountService;
   events: EventService;
+  photos: PhotoService;
 }
 
 export interface GraphQLContext {
@@ -17,6 +20,10 @@ export interface GraphQLContext {
   authFailure: AuthFailure | null;
   tokenExpiresAt: Date | null;
   services: RequestServices;
+  /** Services on a new unit of work: long-lived subscriptions reload through these, never through a stale one. */
+  freshServices: () => RequestServices;
+  live: LiveEvents;
+  progressMinIntervalMs: number;
   ip: string;
   requestId: string;
   logger: Logger;

@@ -5,9 +5,19 @@ import { authChecker } from './auth-checker.js';
 import { AccountResolver } from './resolvers/account.resolver.js';
 import { EventResolver, ParticipationResolver } from './resolvers/event.resolver.js';
 import { HeartbeatResolver } from './resolvers/heartbeat.resolver.js';
+import { PhotoResolver } from './resolvers/photo.resolver.js';
 import { PrivacyResolver } from './resolvers/privacy.resolver.js';
+import { ProgressResolver } from './resolvers/progress.resolver.js';
 
-const resolvers = [AccountResolver, EventResolver, ParticipationResolver, PrivacyResolver, HeartbeatResolver] as const;
+const resolvers = [
+  AccountResolver,
+  EventResolver,
+  ParticipationResolver,
+  PhotoResolver,
+  ProgressResolver,
+  PrivacyResolver,
+  HeartbeatResolver,
+] as const;
 
 /** The one schema served over HTTP and graphql-ws. */
 export function createSchema(pubSub: PubSub): Promise<GraphQLSchema> {

@@ -25,6 +25,8 @@ export interface HttpServerOptions {
   trustProxy: boolean;
   /** True when the service can answer (database reachable, migrations applied). */
   ready: () => Promise<boolean>;
+  /** Extra routes (the local object store's signed uploads and downloads). */
+  routers?: express.Router[];
 }
 
 export interface RunningHttpServer {
@@ -113,6 +115,8 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     const ready = await options.ready();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable' });
   });
+
+  for (const router of options.routers ?? []) app.use(router);
 
   app.use(
     '/graphql',

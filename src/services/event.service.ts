@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Event, Participation, Role, User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, DomainError, ForbiddenError, NotFoundError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
+import { roleInEvent } from './event-access.js';
 import { generateEventCode, normalizeEventCode } from './event-code.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { PRIVACY_POLICY } from './privacy-policy.js';
@@ -70,8 +71,7 @@ export class EventService {
   }
 
   async canView(actor: User, event: Event): Promise<boolean> {
-    if (actor.role === Role.ADMIN || event.owner.id === actor.id) return true;
-    return (await this.em.count(Participation, { user: actor.id, event: event.id })) > 0;
+    return (await roleInEvent(this.em, actor, event)) !== 'none';
   }
 
   isOwnerOrAdmin(actor: User, event: Event): boolean {

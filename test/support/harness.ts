@@ -62,7 +62,14 @@ export const plainHasher: PasswordHasher = {
  * database on the suite's PostgreSQL, with migrations applied.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; clock?: Clock; hasher?: PasswordHasher; skipMigrations?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    hasher?: PasswordHasher;
+    skipMigrations?: boolean;
+    /** Use the mailer the config selects (SMTP_URL) instead of the in-memory outbox. */
+    configuredMailer?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const adminUrl = process.env['FINDME_TEST_ADMIN_URL'];
   if (!adminUrl) throw new Error('FINDME_TEST_ADMIN_URL is not set: run the suite with npm test');
@@ -89,7 +96,7 @@ export async function startTestServer(
   const db = await openDatabase(config, logger);
   const mailer = new MemoryMailer();
   const app = new Application(config, logger, db, {
-    mailer,
+    ...(options.configuredMailer ? {} : { mailer }),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.hasher ? { hasher: options.hasher } : {}),
   });

@@ -1,0 +1,102 @@
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { JobHandler, JobName, JobPayloads, JobQueue, QueueStats } from '../../ports/job-queue.js';
+
+export interface PgBossQueueOptions {
+  connectionString: string;
+  maxAttempts: number;
+  retryDelaySeconds: number;
+  /** The worst case of one job; a job active longer is presumed dead and retried. */
+  jobTimeoutSeconds: number;
+  maintenanceIntervalSeconds: number;
+  logger: Logger;
+}
+
+/** pg-boss queue names allow letters, digits, `_` and `-` only. */
+const queueName = (name: JobName) => name.replace(/\./g, '-');
+
+/**
+ * A PostgreSQL-backed queue (pg-boss 10). Changed from its defaults: retries
+ * with exponential backoff, a dead-letter queue per job name, expiry from the
+ * real worst case (not 15 minutes), and one waiting job per key.
+ */
+export class PgBossJobQueue implements JobQueue {
+  readonly driver = 'postgres' as const;
+  private readonly boss: PgBoss;
+  private readonly prepared = new Set<JobName>();
+
+  constructor(private readonly options: PgBossQueueOptions) {
+    this.boss = new PgBoss({
+      connectionString: options.connectionString,
+      max: 4,
+      application_name: 'findme-queue',
+      supervise: true,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds,
+      monitorStateIntervalSeconds: 60,
+      schedule: false,
+    });
+    this.boss.on('error', (err) => options.logger.error({ err }, 'job queue error'));
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+  }
+
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { key?: string } = {}): Promise<void> {
+    await this.prepare(name);
+    // With the `short` policy a second job with the same key is dropped while one is waiting.
+    await this.boss.send(queueName(name), payload, options.key ? { singletonKey: options.key } : {});
+  }
+
+  async work<N extends JobName>(name: N, handler: JobHandler<N>, { concurrency }: { concurrency: number }): Promise<void> {
+    await this.prepare(name);
+    const { maxAttempts } = this.options;
+    // pg-boss 10 has no team size: each work() call is one serial consumer.
+    for (let i = 0; i < concurrency; i++) {
+      await this.boss.work<JobPayloads[N]>(
+        queueName(name),
+        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 },
+        async (jobs) => {
+          for (const job of jobs) {
+            const attempt = job.retryCount + 1;
+            await handler({ id: job.id, name, payload: job.data, attempt, maxAttempts, isLastAttempt: attempt >= maxAttempts });
+          }
+        },
+      );
+    }
+  }
+
+  async stop({ graceSeconds = 30 }: { graceSeconds?: number } = {}): Promise<void> {
+    // Graceful: stop fetching, wait for jobs in flight. Any still running at the
+    // deadline stays active and is retried after its expiry by another worker.
+    await this.boss.stop({ graceful: true, wait: true, timeout: graceSeconds * 1000 });
+  }
+
+  async stats(name: JobName): Promise<QueueStats> {
+    const { rows } = await this.boss
+      .getDb()
+      .executeSql(`select state, count(*)::int as n from pgboss.job where name = $1 group by state`, [queueName(name)]);
+    const by = Object.fromEntries(rows.map((r: { state: string; n: number }) => [r.state, r.n])) as Record<string, number>;
+    return { driver: this.driver, waiting: (by['created'] ?? 0) + (by['retry'] ?? 0), active: by['active'] ?? 0, failed: by['failed'] ?? 0 };
+  }
+
+  private async prepare(name: JobName): Promise<void> {
+    if (this.prepared.has(name)) return;
+    const { maxAttempts, retryDelaySeconds, jobTimeoutSeconds } = this.options;
+    const dlq = `${queueName(name)}-dlq`;
+    await this.boss.createQueue(dlq, { name: dlq, policy: 'standard', retentionMinutes: 60 * 24 * 14 });
+    const settings = {
+      name: queueName(name),
+      policy: 'short' as const,
+      retryLimit: maxAttempts - 1,
+      retryDelay: retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: jobTimeoutSeconds,
+      deadLetter: dlq,
+    };
+    await this.boss.createQueue(queueName(name), settings);
+    // createQueue keeps an existing queue's settings; apply the configured ones.
+    await this.boss.updateQueue(queueName(name), settings);
+    this.prepared.add(name);
+  }
+}

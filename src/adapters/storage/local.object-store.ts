@@ -1,0 +1,234 @@
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { Request, Response, Router } from 'express';
+import express from 'express';
+import type { Logger } from 'pino';
+import type { Clock } from '../../ports/clock.js';
+import {
+  ObjectNotFoundError,
+  type ObjectStore,
+  type PresignedUpload,
+  type StoredObject,
+  type UploadConstraints,
+} from '../../ports/object-store.js';
+
+const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+const ROUTE = '/storage';
+
+interface Meta {
+  contentType: string;
+  size: number;
+}
+
+class UploadTooLarge extends Error {}
+
+/**
+ * Objects as files under DATA_DIR/objects, uploaded and downloaded through the
+ * app itself with HMAC-signed, expiring URLs (the same shape as S3 presigned
+ * URLs, so clients need not know which store runs).
+ */
+export class LocalObjectStore implements ObjectStore {
+  readonly driver = 'local' as const;
+  private readonly signingKey: Buffer;
+
+  constructor(
+    private readonly dir: string,
+    private readonly publicUrl: string,
+    secretKey: string,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    // A key of its own, so a storage signature can never double as anything else.
+    this.signingKey = createHmac('sha256', secretKey).update('findme/local-object-store/v1').digest();
+  }
+
+  async createUpload(key: string, c: UploadConstraints): Promise<PresignedUpload> {
+    const expires = this.expiry(c.expiresInSeconds);
+    const params = new URLSearchParams({ expires: String(expires), max: String(c.maxBytes), type: c.contentType });
+    params.set('sig', this.sign(['PUT', key, String(expires), String(c.maxBytes), c.contentType]));
+    return {
+      url: `${this.publicUrl}${ROUTE}/${key}?${params}`,
+      method: 'PUT',
+      headers: { 'Content-Type': c.contentType },
+      fields: {},
+      expiresAt: new Date(expires * 1000),
+    };
+  }
+
+  async createDownloadUrl(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string> {
+    const expires = this.expiry(options.expiresInSeconds);
+    const filename = options.filename ?? '';
+    const params = new URLSearchParams({ expires: String(expires) });
+    if (filename) params.set('filename', filename);
+    params.set('sig', this.sign(['GET', key, String(expires), filename]));
+    return `${this.publicUrl}${ROUTE}/${key}?${params}`;
+  }
+
+  async head(key: string): Promise<StoredObject | null> {
+    const meta = await this.readMeta(key);
+    if (!meta) return null;
+    try {
+      const { size } = await stat(this.file(key));
+      return { size, contentType: meta.contentType };
+    } catch {
+      return null;
+    }
+  }
+
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await readFile(this.file(key));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(key);
+      throw err;
+    }
+  }
+
+  async put(key: string, body: Buffer, contentType: string): Promise<void> {
+    const file = this.file(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${randomUUID()}.tmp`;
+    await writeFile(tmp, body);
+    await this.commit(key, tmp, { contentType, size: body.length });
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    await Promise.all(keys.flatMap((key) => [rm(this.file(key), { force: true }), rm(this.metaFile(key), { force: true })]));
+  }
+
+  /** The routes that receive signed uploads and serve signed downloads. */
+  router(): Router {
+    const router = express.Router();
+    router.put(`${ROUTE}/*key`, (req, res) => void this.handleUpload(req, res));
+    router.get(`${ROUTE}/*key`, (req, res) => void this.handleDownload(req, res));
+    return router;
+  }
+
+  private async handleUpload(req: Request, res: Response): Promise<void> {
+    const key = routeKey(req);
+    const q = query(req);
+    const expires = Number(q['expires']);
+    const max = Number(q['max']);
+    const type = q['type'] ?? '';
+    if (!key || !this.verify(['PUT', key, q['expires'] ?? '', q['max'] ?? '', type], q['sig']) || !this.fresh(expires)) {
+      res.status(403).json({ error: 'SIGNATURE_INVALID', message: 'The upload link is invalid or has expired.' });
+      return;
+    }
+    if (req.get('content-type') !== type) {
+      res.status(403).json({ error: 'CONTENT_TYPE_MISMATCH', message: `This link accepts Content-Type ${type} only.` });
+      return;
+    }
+    const declared = Number(req.get('content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared > max) {
+      res.status(413).json({ error: 'TOO_LARGE', message: `The file is larger than the ${max} bytes this link accepts.` });
+      req.resume();
+      return;
+    }
+    const file = this.file(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${randomUUID()}.tmp`;
+    let size = 0;
+    // Counts while streaming: a client that lies about Content-Length is cut off at the cap.
+    const cap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > max) done(new UploadTooLarge());
+        else done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(req, cap, createWriteStream(tmp));
+      await this.commit(key, tmp, { contentType: type, size });
+      res.status(200).json({ key, size });
+    } catch (err) {
+      await rm(tmp, { force: true });
+      if (err instanceof UploadTooLarge) {
+        res.status(413).set('connection', 'close').json({ error: 'TOO_LARGE', message: `The file is larger than the ${max} bytes this link accepts.` });
+      } else {
+        this.logger.warn({ err, key }, 'local upload failed');
+        if (!res.headersSent) res.status(400).json({ error: 'UPLOAD_FAILED', message: 'The upload did not complete.' });
+      }
+    }
+  }
+
+  private async handleDownload(req: Request, res: Response): Promise<void> {
+    const key = routeKey(req);
+    const q = query(req);
+    const filename = q['filename'] ?? '';
+    if (!key || !this.verify(['GET', key, q['expires'] ?? '', filename], q['sig']) || !this.fresh(Number(q['expires']))) {
+      res.status(403).json({ error: 'SIGNATURE_INVALID', message: 'The link is invalid or has expired.' });
+      return;
+    }
+    const meta = await this.head(key);
+    if (!meta) {
+      res.status(404).json({ error: 'NOT_FOUND', message: 'No such file.' });
+      return;
+    }
+    res.status(200).set({
+      'content-type': meta.contentType ?? 'application/octet-stream',
+      'content-length': String(meta.size),
+      'cache-control': 'private, max-age=300',
+      'x-content-type-options': 'nosniff',
+      ...(filename ? { 'content-disposition': `attachment; filename="${filename.replace(/["\\\r\n]/g, '_')}"` } : {}),
+    });
+    await pipeline(createReadStream(this.file(key)), res).catch((err: unknown) => this.logger.warn({ err, key }, 'download interrupted'));
+  }
+
+  private async commit(key: string, tmp: string, meta: Meta): Promise<void> {
+    // Meta first, then the atomic rename: a reader never sees bytes without a type.
+    await writeFile(this.metaFile(key), JSON.stringify(meta));
+    await rename(tmp, this.file(key));
+  }
+
+  private async readMeta(key: string): Promise<Meta | null> {
+    try {
+      return JSON.parse(await readFile(this.metaFile(key), 'utf8')) as Meta;
+    } catch {
+      return null;
+    }
+  }
+
+  private file(key: string): string {
+    if (!KEY.test(key) || key.split('/').includes('..')) throw new Error(`invalid object key: ${key}`);
+    return path.join(this.dir, key);
+  }
+
+  private metaFile(key: string): string {
+    return `${this.file(key)}.meta.json`;
+  }
+
+  private expiry(seconds: number): number {
+    return Math.floor(this.clock.now().getTime() / 1000) + seconds;
+  }
+
+  private fresh(expires: number): boolean {
+    return Number.isFinite(expires) && expires * 1000 > this.clock.now().getTime();
+  }
+
+  private sign(parts: string[]): string {
+    return createHmac('sha256', this.signingKey).update(parts.join('\n')).digest('base64url');
+  }
+
+  private verify(parts: string[], signature: string | undefined): boolean {
+    if (!signature) return false;
+    const expected = Buffer.from(this.sign(parts));
+    const given = Buffer.from(signature);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+}
+
+function routeKey(req: Request): string | null {
+  const raw = (req.params as Record<string, string | string[]>)['key'];
+  const key = Array.isArray(raw) ? raw.join('/') : raw;
+  return key && KEY.test(key) && !key.split('/').includes('..') ? key : null;
+}
+
+function query(req: Request): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.query)) out[k] = typeof v === 'string' ? v : undefined;
+  return out;
+}

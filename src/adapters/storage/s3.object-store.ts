@@ -1,0 +1,101 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  NotFound,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import {
+  ObjectNotFoundError,
+  type ObjectStore,
+  type PresignedUpload,
+  type StoredObject,
+  type UploadConstraints,
+} from '../../ports/object-store.js';
+
+/**
+ * S3 (or an S3-compatible store at S3_ENDPOINT). Uploads are presigned POSTs
+ * whose policy pins the content type and a content-length range, so S3 itself
+ * refuses a wrong or oversize file.
+ */
+export class S3ObjectStore implements ObjectStore {
+  readonly driver = 's3' as const;
+
+  constructor(
+    readonly client: S3Client,
+    readonly bucket: string,
+  ) {}
+
+  static create(options: { bucket: string; region: string | undefined; endpoint: string | undefined; forcePathStyle: boolean }): S3ObjectStore {
+    const client = new S3Client({
+      region: options.region ?? 'us-east-1',
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      forcePathStyle: options.forcePathStyle,
+    });
+    return new S3ObjectStore(client, options.bucket);
+  }
+
+  async createUpload(key: string, c: UploadConstraints): Promise<PresignedUpload> {
+    const { url, fields } = await createPresignedPost(this.client, {
+      Bucket: this.bucket,
+      Key: key,
+      Conditions: [
+        ['content-length-range', 1, c.maxBytes],
+        ['eq', '$Content-Type', c.contentType],
+      ],
+      Fields: { 'Content-Type': c.contentType },
+      Expires: c.expiresInSeconds,
+    });
+    return { url, method: 'POST', headers: {}, fields, expiresAt: new Date(Date.now() + c.expiresInSeconds * 1000) };
+  }
+
+  async createDownloadUrl(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string> {
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ...(options.filename
+        ? { ResponseContentDisposition: `attachment; filename="${options.filename.replace(/["\\\r\n]/g, '_')}"` }
+        : {}),
+    });
+    return getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
+  }
+
+  async head(key: string): Promise<StoredObject | null> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: out.ContentLength ?? 0, contentType: out.ContentType };
+    } catch (err) {
+      if (err instanceof NotFound || err instanceof NoSuchKey || (err as { name?: string }).name === 'NotFound') return null;
+      throw err;
+    }
+  }
+
+  async get(key: string): Promise<Buffer> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (!out.Body) throw new ObjectNotFoundError(key);
+      return Buffer.from(await out.Body.transformToByteArray());
+    } catch (err) {
+      if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') throw new ObjectNotFoundError(key);
+      throw err;
+    }
+  }
+
+  async put(key: string, body: Buffer, contentType: string): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const chunk = keys.slice(i, i + 1000);
+      if (chunk.length === 0) continue;
+      await this.client.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }),
+      );
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { Repeater } from '@repeaterjs/repeater';
+import type { BusMessages, EventBus } from '../ports/event-bus.js';
+
+type StatusMessage = BusMessages['photo.status'];
+type Change = { eventId: string; photoId: string };
+
+/**
+ * Bus messages fanned out to this process's subscriptions, keyed by event, so
+ * one bus listener serves every socket.
+ */
+export class LiveEvents {
+  private readonly status = new Map<string, Set<(m: StatusMessage) => void>>();
+  private readonly changes = new Map<string, Set<(m: Change) => void>>();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(bus: EventBus) {
+    this.unsubscribe.push(
+      bus.subscribe('photo.status', (m) => {
+        for (const l of this.status.get(m.eventId) ?? []) l(m);
+        for (const l of this.changes.get(m.eventId) ?? []) l(m);
+      }),
+      bus.subscribe('photo.deleted', (m) => {
+        for (const l of this.changes.get(m.eventId) ?? []) l(m);
+      }),
+    );
+  }
+
+  /** Status changes of the event's photos, in arrival order. */
+  photoStatus(eventId: string): Repeater<StatusMessage> {
+    return listen(this.status, eventId);
+  }
+
+  /** Any change to the event's photos (status or deletion). */
+  photoChanges(eventId: string): Repeater<Change> {
+    return listen(this.changes, eventId);
+  }
+
+  /** Open subscriptions, for metrics. */
+  get listenerCount(): number {
+    let n = 0;
+    for (const map of [this.status, this.changes]) for (const set of map.values()) n += set.size;
+    return n;
+  }
+
+  close(): void {
+    for (const u of this.unsubscribe) u();
+  }
+}
+
+function listen<T>(map: Map<string, Set<(m: T) => void>>, key: string): Repeater<T> {
+  return new Repeater<T>(async (push, stop) => {
+    const listener = (m: T) => void push(m);
+    let set = map.get(key);
+    if (!set) map.set(key, (set = new Set()));
+    set.add(listener);
+    await stop;
+    set.delete(listener);
+    if (set.size === 0) map.delete(key);
+  });
+}
+
+/** Maps each value, dropping those mapped to null. */
+export function mapAsync<T, R>(source: AsyncIterable<T>, fn: (value: T) => Promise<R | null>): Repeater<R> {
+  return new Repeater<R>(async (push, stop) => {
+    const iterator = source[Symbol.asyncIterator]();
+    void stop.then(() => iterator.return?.());
+    for (;;) {
+      const next = await Promise.race([iterator.next(), stop.then(() => ({ done: true as const, value: undefined }))]);
+      if (next.done) break;
+      const mapped = await fn(next.value);
+      if (mapped !== null) await push(mapped);
+    }
+    stop();
+  });
+}
+
+/**
+ * Emits `compute()` at once, then again after changes, at most once per
+ * `minIntervalMs`: a burst of a thousand status changes is a handful of updates.
+ */
+export function coalesce<T>(changes: AsyncIterable<unknown>, compute: () => Promise<T>, minIntervalMs: number): Repeater<T> {
+  return new Repeater<T>(async (push, stop) => {
+    let timer: NodeJS.Timeout | undefined;
+    let last = 0;
+    let running = Promise.resolve();
+    const emit = () => {
+      timer = undefined;
+      last = Date.now();
+      running = running.then(async () => {
+        await push(await compute());
+      }).catch(() => undefined);
+    };
+    emit();
+    const iterator = changes[Symbol.asyncIterator]();
+    void stop.then(() => iterator.return?.());
+    for (;;) {
+      const next = await Promise.race([iterator.next(), stop.then(() => ({ done: true as const, value: undefined }))]);
+      if (next.done) break;
+      if (!timer) timer = setTimeout(emit, Math.max(0, minIntervalMs - (Date.now() - last)));
+    }
+    if (timer) clearTimeout(timer);
+    stop();
+  });
+}

@@ -1,0 +1,95 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { PhotoStatus, type Event, type Photo } from '../../domain/entities/index.js';
+import { viewerOf, type GraphQLContext } from '../context.js';
+import { UploadFileInput } from '../inputs/photo.inputs.js';
+import { toConnection } from '../types/connection.js';
+import { EventType } from '../types/event.type.js';
+import { PhotoConnection, PhotoType, PhotoUploadType } from '../types/photo.type.js';
+
+const keyValues = (record: Record<string, string>) => Object.entries(record).map(([key, value]) => ({ key, value }));
+
+@Resolver(() => PhotoType)
+export class PhotoResolver {
+  @Authorized()
+  @Query(() => PhotoConnection, { description: "The event's photos in upload order (owner, admin)." })
+  async photos(
+    @Arg('eventId', () => ID) eventId: string,
+    @Arg('status', () => PhotoStatus, { nullable: true }) status: PhotoStatus | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return toConnection(await ctx.services.photos.list(viewerOf(ctx), eventId, status, { first, after }));
+  }
+
+  @Authorized()
+  @Query(() => PhotoType, { nullable: true, description: 'A photo you may see; its URLs are signed and short-lived.' })
+  photo(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.photos.getVisible(viewerOf(ctx), id);
+  }
+
+  @Authorized()
+  @Mutation(() => [PhotoUploadType], { description: 'Creates PENDING photos and a signed upload target for each (owner, admin).' })
+  async requestPhotoUploads(
+    @Arg('eventId', () => ID) eventId: string,
+    @Arg('files', () => [UploadFileInput]) files: UploadFileInput[],
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const created = await ctx.services.photos.requestUploads(viewerOf(ctx), eventId, files);
+    return created.map(({ photo, upload }) => ({
+      photo,
+      upload: { ...upload, headers: keyValues(upload.headers), fields: keyValues(upload.fields) },
+    }));
+  }
+
+  @Authorized()
+  @Mutation(() => [PhotoType], { description: 'Checks each file arrived and queues its processing; photos not yet uploaded stay PENDING.' })
+  completePhotoUploads(@Arg('photoIds', () => [ID]) photoIds: string[], @Ctx() ctx: GraphQLContext) {
+    return ctx.services.photos.completeUploads(viewerOf(ctx), photoIds);
+  }
+
+  @Authorized()
+  @Mutation(() => PhotoType, { description: 'Queues a FAILED photo again.' })
+  retryPhoto(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.photos.retry(viewerOf(ctx), id);
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, { description: 'Deletes the photo, its files, faces and matches.' })
+  async deletePhoto(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    await ctx.services.photos.delete(viewerOf(ctx), id);
+    return true;
+  }
+
+  @Authorized()
+  @Mutation(() => PhotoType)
+  setPhotoVisibility(
+    @Arg('id', () => ID) id: string,
+    @Arg('showInGeneral', () => Boolean) showInGeneral: boolean,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.photos.setVisibility(viewerOf(ctx), id, showInGeneral);
+  }
+
+  @FieldResolver(() => EventType)
+  async event(@Root() photo: Photo): Promise<Event> {
+    const event = await photo.event.load({ dataloader: true });
+    if (!event) throw new Error(`event of photo ${photo.id} is missing`);
+    return event;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'WebP, long side 400 px; null until DONE.' })
+  thumbnailUrl(@Root() photo: Photo, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.photos.url(photo, 'thumbnail');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'JPEG, long side 2048 px, no metadata; null until DONE.' })
+  displayUrl(@Root() photo: Photo, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.photos.url(photo, 'display');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The original file as uploaded; null until DONE.' })
+  downloadUrl(@Root() photo: Photo, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.photos.url(photo, 'original');
+  }
+}

@@ -1,0 +1,132 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PhotoStatus } from '../../domain/entities/index.js';
+import { Connection } from './connection.js';
+
+registerEnumType(PhotoStatus, {
+  name: 'PhotoStatus',
+  description: 'PENDING (waiting for the upload) → UPLOADED (queued) → PROCESSING → DONE or FAILED.',
+});
+
+@ObjectType('Photo')
+export class PhotoType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  originalFilename!: string;
+
+  @Field()
+  contentType!: string;
+
+  @Field(() => PhotoStatus)
+  status!: PhotoStatus;
+
+  @Field(() => String, { nullable: true, description: 'Stable code of the failure (FAILED only), e.g. CORRUPT_IMAGE.' })
+  errorCode!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'One sentence for the photographer (FAILED only).' })
+  errorMessage!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'After EXIF rotation; known once DONE.' })
+  width!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  height!: number | null;
+
+  @Field(() => Int)
+  byteSize!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Faces detected; known once DONE.' })
+  faceCount!: number | null;
+
+  @Field({ description: 'Visible to every participant of the event (when its gallery is public).' })
+  showInGeneral!: boolean;
+
+  @Field(() => Int, { description: 'Processing attempts so far.' })
+  attempts!: number;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  processedAt!: Date | null;
+}
+
+export const PhotoConnection = Connection('Photo', PhotoType);
+
+@ObjectType('KeyValue')
+export class KeyValueType {
+  @Field()
+  key!: string;
+
+  @Field()
+  value!: string;
+}
+
+@ObjectType('PresignedUpload', {
+  description: 'PUT: send the bytes to url with headers. POST: multipart form to url with fields first, then the file as "file".',
+})
+export class PresignedUploadType {
+  @Field()
+  url!: string;
+
+  @Field()
+  method!: string;
+
+  @Field(() => [KeyValueType])
+  headers!: KeyValueType[];
+
+  @Field(() => [KeyValueType])
+  fields!: KeyValueType[];
+
+  @Field()
+  expiresAt!: Date;
+}
+
+@ObjectType('PhotoUpload')
+export class PhotoUploadType {
+  @Field(() => PhotoType)
+  photo!: PhotoType;
+
+  @Field(() => PresignedUploadType)
+  upload!: PresignedUploadType;
+}
+
+@ObjectType('PhotoStatusEvent')
+export class PhotoStatusEventType {
+  @Field(() => PhotoType, { description: 'The photo now (it may already be further along than status).' })
+  photo!: PhotoType;
+
+  @Field(() => PhotoStatus, { nullable: true })
+  previousStatus!: PhotoStatus | null;
+
+  @Field(() => PhotoStatus, { description: 'The status this event announces.' })
+  status!: PhotoStatus;
+
+  @Field()
+  at!: Date;
+}
+
+@ObjectType('EventProgress')
+export class EventProgressType {
+  @Field(() => ID)
+  eventId!: string;
+
+  @Field(() => Int)
+  total!: number;
+
+  @Field(() => Int)
+  pending!: number;
+
+  @Field(() => Int)
+  uploaded!: number;
+
+  @Field(() => Int)
+  processing!: number;
+
+  @Field(() => Int)
+  done!: number;
+
+  @Field(() => Int)
+  failed!: number;
+}

@@ -1,0 +1,18 @@
+import type { PhotoStatus } from '../domain/entities/photo.entity.js';
+
+/** Messages between processes. They carry ids and states, never content: receivers reload what they show. */
+export interface BusMessages {
+  'photo.status': { eventId: string; photoId: string; previousStatus: PhotoStatus | null; status: PhotoStatus; at: string };
+  'photo.deleted': { eventId: string; photoId: string };
+}
+
+export type BusTopic = keyof BusMessages;
+
+/** Publish/subscribe across every API and worker process. */
+export interface EventBus {
+  publish<T extends BusTopic>(topic: T, message: BusMessages[T]): Promise<void>;
+  /** Returns an unsubscribe function. */
+  subscribe<T extends BusTopic>(topic: T, listener: (message: BusMessages[T]) => void): () => void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,43 @@
+/** Every job the system runs, by name, with its payload. */
+export interface JobPayloads {
+  'photo.process': { photoId: string };
+}
+
+export type JobName = keyof JobPayloads;
+
+export interface JobContext<N extends JobName = JobName> {
+  id: string;
+  name: N;
+  payload: JobPayloads[N];
+  /** 1 for the first delivery. */
+  attempt: number;
+  maxAttempts: number;
+  /** True when a failure now will not be retried: the handler records the final outcome. */
+  isLastAttempt: boolean;
+}
+
+/** Resolving acknowledges the job; throwing asks for a retry (or the dead-letter queue after the last attempt). */
+export type JobHandler<N extends JobName> = (job: JobContext<N>) => Promise<void>;
+
+export interface QueueStats {
+  driver: string;
+  waiting: number;
+  active: number;
+  failed: number;
+}
+
+/**
+ * A durable, at-least-once job queue. Handlers must be idempotent: a job can be
+ * delivered again after a crash or a timeout.
+ */
+export interface JobQueue {
+  readonly driver: 'postgres' | 'sqs';
+  start(): Promise<void>;
+  /** Enqueues a job; a job already waiting with the same key is not duplicated. */
+  enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options?: { key?: string }): Promise<void>;
+  /** Starts consuming `name` with up to `concurrency` jobs at once. */
+  work<N extends JobName>(name: N, handler: JobHandler<N>, options: { concurrency: number }): Promise<void>;
+  /** Stops taking jobs, waits for the ones in flight (up to the grace period), releases the rest. */
+  stop(options?: { graceSeconds?: number }): Promise<void>;
+  stats(name: JobName): Promise<QueueStats>;
+}

@@ -1,0 +1,43 @@
+/** Where and how a client sends a file: straight to storage, never through the API. */
+export interface PresignedUpload {
+  url: string;
+  /** `PUT`: send the bytes with `headers`. `POST`: multipart form with `fields` first, then `file`. */
+  method: 'PUT' | 'POST';
+  headers: Record<string, string>;
+  fields: Record<string, string>;
+  expiresAt: Date;
+}
+
+export interface UploadConstraints {
+  contentType: string;
+  /** Largest accepted body; the store refuses more (or the worker does, for stores that cannot). */
+  maxBytes: number;
+  expiresInSeconds: number;
+}
+
+export interface StoredObject {
+  size: number;
+  contentType: string | undefined;
+}
+
+/** Photo and selfie bytes. Keys are opaque paths (`events/<id>/photos/<id>/original`). */
+export interface ObjectStore {
+  readonly driver: 'local' | 's3';
+  createUpload(key: string, constraints: UploadConstraints): Promise<PresignedUpload>;
+  /** A short-lived URL that downloads the object; `filename` sets Content-Disposition. */
+  createDownloadUrl(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string>;
+  /** Size and type of a stored object, or null when there is none. */
+  head(key: string): Promise<StoredObject | null>;
+  get(key: string): Promise<Buffer>;
+  put(key: string, body: Buffer, contentType: string): Promise<void>;
+  /** Deletes the keys; missing ones are fine. */
+  delete(keys: string[]): Promise<void>;
+}
+
+/** Raised by stores when an object is absent, so callers can tell it from an outage. */
+export class ObjectNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`object ${key} does not exist`);
+    this.name = 'ObjectNotFoundError';
+  }
+}

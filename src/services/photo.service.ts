@@ -1,0 +1,257 @@
+import path from 'node:path';
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { Event, Match, Photo, PhotoStatus, type User } from '../domain/entities/index.js';
+import { BadUserInputError, ConflictError, NotFoundError } from '../domain/errors.js';
+import type { EventBus } from '../ports/event-bus.js';
+import type { FaceEngine } from '../ports/face-engine.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { ObjectStore, PresignedUpload } from '../ports/object-store.js';
+import { loadManagedEvent, roleInEvent } from './event-access.js';
+import { photoKeys } from './object-keys.js';
+import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
+import { changeStatus } from './photo-status.js';
+import { isUuid } from './validation.js';
+
+export interface UploadFile {
+  filename: string;
+  contentType: string;
+  byteSize: number;
+}
+
+export interface PhotoSettings {
+  maxBytes: number;
+  batchMax: number;
+  acceptedTypes: readonly string[];
+  uploadUrlTtlSeconds: number;
+  downloadUrlTtlSeconds: number;
+}
+
+export type ProgressCounts = Record<'total' | 'pending' | 'uploaded' | 'processing' | 'done' | 'failed', number>;
+
+/** Photos of an event: upload targets, processing requests, listing, access and deletion. */
+export class PhotoService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly deps: {
+      store: ObjectStore;
+      queue: JobQueue;
+      bus: EventBus;
+      faces: FaceEngine;
+      logger: Logger;
+      settings: PhotoSettings;
+    },
+  ) {}
+
+  /** Creates PENDING photos and a signed upload target for each (owner or admin). */
+  async requestUploads(actor: User, eventId: string, files: UploadFile[]): Promise<{ photo: Photo; upload: PresignedUpload }[]> {
+    const { settings, store } = this.deps;
+    const event = await loadManagedEvent(this.em, actor, eventId);
+    if (files.length === 0) throw new BadUserInputError('files', 'files: list at least one file.');
+    if (files.length > settings.batchMax) {
+      throw new BadUserInputError('files', `files: at most ${settings.batchMax} files per request; split the batch.`);
+    }
+    const checked = files.map((file, i) => this.checkFile(file, `files[${i}]`));
+    const photos = checked.map((file) => {
+      const photo = this.em.create(Photo, {
+        event,
+        uploader: actor,
+        originalFilename: file.filename,
+        contentType: file.contentType,
+        byteSize: file.byteSize,
+        originalKey: '',
+      });
+      photo.originalKey = photoKeys(event.id, photo.id).original;
+      return photo;
+    });
+    await this.em.flush();
+    const uploads = await Promise.all(
+      photos.map((photo) =>
+        store.createUpload(photo.originalKey, {
+          contentType: photo.contentType,
+          // The declared size is the cap: the store refuses a single byte more.
+          maxBytes: photo.byteSize,
+          expiresInSeconds: settings.uploadUrlTtlSeconds,
+        }),
+      ),
+    );
+    await Promise.all(
+      photos.map((p) => this.deps.bus.publish('photo.status', { eventId: event.id, photoId: p.id, previousStatus: null, status: PhotoStatus.PENDING, at: new Date().toISOString() })),
+    );
+    this.deps.logger.info({ eventId: event.id, count: photos.length }, 'photo uploads requested');
+    return photos.map((photo, i) => ({ photo, upload: uploads[i]! }));
+  }
+
+  /**
+   * Marks uploaded photos UPLOADED and queues their processing. A photo whose
+   * file has not arrived stays PENDING; one already further along is returned as is.
+   */
+  async completeUploads(actor: User, photoIds: string[]): Promise<Photo[]> {
+    if (photoIds.length > this.deps.settings.batchMax) {
+      throw new BadUserInputError('photoIds', `photoIds: at most ${this.deps.settings.batchMax} per request.`);
+    }
+    const photos = await this.loadManagedPhotos(actor, photoIds);
+    const arrived: string[] = [];
+    const tooLarge: string[] = [];
+    await Promise.all(
+      photos
+        .filter((p) => p.status === PhotoStatus.PENDING || p.status === PhotoStatus.UPLOADED)
+        .map(async (photo) => {
+          const stored = await this.deps.store.head(photo.originalKey);
+          if (!stored) return;
+          if (stored.size > photo.byteSize) tooLarge.push(photo.id);
+          else arrived.push(photo.id);
+        }),
+    );
+    await changeStatus(this.em, this.deps.bus, tooLarge, {
+      from: [PhotoStatus.PENDING, PhotoStatus.UPLOADED],
+      to: PhotoStatus.FAILED,
+      set: { errorCode: 'FILE_TOO_LARGE', errorMessage: 'The stored file is larger than the size announced for it.' },
+    });
+    await changeStatus(this.em, this.deps.bus, arrived, { from: [PhotoStatus.PENDING], to: PhotoStatus.UPLOADED });
+    // Queue every arrived photo, including ones already UPLOADED (a client retrying after a lost answer).
+    for (const id of arrived) await this.deps.queue.enqueue('photo.process', { photoId: id }, { key: id });
+    return this.em.find(Photo, { id: { $in: photos.map((p) => p.id) } }, { refresh: true, orderBy: { createdAt: 'asc', id: 'asc' } });
+  }
+
+  async retry(actor: User, photoId: string): Promise<Photo> {
+    const [photo] = await this.loadManagedPhotos(actor, [photoId]);
+    if (!photo) throw new NotFoundError('Photo');
+    if (photo.status !== PhotoStatus.FAILED) {
+      throw new ConflictError(`Only a FAILED photo can be retried; this one is ${photo.status}.`, { status: photo.status });
+    }
+    const [moved] = await changeStatus(this.em, this.deps.bus, [photo.id], {
+      from: [PhotoStatus.FAILED],
+      to: PhotoStatus.UPLOADED,
+      set: { errorCode: null, errorMessage: null, attempts: 0 },
+    });
+    await this.deps.queue.enqueue('photo.process', { photoId: photo.id }, { key: photo.id });
+    return moved ?? photo;
+  }
+
+  /** Removes the photo, its files, faces and matches. */
+  async delete(actor: User, photoId: string): Promise<void> {
+    const [photo] = await this.loadManagedPhotos(actor, [photoId]);
+    if (!photo) throw new NotFoundError('Photo');
+    const eventId = photo.event.id;
+    const keys = photoKeys(eventId, photo.id);
+    await this.deps.faces.deletePhotoFaces(eventId, photo.id);
+    // Faces and matches go with the row (ON DELETE CASCADE).
+    await this.em.nativeDelete(Photo, { id: photo.id });
+    await this.deps.store.delete([keys.original, keys.display, keys.thumbnail]);
+    await this.deps.bus.publish('photo.deleted', { eventId, photoId: photo.id });
+    this.deps.logger.info({ eventId, photoId: photo.id }, 'photo deleted');
+  }
+
+  async setVisibility(actor: User, photoId: string, showInGeneral: boolean): Promise<Photo> {
+    const [photo] = await this.loadManagedPhotos(actor, [photoId]);
+    if (!photo) throw new NotFoundError('Photo');
+    photo.showInGeneral = showInGeneral;
+    await this.em.flush();
+    return photo;
+  }
+
+  /** The event's photos in upload order (owner or admin). */
+  async list(actor: User, eventId: string, status: PhotoStatus | null | undefined, args: PageArgs): Promise<Page<Photo>> {
+    const event = await loadManagedEvent(this.em, actor, eventId);
+    const limit = pageSize(args.first);
+    const base: FilterQuery<Photo> = { event: event.id, ...(status ? { status } : {}) };
+    let where = base;
+    if (args.after) {
+      const [createdAt, id] = decodeCursor(args.after, 2) as [string, string];
+      const at = new Date(createdAt);
+      if (Number.isNaN(at.getTime())) throw new BadUserInputError('after', 'after: is not a cursor returned by this list.');
+      where = { $and: [base, { $or: [{ createdAt: { $gt: at } }, { createdAt: at, id: { $gt: id } }] }] };
+    }
+    const [rows, total] = await Promise.all([
+      this.em.find(Photo, where, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1 }),
+      this.em.count(Photo, base),
+    ]);
+    return toPage(rows, limit, total, Boolean(args.after), (p) => [p.createdAt.toISOString(), p.id]);
+  }
+
+  /**
+   * A photo the actor may see: the event's owner and admins see all; a
+   * participant sees photos they are matched in and, when the event's gallery
+   * is public, photos shown in general. Anything else is NOT_FOUND.
+   */
+  async getVisible(actor: User, photoId: string): Promise<Photo> {
+    const photo = isUuid(photoId) ? await this.em.findOne(Photo, { id: photoId }, { populate: ['event'] }) : null;
+    if (!photo) throw new NotFoundError('Photo');
+    const event = photo.event.getEntity();
+    const role = await roleInEvent(this.em, actor, event);
+    if (role === 'owner' || role === 'admin') return photo;
+    if (role === 'participant' && photo.status === PhotoStatus.DONE) {
+      if (photo.showInGeneral && event.publicGallery) return photo;
+      if ((await this.em.count(Match, { photo: photo.id, user: actor.id })) > 0) return photo;
+    }
+    throw new NotFoundError('Photo');
+  }
+
+  /** A signed, short-lived URL of one rendition; null until the photo is DONE. */
+  async url(photo: Photo, kind: 'thumbnail' | 'display' | 'original'): Promise<string | null> {
+    if (photo.status !== PhotoStatus.DONE) return null;
+    const key = kind === 'thumbnail' ? photo.thumbnailKey : kind === 'display' ? photo.displayKey : photo.originalKey;
+    if (!key) return null;
+    return this.deps.store.createDownloadUrl(key, {
+      expiresInSeconds: this.deps.settings.downloadUrlTtlSeconds,
+      ...(kind === 'original' ? { filename: photo.originalFilename } : {}),
+    });
+  }
+
+  /** Counts by status, for progress (the caller checks access). */
+  async progress(eventId: string): Promise<ProgressCounts> {
+    const rows = await this.em
+      .getConnection()
+      .execute<{ status: PhotoStatus; n: number }[]>('select status, count(*)::int as n from photos where event_id = ? group by status', [eventId]);
+    const by = Object.fromEntries(rows.map((r) => [r.status, r.n])) as Partial<Record<PhotoStatus, number>>;
+    const counts = {
+      pending: by.PENDING ?? 0,
+      uploaded: by.UPLOADED ?? 0,
+      processing: by.PROCESSING ?? 0,
+      done: by.DONE ?? 0,
+      failed: by.FAILED ?? 0,
+    };
+    return { total: counts.pending + counts.uploaded + counts.processing + counts.done + counts.failed, ...counts };
+  }
+
+  /** Checks the actor may watch the event's processing (owner or admin). */
+  async assertCanWatch(actor: User, eventId: string): Promise<Event> {
+    return loadManagedEvent(this.em, actor, eventId);
+  }
+
+  async reload(photoId: string): Promise<Photo | null> {
+    return this.em.findOne(Photo, { id: photoId }, { refresh: true });
+  }
+
+  private checkFile(file: UploadFile, field: string): UploadFile {
+    const { acceptedTypes, maxBytes } = this.deps.settings;
+    const filename = path.basename(file.filename.replace(/\\/g, '/')).trim();
+    if (filename.length === 0 || filename.length > 255) {
+      throw new BadUserInputError(`${field}.filename`, `${field}.filename: must be 1 to 255 characters.`);
+    }
+    const contentType = file.contentType.trim().toLowerCase();
+    if (!acceptedTypes.includes(contentType)) {
+      throw new BadUserInputError(`${field}.contentType`, `${field}.contentType: ${file.contentType} is not accepted; send ${acceptedTypes.join(', ')}.`);
+    }
+    if (!Number.isInteger(file.byteSize) || file.byteSize < 1 || file.byteSize > maxBytes) {
+      throw new BadUserInputError(`${field}.byteSize`, `${field}.byteSize: must be between 1 and ${maxBytes} bytes (${Math.round(maxBytes / 1048576)} MB).`);
+    }
+    return { filename, contentType, byteSize: file.byteSize };
+  }
+
+  /** The photos, all of events the actor manages; any other id makes the whole call NOT_FOUND. */
+  private async loadManagedPhotos(actor: User, photoIds: string[]): Promise<Photo[]> {
+    const ids = [...new Set(photoIds)];
+    if (ids.length === 0) throw new BadUserInputError('photoIds', 'photoIds: list at least one photo.');
+    if (!ids.every(isUuid)) throw new NotFoundError('Photo');
+    const photos = await this.em.find(Photo, { id: { $in: ids } }, { populate: ['event'] });
+    if (photos.length !== ids.length) throw new NotFoundError('Photo');
+    const events = new Map(photos.map((p) => [p.event.id, p.event.getEntity()]));
+    for (const event of events.values()) {
+      const role = await roleInEvent(this.em, actor, event);
+      if (role === 'none' || role === 'participant') throw new NotFoundError('Photo');
+    }
+    return photos;
+  }
+}

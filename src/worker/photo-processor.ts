@@ -1,0 +1,166 @@
+import { LockMode, type MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { Face, Photo, PhotoStatus } from '../domain/entities/index.js';
+import type { Clock } from '../ports/clock.js';
+import type { EventBus } from '../ports/event-bus.js';
+import type { FaceEngine } from '../ports/face-engine.js';
+import type { JobContext } from '../ports/job-queue.js';
+import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.js';
+import { photoKeys } from '../services/object-keys.js';
+import { changeStatus } from '../services/photo-status.js';
+import { normalizeImage } from './image-normalizer.js';
+import { PhotoProcessingError } from './photo-processing-error.js';
+
+export interface ProcessorLimits {
+  maxBytes: number;
+  maxPixels: number;
+}
+
+/**
+ * The photo pipeline of one job: PROCESSING → read → validate → normalise →
+ * faces → DONE, or FAILED with a code and a readable message. Safe to run
+ * twice for the same photo (redelivery after a crash or a timeout): derived
+ * files have fixed keys, faces are replaced in one transaction keyed by
+ * (photo, index), and a photo already DONE is left alone.
+ */
+export class PhotoProcessor {
+  constructor(
+    private readonly deps: {
+      orm: MikroORM;
+      store: ObjectStore;
+      faces: FaceEngine;
+      bus: EventBus;
+      clock: Clock;
+      logger: Logger;
+      limits: ProcessorLimits;
+    },
+  ) {}
+
+  readonly handle = async (job: JobContext<'photo.process'>): Promise<void> => {
+    const { photoId } = job.payload;
+    const logger = this.deps.logger.child({ photoId, jobId: job.id, attempt: job.attempt });
+    const em = this.deps.orm.em.fork();
+    const photo = await em.findOne(Photo, { id: photoId });
+    if (!photo) {
+      logger.info('photo no longer exists; job dropped');
+      return;
+    }
+    if (photo.status === PhotoStatus.DONE || photo.status === PhotoStatus.FAILED) {
+      logger.info({ status: photo.status }, 'photo already finished; duplicate job dropped');
+      return;
+    }
+    const started = Date.now();
+    await changeStatus(em, this.deps.bus, [photo.id], {
+      // PENDING too: an S3 ObjectCreated notification can stand in for completePhotoUploads.
+      from: [PhotoStatus.PENDING, PhotoStatus.UPLOADED, PhotoStatus.PROCESSING],
+      to: PhotoStatus.PROCESSING,
+      set: { attempts: job.attempt },
+    });
+    try {
+      await this.process(photo, logger);
+      logger.info({ ms: Date.now() - started }, 'photo processed');
+    } catch (err) {
+      const failure = classify(err);
+      if (failure.permanent || job.isLastAttempt) {
+        logger.warn({ err, code: failure.code, permanent: failure.permanent }, 'photo failed');
+        await changeStatus(em, this.deps.bus, [photo.id], {
+          from: [PhotoStatus.PROCESSING, PhotoStatus.UPLOADED, PhotoStatus.PENDING],
+          to: PhotoStatus.FAILED,
+          set: {
+            errorCode: failure.code,
+            errorMessage: failure.permanent ? failure.message : `${failure.message.replace(/\.$/, '')} (gave up after ${job.attempt} attempts).`,
+          },
+        });
+        if (failure.permanent) return; // acknowledged: retrying a bad file cannot help
+      } else {
+        logger.warn({ err, code: failure.code }, 'photo attempt failed; will retry');
+        await changeStatus(em, this.deps.bus, [photo.id], { from: [PhotoStatus.PROCESSING], to: PhotoStatus.UPLOADED });
+      }
+      throw err;
+    }
+  };
+
+  private async process(photo: Photo, logger: Logger): Promise<void> {
+    const { store, faces, limits } = this.deps;
+    const eventId = photo.event.id;
+    const keys = photoKeys(eventId, photo.id);
+    const stored = await withStorage(() => store.head(photo.originalKey));
+    if (!stored) throw new PhotoProcessingError('NOT_UPLOADED', 'The file has not been uploaded yet.');
+    // Stores that cannot enforce the signed size (s3rver ignores POST policies) are checked here.
+    if (stored.size > photo.byteSize || stored.size > limits.maxBytes) {
+      throw new PhotoProcessingError('FILE_TOO_LARGE', `The file is larger (${stored.size} bytes) than the ${photo.byteSize} bytes announced for it.`);
+    }
+    const bytes = await withStorage(() => store.get(photo.originalKey));
+    const image = await normalizeImage(bytes, { maxPixels: limits.maxPixels, displayLongSide: 2048, thumbnailLongSide: 400 });
+    await withStorage(() => store.put(keys.display, image.display, 'image/jpeg'));
+    await withStorage(() => store.put(keys.thumbnail, image.thumbnail, 'image/webp'));
+    let detected;
+    try {
+      detected = await faces.indexPhotoFaces({
+        photoId: photo.id,
+        eventId,
+        jpeg: image.display,
+        width: image.width,
+        height: image.height,
+        objectKey: photo.originalKey,
+      });
+    } catch (err) {
+      if (err instanceof PhotoProcessingError) throw err;
+      throw new PhotoProcessingError('FACE_ENGINE_FAILED', 'Face detection failed.', { cause: err });
+    }
+
+    const em = this.deps.orm.em.fork();
+    const finished = await em.transactional(async (tx) => {
+      const current = await tx.findOne(Photo, { id: photo.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!current) return false;
+      await tx.nativeDelete(Face, { photo: photo.id });
+      detected.forEach((face, faceIndex) =>
+        tx.create(Face, {
+          photo: current,
+          faceIndex,
+          boxLeft: face.box.left,
+          boxTop: face.box.top,
+          boxWidth: face.box.width,
+          boxHeight: face.box.height,
+          confidence: face.confidence,
+          vector: face.vector ? Buffer.from(face.vector.buffer, face.vector.byteOffset, face.vector.byteLength) : null,
+          engineFaceId: face.engineFaceId,
+        }),
+      );
+      current.width = image.width;
+      current.height = image.height;
+      current.displayKey = keys.display;
+      current.thumbnailKey = keys.thumbnail;
+      current.faceCount = detected.length;
+      current.errorCode = null;
+      current.errorMessage = null;
+      return true;
+    });
+    if (!finished) {
+      // Deleted while we worked: leave nothing behind.
+      await store.delete([keys.display, keys.thumbnail]);
+      logger.info('photo deleted during processing; derived files removed');
+      return;
+    }
+    await changeStatus(em, this.deps.bus, [photo.id], {
+      from: [PhotoStatus.PROCESSING, PhotoStatus.UPLOADED],
+      to: PhotoStatus.DONE,
+      set: { processedAt: this.deps.clock.now() },
+    });
+  }
+}
+
+async function withStorage<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof PhotoProcessingError) throw err;
+    if (err instanceof ObjectNotFoundError) throw new PhotoProcessingError('NOT_UPLOADED', 'The file has not been uploaded yet.', { cause: err });
+    throw new PhotoProcessingError('STORAGE_UNAVAILABLE', 'The photo storage could not be reached.', { cause: err });
+  }
+}
+
+function classify(err: unknown): { code: string; message: string; permanent: boolean } {
+  if (err instanceof PhotoProcessingError) return { code: err.code, message: err.message, permanent: err.permanent };
+  return { code: 'PROCESSING_FAILED', message: 'Processing failed because of an internal error.', permanent: false };
+}
