@@ -94,6 +94,8 @@ export class Application {
   private http: RunningHttpServer | undefined;
   private infraStarted: Promise<void> | undefined;
   private workerRunning = false;
+  /** Where clients reach this process; follows the real port when PORT=0 and PUBLIC_URL is unset. */
+  private publicUrl: string;
 
   constructor(
     readonly config: AppConfig,
@@ -107,7 +109,8 @@ export class Application {
     this.mailer =
       overrides.mailer ??
       (config.mail.smtpUrl ? new SmtpMailer(config.mail.smtpUrl, config.mail.from) : new LogMailer(logger, !config.isProduction));
-    this.store = createObjectStore(config, this.clock, logger);
+    this.publicUrl = config.http.publicUrl;
+    this.store = createObjectStore(config, () => this.publicUrl, this.clock, logger);
     this.queue = overrides.queue ?? createJobQueue(config, db.url, logger);
     this.bus = new PgNotifyEventBus(db.url, logger);
     this.faces = overrides.faces ?? new DisabledFaceEngine();
@@ -204,6 +207,7 @@ export class Application {
       port,
       host,
     );
+    if (!this.config.http.publicUrlConfigured) this.publicUrl = this.http.url;
     return this.http;
   }
 
@@ -256,10 +260,10 @@ export function acceptedPhotoTypes(): string[] {
   return ['image/jpeg', 'image/png', 'image/webp', ...(canReadHeic() ? ['image/heic', 'image/heif'] : [])];
 }
 
-function createObjectStore(config: AppConfig, clock: Clock, logger: Logger): ObjectStore {
+function createObjectStore(config: AppConfig, publicUrl: () => string, clock: Clock, logger: Logger): ObjectStore {
   const storage = config.storage;
   if (storage.driver === 's3') return S3ObjectStore.create(storage);
-  return new LocalObjectStore(storage.dir, config.http.publicUrl, config.auth.secretKey, clock, logger);
+  return new LocalObjectStore(storage.dir, publicUrl, config.auth.secretKey, clock, logger);
 }
 
 function createJobQueue(config: AppConfig, databaseUrl: string, logger: Logger): JobQueue {

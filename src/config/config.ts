@@ -14,7 +14,7 @@ export type ConfigSource = 'defaults' | '.env' | 'environment' | `ssm:${string}`
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   isProduction: boolean;
-  http: { host: string; port: number; publicUrl: string; corsOrigins: string[]; trustProxy: boolean; introspection: boolean };
+  http: { host: string; port: number; publicUrl: string; publicUrlConfigured: boolean; corsOrigins: string[]; trustProxy: boolean; introspection: boolean };
   dataDir: string;
   database: { url: string | undefined; embeddedPort: number | undefined };
   auth: {
@@ -142,6 +142,7 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
       host: raw.HOST,
       port: raw.PORT,
       publicUrl: (raw.PUBLIC_URL ?? `http://${displayHost}:${raw.PORT}`).replace(/\/+$/, ''),
+      publicUrlConfigured: raw.PUBLIC_URL !== undefined,
       corsOrigins: raw.CORS_ORIGINS,
       trustProxy: raw.TRUST_PROXY,
       introspection: raw.INTROSPECTION ?? !isProduction,

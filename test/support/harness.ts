@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
@@ -10,6 +13,8 @@ import { MemoryMailer } from '../../src/adapters/mailer/memory.mailer.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Clock } from '../../src/ports/clock.js';
+import type { FaceEngine } from '../../src/ports/face-engine.js';
+import type { JobQueue } from '../../src/ports/job-queue.js';
 import type { PasswordHasher } from '../../src/ports/password-hasher.js';
 
 export interface GraphQLResponse<T> {
@@ -27,6 +32,7 @@ export interface TestServer {
   baseUrl: string;
   mailer: MemoryMailer;
   databaseUrl: string;
+  dataDir: string;
   /** Sends an operation over real HTTP. */
   gql<R, V extends Record<string, unknown>>(
     doc: TypedDocumentNode<R, V>,
@@ -69,6 +75,10 @@ export async function startTestServer(
     skipMigrations?: boolean;
     /** Use the mailer the config selects (SMTP_URL) instead of the in-memory outbox. */
     configuredMailer?: boolean;
+    /** Run the photo worker in this process too. */
+    worker?: boolean;
+    faces?: FaceEngine;
+    queue?: JobQueue;
   } = {},
 ): Promise<TestServer> {
   const adminUrl = process.env['FINDME_TEST_ADMIN_URL'];
@@ -80,6 +90,7 @@ export async function startTestServer(
   await admin.end();
   const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
 
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'findme-data-'));
   const config = await loadConfig({
     envFile: '/nonexistent/.env',
     env: {
@@ -89,6 +100,10 @@ export async function startTestServer(
       LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
       HOST: '127.0.0.1',
       PORT: '0',
+      DATA_DIR: dataDir,
+      PHOTO_WORKER_CONCURRENCY: '2',
+      PHOTO_JOB_RETRY_DELAY_SECONDS: '1',
+      PROGRESS_MIN_INTERVAL_MS: '100',
       ...options.env,
     },
   });
@@ -99,9 +114,12 @@ export async function startTestServer(
     ...(options.configuredMailer ? {} : { mailer }),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.hasher ? { hasher: options.hasher } : {}),
+    ...(options.faces ? { faces: options.faces } : {}),
+    ...(options.queue ? { queue: options.queue } : {}),
   });
   if (!options.skipMigrations) await app.prepare();
   const http = await app.listen(0, '127.0.0.1');
+  if (options.worker) await app.startWorker();
   const url = `${http.url}/graphql`;
   const wsUrl = url.replace(/^http/, 'ws');
   const clients: Client[] = [];
@@ -113,6 +131,7 @@ export async function startTestServer(
     baseUrl: http.url,
     mailer,
     databaseUrl,
+    dataDir,
     async gql(doc, variables, opts = {}) {
       const res = await fetch(url, {
         method: 'POST',
@@ -142,6 +161,7 @@ export async function startTestServer(
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
       await app.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

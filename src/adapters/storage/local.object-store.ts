@@ -37,7 +37,8 @@ export class LocalObjectStore implements ObjectStore {
 
   constructor(
     private readonly dir: string,
-    private readonly publicUrl: string,
+    /** Base URL clients reach this app at (known only after listening when PORT=0). */
+    private readonly publicUrl: () => string,
     secretKey: string,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -51,7 +52,7 @@ export class LocalObjectStore implements ObjectStore {
     const params = new URLSearchParams({ expires: String(expires), max: String(c.maxBytes), type: c.contentType });
     params.set('sig', this.sign(['PUT', key, String(expires), String(c.maxBytes), c.contentType]));
     return {
-      url: `${this.publicUrl}${ROUTE}/${key}?${params}`,
+      url: `${this.publicUrl()}${ROUTE}/${key}?${params}`,
       method: 'PUT',
       headers: { 'Content-Type': c.contentType },
       fields: {},
@@ -65,7 +66,7 @@ export class LocalObjectStore implements ObjectStore {
     const params = new URLSearchParams({ expires: String(expires) });
     if (filename) params.set('filename', filename);
     params.set('sig', this.sign(['GET', key, String(expires), filename]));
-    return `${this.publicUrl}${ROUTE}/${key}?${params}`;
+    return `${this.publicUrl()}${ROUTE}/${key}?${params}`;
   }
 
   async head(key: string): Promise<StoredObject | null> {
