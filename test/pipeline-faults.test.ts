@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CompletePhotoUploadsDocument, CreateEventDocument, PhotoDocument, RegisterDocument, RequestPhotoUploadsDocument } from './generated/graphql.js';
+import type { DetectedFace, FaceEngine, PhotoImage } from '../src/ports/face-engine.js';
+import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
+import { devGroupPhoto } from './support/images.js';
+import { uploadTo } from './support/upload.js';
+
+/** Finds two fixed faces; fails on command, to play an engine outage. */
+class ScriptedFaceEngine implements FaceEngine {
+  readonly name = 'scripted';
+  calls = new Map<string, number>();
+  failuresLeft = new Map<string, number>();
+
+  async indexPhotoFaces(image: PhotoImage): Promise<DetectedFace[]> {
+    this.calls.set(image.photoId, (this.calls.get(image.photoId) ?? 0) + 1);
+    const left = this.failuresLeft.get(image.photoId) ?? 0;
+    if (left > 0) {
+      this.failuresLeft.set(image.photoId, left - 1);
+      throw new Error('engine unavailable');
+    }
+    const face = (left: number): DetectedFace => ({
+      box: { left, top: 0.2, width: 0.1, height: 0.15 },
+      confidence: 0.9,
+      vector: new Float32Array(128).fill(left),
+      engineFaceId: null,
+    });
+    return [face(0.1), face(0.5)];
+  }
+
+  async deletePhotoFaces(): Promise<void> {}
+}
+
+describe('photo pipeline under faults', () => {
+  let server: TestServer;
+  const faces = new ScriptedFaceEngine();
+  let owner: string;
+  let eventId: string;
+
+  before(async () => {
+    server = await startTestServer({ hasher: plainHasher, worker: true, faces, env: { PHOTO_JOB_MAX_ATTEMPTS: '3' } });
+    owner = (await server.gql(RegisterDocument, { input: { email: uniqueEmail(), password: 'long enough password', displayName: 'P', role: 'PHOTOGRAPHER' } }))
+      .data!.register.token;
+    eventId = (await server.gql(CreateEventDocument, { input: { name: 'Faults', date: '2026-06-01' } }, { token: owner })).data!.createEvent.id;
+  });
+  after(() => server.close());
+
+  async function uploadOne(name: string): Promise<string> {
+    const bytes = await devGroupPhoto(4);
+    const [t] = (await server.gql(RequestPhotoUploadsDocument, { eventId, files: [{ filename: name, contentType: 'image/jpeg', byteSize: bytes.length }] }, { token: owner }))
+      .data!.requestPhotoUploads;
+    await uploadTo(t!.upload, bytes, 'image/jpeg');
+    return t!.photo.id;
+  }
+
+  async function waitFinished(id: string) {
+    for (let i = 0; i < 200; i++) {
+      const photo = (await server.gql(PhotoDocument, { id }, { token: owner })).data!.photo!;
+      if (photo.status === 'DONE' || photo.status === 'FAILED') return photo;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`photo ${id} did not finish`);
+  }
+
+  it('should retry a transient failure with backoff and end DONE', async () => {
+    const id = await uploadOne('flaky.jpg');
+    faces.failuresLeft.set(id, 2);
+    await server.gql(CompletePhotoUploadsDocument, { photoIds: [id] }, { token: owner });
+    const photo = await waitFinished(id);
+    assert.equal(photo.status, 'DONE');
+    assert.equal(photo.attempts, 3);
+    assert.equal(photo.faceCount, 2);
+    assert.equal(faces.calls.get(id), 3);
+  });
+
+  it('should mark FAILED with a readable message after the last attempt and dead-letter the job', async () => {
+    const id = await uploadOne('doomed.jpg');
+    faces.failuresLeft.set(id, 99);
+    await server.gql(CompletePhotoUploadsDocument, { photoIds: [id] }, { token: owner });
+    const photo = await waitFinished(id);
+    assert.equal(photo.status, 'FAILED');
+    assert.equal(photo.errorCode, 'FACE_ENGINE_FAILED');
+    assert.equal(photo.errorMessage, 'Face detection failed (gave up after 3 attempts).');
+    assert.equal(faces.calls.get(id), 3);
+    const dead = await server.sql<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'photo-process-dlq' and data->>'photoId' = ?`, [id]);
+    assert.equal(dead[0]?.n, 1, 'the job is in the dead-letter queue');
+  });
+
+  it('should leave exactly the same rows when a job is delivered again, even concurrently', async () => {
+    const id = await uploadOne('twice.jpg');
+    await server.gql(CompletePhotoUploadsDocument, { photoIds: [id] }, { token: owner });
+    const first = await waitFinished(id);
+    assert.equal(first.status, 'DONE');
+    const before = await server.sql('select id, face_index, box_left from faces where photo_id = ? order by face_index', [id]);
+
+    // A redelivery after DONE is a no-op.
+    await server.app.queue.enqueue('photo.process', { photoId: id });
+    // Two copies racing on a photo that is not finished (as after an expiry) still converge.
+    await server.sql(`update photos set status = 'UPLOADED' where id = ?`, [id]);
+    const processor = await import('../src/worker/photo-processor.js');
+    const p = new processor.PhotoProcessor({
+      orm: server.app.db.orm,
+      store: server.app.store,
+      faces,
+      bus: server.app.bus,
+      clock: { now: () => new Date() },
+      logger: server.app.logger,
+      limits: { maxBytes: 40 * 1024 * 1024, maxPixels: 100_000_000 },
+    });
+    const job = { id: 'manual', name: 'photo.process' as const, payload: { photoId: id }, attempt: 1, maxAttempts: 3, isLastAttempt: false };
+    await Promise.allSettled([p.handle(job), p.handle({ ...job, id: 'manual-2' })]);
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await server.sql('select id, face_index, box_left from faces where photo_id = ? order by face_index', [id]);
+    assert.equal(after.length, 2, 'still two faces, no duplicates');
+    assert.deepEqual(after.map((f) => [f['face_index'], f['box_left']]), before.map((f) => [f['face_index'], f['box_left']]));
+    const photo = (await server.gql(PhotoDocument, { id }, { token: owner })).data!.photo!;
+    assert.equal(photo.status, 'DONE');
+    assert.equal(photo.faceCount, 2);
+    const rows = await server.sql<{ n: number }>('select count(*)::int as n from photos where id = ?', [id]);
+    assert.equal(rows[0]?.n, 1);
+  });
+});

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import S3rver from 's3rver';
+import sharp from 'sharp';
+import {
+  CompletePhotoUploadsDocument,
+  CreateEventDocument,
+  DeletePhotoDocument,
+  PhotoDocument,
+  RegisterDocument,
+  RequestPhotoUploadsDocument,
+} from './generated/graphql.js';
+import { photoKeys } from '../src/services/object-keys.js';
+import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
+import { devGroupPhoto } from './support/images.js';
+import { uploadTo } from './support/upload.js';
+
+describe('S3 object store (against s3rver)', () => {
+  let s3: S3rver;
+  let dir: string;
+  let server: TestServer;
+  let owner: string;
+  let eventId: string;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'findme-s3rver-'));
+    s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: 'findme-photos', configs: [] }] });
+    const address = (await s3.run()) as unknown as AddressInfo;
+    // s3rver's fixed credentials; the SDK reads them from the environment like in production.
+    process.env['AWS_ACCESS_KEY_ID'] = 'S3RVER';
+    process.env['AWS_SECRET_ACCESS_KEY'] = 'S3RVER';
+    server = await startTestServer({
+      hasher: plainHasher,
+      worker: true,
+      env: { PHOTO_BUCKET_NAME: 'findme-photos', S3_ENDPOINT: `http://127.0.0.1:${address.port}`, AWS_REGION: 'us-east-1' },
+    });
+    assert.equal(server.app.store.driver, 's3', 'a bucket name selects the S3 store');
+    owner = (await server.gql(RegisterDocument, { input: { email: uniqueEmail(), password: 'long enough password', displayName: 'P', role: 'PHOTOGRAPHER' } }))
+      .data!.register.token;
+    eventId = (await server.gql(CreateEventDocument, { input: { name: 'S3', date: '2026-06-01' } }, { token: owner })).data!.createEvent.id;
+  });
+  after(async () => {
+    await server.close();
+    await s3.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function waitFinished(id: string) {
+    for (let i = 0; i < 150; i++) {
+      const photo = (await server.gql(PhotoDocument, { id }, { token: owner })).data!.photo!;
+      if (photo.status === 'DONE' || photo.status === 'FAILED') return photo;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('photo did not finish');
+  }
+
+  it('should upload with a presigned POST, process from S3 and serve presigned downloads', async () => {
+    const bytes = await devGroupPhoto(5);
+    const [t] = (await server.gql(RequestPhotoUploadsDocument, { eventId, files: [{ filename: 'bbt5.jpg', contentType: 'image/jpeg', byteSize: bytes.length }] }, { token: owner }))
+      .data!.requestPhotoUploads;
+    assert.equal(t!.upload.method, 'POST');
+    const fields = Object.fromEntries(t!.upload.fields.map((f) => [f.key, f.value]));
+    assert.equal(fields['Content-Type'], 'image/jpeg');
+    assert.ok(fields['Policy'], 'a signed policy carries the conditions');
+    const policy = JSON.parse(Buffer.from(fields['Policy']!, 'base64').toString()) as { conditions: unknown[] };
+    assert.deepEqual(policy.conditions.find((c) => Array.isArray(c) && c[0] === 'content-length-range'), ['content-length-range', 1, bytes.length]);
+    assert.deepEqual(policy.conditions.find((c) => Array.isArray(c) && c[0] === 'eq'), ['eq', '$Content-Type', 'image/jpeg']);
+
+    const res = await uploadTo(t!.upload, bytes, 'image/jpeg');
+    assert.ok(res.status === 204 || res.status === 200 || res.status === 201, `POST answered ${res.status}`);
+    await server.gql(CompletePhotoUploadsDocument, { photoIds: [t!.photo.id] }, { token: owner });
+    const photo = await waitFinished(t!.photo.id);
+    assert.equal(photo.status, 'DONE', photo.errorMessage ?? '');
+    assert.match(photo.thumbnailUrl!, /X-Amz-Signature=/);
+    const thumb = await fetch(photo.thumbnailUrl!);
+    assert.equal(thumb.status, 200);
+    const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+    assert.equal(meta.format, 'webp');
+    const original = await fetch(photo.downloadUrl!);
+    assert.ok(Buffer.from(await original.arrayBuffer()).equals(bytes));
+  });
+
+  it('should catch what s3rver does not enforce: a file larger than announced fails with FILE_TOO_LARGE', async () => {
+    const bytes = await devGroupPhoto(3);
+    const [t] = (await server.gql(RequestPhotoUploadsDocument, { eventId, files: [{ filename: 'small.jpg', contentType: 'image/jpeg', byteSize: 1000 }] }, { token: owner }))
+      .data!.requestPhotoUploads;
+    await uploadTo(t!.upload, bytes, 'image/jpeg');
+    const [done] = (await server.gql(CompletePhotoUploadsDocument, { photoIds: [t!.photo.id] }, { token: owner })).data!.completePhotoUploads;
+    assert.equal(done!.status, 'FAILED');
+    const photo = (await server.gql(PhotoDocument, { id: t!.photo.id }, { token: owner })).data!.photo!;
+    assert.equal(photo.errorCode, 'FILE_TOO_LARGE');
+  });
+
+  it("should delete a photo's objects from the bucket", async () => {
+    const list = await server.sql<{ id: string }>(`select id from photos where event_id = ? and status = 'DONE'`, [eventId]);
+    const id = list[0]!.id;
+    const keys = photoKeys(eventId, id);
+    for (const key of Object.values(keys)) assert.ok(await server.app.store.head(key), `${key} exists before`);
+    const res = await server.gql(DeletePhotoDocument, { id }, { token: owner });
+    assert.equal(res.data?.deletePhoto, true);
+    for (const key of Object.values(keys)) assert.equal(await server.app.store.head(key), null, `${key} is gone`);
+  });
+});
