@@ -117,6 +117,8 @@ export class SqsJobQueue implements JobQueue {
         continue;
       }
       for (const message of messages) {
+        // SQS returns at most what we asked for; this guard keeps the bound whatever arrives.
+        while (this.inFlight.size >= concurrency) await Promise.race([...this.inFlight.values()].map((f) => f.done));
         const id = message.MessageId ?? message.ReceiptHandle ?? String(Math.random());
         const done = this.handle(name, handler, message).finally(() => this.inFlight.delete(id));
         this.inFlight.set(id, { message, done });
