@@ -221,7 +221,7 @@ export class Application {
       bus: this.bus,
       clock: this.clock,
       logger: this.logger.child({ component: 'worker' }),
-      limits: { maxBytes: this.config.photos.maxBytes, maxPixels: this.config.photos.maxPixels },
+      limits: { maxBytes: this.config.photos.maxBytes, maxPixels: this.config.photos.maxPixels, mozjpeg: this.config.photos.displayMozjpeg },
     });
     await this.queue.work('photo.process', processor.handle, { concurrency: this.config.worker.concurrency });
     this.workerRunning = true;

@@ -46,6 +46,7 @@ export const rawConfigSchema = z.object({
   PHOTO_WORKER_CONCURRENCY: int(1, 64).optional(),
   PHOTO_MAX_BYTES: int(1024, 200 * 1024 * 1024).default(40 * 1024 * 1024),
   PHOTO_MAX_PIXELS: int(1_000_000, 1_000_000_000).default(100_000_000),
+  PHOTO_DISPLAY_MOZJPEG: bool.default(true),
   PHOTO_BATCH_MAX: int(1, 5000).default(500),
   UPLOAD_URL_TTL_SECONDS: int(30, 7 * 24 * 3600).default(3600),
   DOWNLOAD_URL_TTL_SECONDS: int(30, 7 * 24 * 3600).default(900),

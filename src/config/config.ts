@@ -35,6 +35,8 @@ export interface AppConfig {
   photos: {
     maxBytes: number;
     maxPixels: number;
+    /** mozjpeg makes display JPEGs ~10 % smaller for ~9× the encoding time. */
+    displayMozjpeg: boolean;
     batchMax: number;
     uploadUrlTtlSeconds: number;
     downloadUrlTtlSeconds: number;
@@ -167,6 +169,7 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
     photos: {
       maxBytes: raw.PHOTO_MAX_BYTES,
       maxPixels: raw.PHOTO_MAX_PIXELS,
+      displayMozjpeg: raw.PHOTO_DISPLAY_MOZJPEG,
       batchMax: raw.PHOTO_BATCH_MAX,
       uploadUrlTtlSeconds: raw.UPLOAD_URL_TTL_SECONDS,
       downloadUrlTtlSeconds: raw.DOWNLOAD_URL_TTL_SECONDS,

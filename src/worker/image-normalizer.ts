@@ -29,6 +29,7 @@ export interface NormalizedImage {
 
 export interface NormalizeOptions {
   maxPixels: number;
+  mozjpeg: boolean;
   displayLongSide: number;
   thumbnailLongSide: number;
 }
@@ -76,7 +77,7 @@ export async function normalizeImage(bytes: Buffer, options: NormalizeOptions): 
       base
         .clone()
         .resize({ width: options.displayLongSide, height: options.displayLongSide, fit: 'inside', withoutEnlargement: true })
-        .jpeg({ quality: 85, mozjpeg: true })
+        .jpeg({ quality: 85, mozjpeg: options.mozjpeg })
         .toBuffer(),
       base
         .clone()

@@ -14,6 +14,7 @@ import { PhotoProcessingError } from './photo-processing-error.js';
 export interface ProcessorLimits {
   maxBytes: number;
   maxPixels: number;
+  mozjpeg: boolean;
 }
 
 /**
@@ -91,7 +92,7 @@ export class PhotoProcessor {
       throw new PhotoProcessingError('FILE_TOO_LARGE', `The file is larger (${stored.size} bytes) than the ${photo.byteSize} bytes announced for it.`);
     }
     const bytes = await withStorage(() => store.get(photo.originalKey));
-    const image = await normalizeImage(bytes, { maxPixels: limits.maxPixels, displayLongSide: 2048, thumbnailLongSide: 400 });
+    const image = await normalizeImage(bytes, { maxPixels: limits.maxPixels, mozjpeg: limits.mozjpeg, displayLongSide: 2048, thumbnailLongSide: 400 });
     await withStorage(() => store.put(keys.display, image.display, 'image/jpeg'));
     await withStorage(() => store.put(keys.thumbnail, image.thumbnail, 'image/webp'));
     let detected;

@@ -24,6 +24,7 @@ export class PgBossJobQueue implements JobQueue {
   readonly driver = 'postgres' as const;
   private readonly boss: PgBoss;
   private readonly prepared = new Set<JobName>();
+  private readonly workerIds = new Map<JobName, string[]>();
 
   constructor(private readonly options: PgBossQueueOptions) {
     this.boss = new PgBoss({
@@ -46,23 +47,34 @@ export class PgBossJobQueue implements JobQueue {
     await this.prepare(name);
     // With the `short` policy a second job with the same key is dropped while one is waiting.
     await this.boss.send(queueName(name), payload, options.key ? { singletonKey: options.key } : {});
+    // Wake this process's idle consumers now rather than at their next poll.
+    for (const id of this.workerIds.get(name) ?? []) this.boss.notifyWorker(id);
   }
 
   async work<N extends JobName>(name: N, handler: JobHandler<N>, { concurrency }: { concurrency: number }): Promise<void> {
     await this.prepare(name);
     const { maxAttempts } = this.options;
     // pg-boss 10 has no team size: each work() call is one serial consumer.
+    const ids: string[] = [];
+    this.workerIds.set(name, ids);
     for (let i = 0; i < concurrency; i++) {
-      await this.boss.work<JobPayloads[N]>(
+      let workerId = '';
+      workerId = await this.boss.work<JobPayloads[N]>(
         queueName(name),
         { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 },
         async (jobs) => {
-          for (const job of jobs) {
-            const attempt = job.retryCount + 1;
-            await handler({ id: job.id, name, payload: job.data, attempt, maxAttempts, isLastAttempt: attempt >= maxAttempts });
+          try {
+            for (const job of jobs) {
+              const attempt = job.retryCount + 1;
+              await handler({ id: job.id, name, payload: job.data, attempt, maxAttempts, isLastAttempt: attempt >= maxAttempts });
+            }
+          } finally {
+            // pg-boss otherwise sleeps out the polling interval even when more jobs wait.
+            if (workerId) this.boss.notifyWorker(workerId);
           }
         },
       );
+      ids.push(workerId);
     }
   }
 
