@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CompletePhotoUploadsDocument, CreateEventDocument, PhotoDocument, RegisterDocument, RequestPhotoUploadsDocument } from './generated/graphql.js';
+import { CompletePhotoUploadsDocument, PhotoDocument, RequestPhotoUploadsDocument } from './generated/graphql.js';
 import type { DetectedFace, FaceEngine, PhotoImage } from '../src/ports/face-engine.js';
-import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
+import { newEvent, waitForPhoto } from './support/flows.js';
+import { plainHasher, startTestServer, type TestServer } from './support/harness.js';
 import { devGroupPhoto } from './support/images.js';
 import { uploadTo } from './support/upload.js';
 
@@ -39,9 +40,7 @@ describe('photo pipeline under faults', () => {
 
   before(async () => {
     server = await startTestServer({ hasher: plainHasher, worker: true, faces, env: { PHOTO_JOB_MAX_ATTEMPTS: '3' } });
-    owner = (await server.gql(RegisterDocument, { input: { email: uniqueEmail(), password: 'long enough password', displayName: 'P', role: 'PHOTOGRAPHER' } }))
-      .data!.register.token;
-    eventId = (await server.gql(CreateEventDocument, { input: { name: 'Faults', date: '2026-06-01' } }, { token: owner })).data!.createEvent.id;
+    ({ owner, eventId } = await newEvent(server, 'Faults'));
   });
   after(() => server.close());
 
@@ -53,20 +52,11 @@ describe('photo pipeline under faults', () => {
     return t!.photo.id;
   }
 
-  async function waitFinished(id: string) {
-    for (let i = 0; i < 200; i++) {
-      const photo = (await server.gql(PhotoDocument, { id }, { token: owner })).data!.photo!;
-      if (photo.status === 'DONE' || photo.status === 'FAILED') return photo;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`photo ${id} did not finish`);
-  }
-
   it('should retry a transient failure with backoff and end DONE', async () => {
     const id = await uploadOne('flaky.jpg');
     faces.failuresLeft.set(id, 2);
     await server.gql(CompletePhotoUploadsDocument, { photoIds: [id] }, { token: owner });
-    const photo = await waitFinished(id);
+    const photo = await waitForPhoto(server, owner, id);
     assert.equal(photo.status, 'DONE');
     assert.equal(photo.attempts, 3);
     assert.equal(photo.faceCount, 2);
@@ -77,7 +67,7 @@ describe('photo pipeline under faults', () => {
     const id = await uploadOne('doomed.jpg');
     faces.failuresLeft.set(id, 99);
     await server.gql(CompletePhotoUploadsDocument, { photoIds: [id] }, { token: owner });
-    const photo = await waitFinished(id);
+    const photo = await waitForPhoto(server, owner, id);
     assert.equal(photo.status, 'FAILED');
     assert.equal(photo.errorCode, 'FACE_ENGINE_FAILED');
     assert.equal(photo.errorMessage, 'Face detection failed (gave up after 3 attempts).');
@@ -89,7 +79,7 @@ describe('photo pipeline under faults', () => {
   it('should leave exactly the same rows when a job is delivered again, even concurrently', async () => {
     const id = await uploadOne('twice.jpg');
     await server.gql(CompletePhotoUploadsDocument, { photoIds: [id] }, { token: owner });
-    const first = await waitFinished(id);
+    const first = await waitForPhoto(server, owner, id);
     assert.equal(first.status, 'DONE');
     const before = await server.sql('select id, face_index, box_left from faces where photo_id = ? order by face_index', [id]);
 

@@ -8,14 +8,13 @@ import S3rver from 's3rver';
 import sharp from 'sharp';
 import {
   CompletePhotoUploadsDocument,
-  CreateEventDocument,
   DeletePhotoDocument,
   PhotoDocument,
-  RegisterDocument,
   RequestPhotoUploadsDocument,
 } from './generated/graphql.js';
 import { photoKeys } from '../src/services/object-keys.js';
-import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
+import { newEvent, waitForPhoto } from './support/flows.js';
+import { plainHasher, startTestServer, type TestServer } from './support/harness.js';
 import { devGroupPhoto } from './support/images.js';
 import { uploadTo } from './support/upload.js';
 
@@ -39,24 +38,13 @@ describe('S3 object store (against s3rver)', () => {
       env: { PHOTO_BUCKET_NAME: 'findme-photos', S3_ENDPOINT: `http://127.0.0.1:${address.port}`, AWS_REGION: 'us-east-1' },
     });
     assert.equal(server.app.store.driver, 's3', 'a bucket name selects the S3 store');
-    owner = (await server.gql(RegisterDocument, { input: { email: uniqueEmail(), password: 'long enough password', displayName: 'P', role: 'PHOTOGRAPHER' } }))
-      .data!.register.token;
-    eventId = (await server.gql(CreateEventDocument, { input: { name: 'S3', date: '2026-06-01' } }, { token: owner })).data!.createEvent.id;
+    ({ owner, eventId } = await newEvent(server, 'S3'));
   });
   after(async () => {
     await server.close();
     await s3.close();
     await rm(dir, { recursive: true, force: true });
   });
-
-  async function waitFinished(id: string) {
-    for (let i = 0; i < 150; i++) {
-      const photo = (await server.gql(PhotoDocument, { id }, { token: owner })).data!.photo!;
-      if (photo.status === 'DONE' || photo.status === 'FAILED') return photo;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('photo did not finish');
-  }
 
   it('should upload with a presigned POST, process from S3 and serve presigned downloads', async () => {
     const bytes = await devGroupPhoto(5);
@@ -73,7 +61,7 @@ describe('S3 object store (against s3rver)', () => {
     const res = await uploadTo(t!.upload, bytes, 'image/jpeg');
     assert.ok(res.status === 204 || res.status === 200 || res.status === 201, `POST answered ${res.status}`);
     await server.gql(CompletePhotoUploadsDocument, { photoIds: [t!.photo.id] }, { token: owner });
-    const photo = await waitFinished(t!.photo.id);
+    const photo = await waitForPhoto(server, owner, t!.photo.id);
     assert.equal(photo.status, 'DONE', photo.errorMessage ?? '');
     assert.match(photo.thumbnailUrl!, /X-Amz-Signature=/);
     const thumb = await fetch(photo.thumbnailUrl!);

@@ -12,8 +12,9 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { SqsJobQueue } from '../src/adapters/queue/sqs.job-queue.js';
 import { createLogger } from '../src/logger.js';
 import type { JobContext } from '../src/ports/job-queue.js';
-import { CompletePhotoUploadsDocument, CreateEventDocument, PhotoDocument, RegisterDocument, RequestPhotoUploadsDocument } from './generated/graphql.js';
-import { plainHasher, startTestServer, uniqueEmail } from './support/harness.js';
+import { CompletePhotoUploadsDocument, RequestPhotoUploadsDocument } from './generated/graphql.js';
+import { newEvent, waitForPhoto } from './support/flows.js';
+import { plainHasher, startTestServer } from './support/harness.js';
 import { devGroupPhoto } from './support/images.js';
 import { uploadTo } from './support/upload.js';
 
@@ -207,22 +208,15 @@ describe('photo pipeline on SQS', () => {
     });
     try {
       assert.equal(server.app.queue.driver, 'sqs', 'a queue URL selects SQS');
-      const owner = (await server.gql(RegisterDocument, { input: { email: uniqueEmail(), password: 'long enough password', displayName: 'P', role: 'PHOTOGRAPHER' } }))
-        .data!.register.token;
-      const eventId = (await server.gql(CreateEventDocument, { input: { name: 'SQS', date: '2026-06-01' } }, { token: owner })).data!.createEvent.id;
+      const { owner, eventId } = await newEvent(server, 'SQS');
       const bytes = await devGroupPhoto(2);
       const [t] = (await server.gql(RequestPhotoUploadsDocument, { eventId, files: [{ filename: 'a.jpg', contentType: 'image/jpeg', byteSize: bytes.length }] }, { token: owner }))
         .data!.requestPhotoUploads;
       await uploadTo(t!.upload, bytes, 'image/jpeg');
       await server.gql(CompletePhotoUploadsDocument, { photoIds: [t!.photo.id] }, { token: owner });
-      let photo;
-      for (let i = 0; i < 100; i++) {
-        photo = (await server.gql(PhotoDocument, { id: t!.photo.id }, { token: owner })).data!.photo!;
-        if (photo.status === 'FAILED') break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.equal(photo?.status, 'FAILED');
-      assert.equal(photo?.errorMessage, 'Face detection failed (gave up after 3 attempts).');
+      const photo = await waitForPhoto(server, owner, t!.photo.id);
+      assert.equal(photo.status, 'FAILED');
+      assert.equal(photo.errorMessage, 'Face detection failed (gave up after 3 attempts).');
       assert.equal(sqs.commandCalls(DeleteMessageCommand).length, 0);
     } finally {
       await server.close();

@@ -5,13 +5,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   CompletePhotoUploadsDocument,
-  CreateEventDocument,
   PhotoStatusChangedDocument,
-  RegisterDocument,
   RequestPhotoUploadsDocument,
   type PhotoStatusChangedSubscription,
 } from './generated/graphql.js';
-import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
+import { newEvent } from './support/flows.js';
+import { plainHasher, startTestServer, type TestServer } from './support/harness.js';
 import { generatedPhotos } from './support/images.js';
 import { collect } from './support/live.js';
 import { uploadTo } from './support/upload.js';
@@ -49,9 +48,7 @@ describe('findme worker killed mid-batch', () => {
   }
 
   it('should lose nothing and duplicate nothing: every photo ends DONE exactly once', async () => {
-    const owner = (await server.gql(RegisterDocument, { input: { email: uniqueEmail(), password: 'long enough password', displayName: 'P', role: 'PHOTOGRAPHER' } }))
-      .data!.register.token;
-    const eventId = (await server.gql(CreateEventDocument, { input: { name: 'Restart', date: '2026-06-01' } }, { token: owner })).data!.createEvent.id;
+    const { owner, eventId } = await newEvent(server, 'Restart');
     const photos = await generatedPhotos(30, 1600);
     const ws = server.ws({ authorization: `Bearer ${owner}` });
     const events = collect<PhotoStatusChangedSubscription, { eventId: string }>(ws, PhotoStatusChangedDocument, { eventId });
