@@ -20,6 +20,11 @@ import type { PasswordHasher } from './ports/password-hasher.js';
 import { AccountService } from './services/account.service.js';
 import { EventService } from './services/event.service.js';
 import { PhotoService } from './services/photo.service.js';
+import { SelfieService } from './services/selfie.service.js';
+import { PgFaceVectorSource } from './services/face-vectors.js';
+import { LocalFaceEngine } from './adapters/faces/local/local.face-engine.js';
+import { SelfieProcessor } from './worker/selfie-processor.js';
+import { ConfigError } from './config/config.js';
 import { PgNotifyEventBus } from './adapters/events/pg-notify.event-bus.js';
 import { DisabledFaceEngine } from './adapters/faces/disabled.face-engine.js';
 import { PgBossJobQueue } from './adapters/queue/pg-boss.job-queue.js';
@@ -94,6 +99,7 @@ export class Application {
   private http: RunningHttpServer | undefined;
   private infraStarted: Promise<void> | undefined;
   private workerRunning = false;
+  private detachFaces: (() => void) | undefined;
   /** Where clients reach this process; follows the real port when PORT=0 and PUBLIC_URL is unset. */
   private publicUrl: string;
 
@@ -113,7 +119,8 @@ export class Application {
     this.store = createObjectStore(config, () => this.publicUrl, this.clock, logger);
     this.queue = overrides.queue ?? createJobQueue(config, db.url, logger);
     this.bus = new PgNotifyEventBus(db.url, logger);
-    this.faces = overrides.faces ?? new DisabledFaceEngine();
+    this.faces = overrides.faces ?? createFaceEngine(config, db, logger);
+    if (this.faces instanceof LocalFaceEngine) this.detachFaces = this.faces.attach(this.bus);
   }
 
   /** Services bound to one unit of work (a request, a job). */
@@ -135,6 +142,17 @@ export class Application {
         },
       }),
       events: new EventService(em, { clock: this.clock, logger }),
+      selfies: new SelfieService(em, {
+        store: this.store,
+        queue: this.queue,
+        bus: this.bus,
+        logger,
+        settings: {
+          maxBytes: config.faces.selfieMaxBytes,
+          acceptedTypes: acceptedPhotoTypes(),
+          uploadUrlTtlSeconds: config.photos.uploadUrlTtlSeconds,
+        },
+      }),
       photos: new PhotoService(em, {
         store: this.store,
         queue: this.queue,
@@ -223,7 +241,15 @@ export class Application {
       logger: this.logger.child({ component: 'worker' }),
       limits: { maxBytes: this.config.photos.maxBytes, maxPixels: this.config.photos.maxPixels, mozjpeg: this.config.photos.displayMozjpeg },
     });
+    const selfies = new SelfieProcessor({
+      orm: this.db.orm,
+      store: this.store,
+      faces: this.faces,
+      bus: this.bus,
+      logger: this.logger.child({ component: 'worker' }),
+    });
     await this.queue.work('photo.process', processor.handle, { concurrency: this.config.worker.concurrency });
+    await this.queue.work('selfie.process', selfies.handle, { concurrency: this.config.worker.concurrency });
     this.workerRunning = true;
     this.logger.info({ queue: this.queue.driver, concurrency: this.config.worker.concurrency, faces: this.faces.name }, 'photo worker started');
   }
@@ -237,6 +263,8 @@ export class Application {
       this.live?.close();
       await this.bus.stop();
     }
+    this.detachFaces?.();
+    await this.faces.close();
     if (this.mailer instanceof SmtpMailer) this.mailer.close();
     await this.db.close();
   }
@@ -258,6 +286,25 @@ export class Application {
 /** What uploads may be: HEIC only where this sharp build decodes it. */
 export function acceptedPhotoTypes(): string[] {
   return ['image/jpeg', 'image/png', 'image/webp', ...(canReadHeic() ? ['image/heic', 'image/heif'] : [])];
+}
+
+function createFaceEngine(config: AppConfig, db: Database, logger: Logger): FaceEngine {
+  const f = config.faces;
+  if (f.provider === 'none') return new DisabledFaceEngine();
+  if (f.provider === 'aws') throw new ConfigError('FACE_RECOGNIZER_PROVIDER: aws is not available in this version; use local or none');
+  return new LocalFaceEngine(
+    {
+      maxDistance: f.maxDistance,
+      minConfidence: f.minConfidence,
+      tileSize: f.tileSize,
+      maxSide: f.maxSide,
+      selfieMinFacePx: f.selfieMinFacePx,
+      selfieMinSharpness: f.selfieMinSharpness,
+      threads: f.threads,
+    },
+    new PgFaceVectorSource(db.orm),
+    logger.child({ component: 'faces' }),
+  );
 }
 
 function createObjectStore(config: AppConfig, publicUrl: () => string, clock: Clock, logger: Logger): ObjectStore {

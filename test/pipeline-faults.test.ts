@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CompletePhotoUploadsDocument, PhotoDocument, RequestPhotoUploadsDocument } from './generated/graphql.js';
-import type { DetectedFace, FaceEngine, PhotoImage } from '../src/ports/face-engine.js';
+import { DisabledFaceEngine } from '../src/adapters/faces/disabled.face-engine.js';
+import type { DetectedFace, PhotoImage } from '../src/ports/face-engine.js';
 import { newEvent, waitForPhoto } from './support/flows.js';
 import { plainHasher, startTestServer, type TestServer } from './support/harness.js';
 import { devGroupPhoto } from './support/images.js';
 import { uploadTo } from './support/upload.js';
 
 /** Finds two fixed faces; fails on command, to play an engine outage. */
-class ScriptedFaceEngine implements FaceEngine {
-  readonly name = 'scripted';
+class ScriptedFaceEngine extends DisabledFaceEngine {
+  override readonly name = 'scripted';
   calls = new Map<string, number>();
   failuresLeft = new Map<string, number>();
 
-  async indexPhotoFaces(image: PhotoImage): Promise<DetectedFace[]> {
+  override async indexPhotoFaces(image: PhotoImage): Promise<DetectedFace[]> {
     this.calls.set(image.photoId, (this.calls.get(image.photoId) ?? 0) + 1);
     const left = this.failuresLeft.get(image.photoId) ?? 0;
     if (left > 0) {
@@ -28,8 +29,6 @@ class ScriptedFaceEngine implements FaceEngine {
     });
     return [face(0.1), face(0.5)];
   }
-
-  async deletePhotoFaces(): Promise<void> {}
 }
 
 describe('photo pipeline under faults', () => {

@@ -9,6 +9,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { DisabledFaceEngine } from '../src/adapters/faces/disabled.face-engine.js';
 import { SqsJobQueue } from '../src/adapters/queue/sqs.job-queue.js';
 import { createLogger } from '../src/logger.js';
 import type { JobContext } from '../src/ports/job-queue.js';
@@ -34,7 +35,7 @@ function jobMessage(photoId: string, receiveCount: number, n = 1): Message {
 describe('SQS job queue (aws-sdk-client-mock)', () => {
   let sqs: AwsClientStub<SQSClient>;
   let queue: SqsJobQueue;
-  const handled: JobContext[] = [];
+  const handled: JobContext<'photo.process'>[] = [];
 
   /** Serves `batches` to successive ReceiveMessage calls, then empty long polls. */
   function serve(...batches: Message[][]) {
@@ -80,7 +81,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
 
   it('should long-poll in batches, run the handler and delete the message on success only', async () => {
     serve([jobMessage(PHOTO, 1)]);
-    await queue.work('photo.process', async (job) => void handled.push(job), { concurrency: 4 });
+    await queue.work('photo.process', async (job) => void handled.push(job as JobContext<'photo.process'>), { concurrency: 4 });
     await settle();
     const receive = sqs.commandCalls(ReceiveMessageCommand)[0]!.args[0].input;
     assert.equal(receive.WaitTimeSeconds, 20);
@@ -119,7 +120,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
   it('should tell the handler about the last attempt and leave the failed message to the redrive policy', async () => {
     serve([jobMessage(PHOTO, 3)]);
     await queue.work('photo.process', async (job) => {
-      handled.push(job);
+      handled.push(job as JobContext<'photo.process'>);
       throw new Error('still broken');
     }, { concurrency: 1 });
     await settle();
@@ -142,7 +143,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
     };
     const testEvent: Message = { MessageId: 't', ReceiptHandle: 'rh-test', Attributes: { ApproximateReceiveCount: '1' }, Body: JSON.stringify({ Event: 's3:TestEvent' }) };
     serve([s3Event, testEvent]);
-    await queue.work('photo.process', async (job) => void handled.push(job), { concurrency: 4 });
+    await queue.work('photo.process', async (job) => void handled.push(job as JobContext<'photo.process'>), { concurrency: 4 });
     await settle();
     assert.deepEqual(handled.map((j) => j.payload.photoId), [PHOTO], 'derived files do not trigger processing');
     assert.deepEqual(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle).sort(), ['rh-s3-1', 'rh-test']);
@@ -158,7 +159,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
       peak = Math.max(peak, running);
       await settle(50);
       running--;
-      handled.push(job);
+      handled.push(job as JobContext<'photo.process'>);
     }, { concurrency: 3 });
     await settle(1000);
     assert.equal(handled.length, 10);
@@ -168,7 +169,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
 
   it('should leave an unreadable message for the dead-letter queue', async () => {
     serve([{ MessageId: 'x', ReceiptHandle: 'rh-x', Body: 'not json', Attributes: { ApproximateReceiveCount: '1' } }]);
-    await queue.work('photo.process', async (job) => void handled.push(job), { concurrency: 1 });
+    await queue.work('photo.process', async (job) => void handled.push(job as JobContext<'photo.process'>), { concurrency: 1 });
     await settle();
     assert.equal(handled.length, 0);
     assert.equal(sqs.commandCalls(DeleteMessageCommand).length, 0);
@@ -193,13 +194,11 @@ describe('photo pipeline on SQS', () => {
       delivered++;
       return { Messages: [{ MessageId: `m${delivered}`, ReceiptHandle: `rh${delivered}`, Body: body, Attributes: { ApproximateReceiveCount: '3' } }] };
     });
-    const failingEngine = {
-      name: 'down',
-      indexPhotoFaces: async () => {
+    const failingEngine = new (class extends DisabledFaceEngine {
+      override async indexPhotoFaces(): Promise<never> {
         throw new Error('engine down');
-      },
-      deletePhotoFaces: async () => undefined,
-    };
+      }
+    })();
     const server = await startTestServer({
       hasher: plainHasher,
       worker: true,

@@ -16,7 +16,7 @@ import { collect } from './support/live.js';
 import { uploadTo } from './support/upload.js';
 
 const bin = new URL('../../bin/findme.js', import.meta.url).pathname;
-const QUEUE_ENV = { PHOTO_JOB_TIMEOUT_SECONDS: '5', QUEUE_MAINTENANCE_INTERVAL_SECONDS: '1', PHOTO_JOB_RETRY_DELAY_SECONDS: '1' };
+const QUEUE_ENV = { FACE_RECOGNIZER_PROVIDER: 'none', PHOTO_JOB_TIMEOUT_SECONDS: '5', QUEUE_MAINTENANCE_INTERVAL_SECONDS: '1', PHOTO_JOB_RETRY_DELAY_SECONDS: '1' };
 
 describe('findme worker killed mid-batch', () => {
   let server: TestServer;

@@ -58,6 +58,17 @@ export interface AppConfig {
     maintenanceIntervalSeconds: number;
   };
   awsRegion: string | undefined;
+  faces: {
+    provider: 'local' | 'aws' | 'none';
+    threads: number;
+    maxDistance: number;
+    minConfidence: number;
+    tileSize: number;
+    maxSide: number;
+    selfieMinFacePx: number;
+    selfieMinSharpness: number;
+    selfieMaxBytes: number;
+  };
   logLevel: RawConfig['LOG_LEVEL'];
   /** Which layers contributed, lowest precedence first (for `systemStatus`). */
   sources: ConfigSource[];
@@ -187,6 +198,17 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
       maintenanceIntervalSeconds: raw.QUEUE_MAINTENANCE_INTERVAL_SECONDS,
     },
     awsRegion: raw.AWS_REGION,
+    faces: {
+      provider: raw.FACE_RECOGNIZER_PROVIDER,
+      threads: raw.FACE_WORKER_THREADS ?? os.availableParallelism(),
+      maxDistance: raw.LOCAL_MATCH_MAX_DISTANCE,
+      minConfidence: raw.LOCAL_DETECT_MIN_CONFIDENCE,
+      tileSize: raw.LOCAL_DETECT_TILE_SIZE,
+      maxSide: raw.LOCAL_DETECT_MAX_SIDE,
+      selfieMinFacePx: raw.SELFIE_MIN_FACE_PX,
+      selfieMinSharpness: raw.SELFIE_MIN_SHARPNESS,
+      selfieMaxBytes: raw.SELFIE_MAX_BYTES,
+    },
     logLevel: raw.LOG_LEVEL,
     sources,
     ssmPrefix,

@@ -4,6 +4,7 @@ import { UnauthenticatedError } from '../domain/errors.js';
 import type { AccountService, AuthFailure } from '../services/account.service.js';
 import type { EventService } from '../services/event.service.js';
 import type { PhotoService } from '../services/photo.service.js';
+import type { SelfieService } from '../services/selfie.service.js';
 import type { LiveEvents } from './live-events.js';
 
 /** Services bound to one request's EntityManager. */
@@ -11,6 +12,7 @@ export interface RequestServices {
   accounts: AccountService;
   events: EventService;
   photos: PhotoService;
+  selfies: SelfieService;
 }
 
 export interface GraphQLContext {

@@ -11,6 +11,8 @@ type Change = { eventId: string; photoId: string };
 export class LiveEvents {
   private readonly status = new Map<string, Set<(m: StatusMessage) => void>>();
   private readonly changes = new Map<string, Set<(m: Change) => void>>();
+  private readonly rematch = new Map<string, Set<(m: BusMessages['rematch.progress']) => void>>();
+  private readonly matches = new Map<string, Set<(m: BusMessages['match.created']) => void>>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(bus: EventBus) {
@@ -21,6 +23,12 @@ export class LiveEvents {
       }),
       bus.subscribe('photo.deleted', (m) => {
         for (const l of this.changes.get(m.eventId) ?? []) l(m);
+      }),
+      bus.subscribe('rematch.progress', (m) => {
+        for (const l of this.rematch.get(m.userId) ?? []) l(m);
+      }),
+      bus.subscribe('match.created', (m) => {
+        for (const l of this.matches.get(`${m.userId}:${m.eventId}`) ?? []) l(m);
       }),
     );
   }
@@ -35,10 +43,22 @@ export class LiveEvents {
     return listen(this.changes, eventId);
   }
 
+  /** Progress of a user's rematch jobs. */
+  rematchProgress(userId: string): Repeater<BusMessages['rematch.progress']> {
+    return listen(this.rematch, userId);
+  }
+
+  /** Photos newly matched to a user in an event. */
+  newMatches(userId: string, eventId: string): Repeater<BusMessages['match.created']> {
+    return listen(this.matches, `${userId}:${eventId}`);
+  }
+
   /** Open subscriptions, for metrics. */
   get listenerCount(): number {
     let n = 0;
-    for (const map of [this.status, this.changes]) for (const set of map.values()) n += set.size;
+    for (const map of [this.status, this.changes, this.rematch, this.matches] as Map<string, Set<unknown>>[]) {
+      for (const set of map.values()) n += set.size;
+    }
     return n;
   }
 

@@ -8,6 +8,7 @@ import { HeartbeatResolver } from './resolvers/heartbeat.resolver.js';
 import { PhotoResolver } from './resolvers/photo.resolver.js';
 import { PrivacyResolver } from './resolvers/privacy.resolver.js';
 import { ProgressResolver } from './resolvers/progress.resolver.js';
+import { SelfieResolver } from './resolvers/selfie.resolver.js';
 
 const resolvers = [
   AccountResolver,
@@ -15,6 +16,7 @@ const resolvers = [
   ParticipationResolver,
   PhotoResolver,
   ProgressResolver,
+  SelfieResolver,
   PrivacyResolver,
   HeartbeatResolver,
 ] as const;

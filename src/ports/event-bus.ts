@@ -4,6 +4,12 @@ import type { PhotoStatus } from '../domain/entities/photo.entity.js';
 export interface BusMessages {
   'photo.status': { eventId: string; photoId: string; previousStatus: PhotoStatus | null; status: PhotoStatus; at: string };
   'photo.deleted': { eventId: string; photoId: string };
+  /** A photo's faces were (re)written: vector indexes catch up. */
+  'faces.indexed': { eventId: string; photoId: string };
+  /** A participant was found in a photo (the photo is DONE). */
+  'match.created': { eventId: string; photoId: string; userId: string };
+  /** A rematch job moved; subscribers reload it. */
+  'rematch.progress': { userId: string; jobId: string };
 }
 
 export type BusTopic = keyof BusMessages;

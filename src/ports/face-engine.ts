@@ -1,27 +1,77 @@
-/** A face found in a photo, with its box relative to the normalised image (0..1). */
+/** A box relative to the (EXIF-rotated) image: 0..1 on each axis. */
+export interface FaceBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** A face found in a photo or a selfie. */
 export interface DetectedFace {
-  box: { left: number; top: number; width: number; height: number };
+  box: FaceBox;
   confidence: number;
-  /** The engine's embedding (local engine), or null when the engine keeps it (Rekognition). */
+  /** The embedding (local engine), or null when the engine keeps it (Rekognition). */
   vector: Float32Array | null;
+  /** The engine's own id (Rekognition FaceId), or null. */
   engineFaceId: string | null;
 }
 
 export interface PhotoImage {
   photoId: string;
   eventId: string;
-  /** The normalised display JPEG (EXIF-rotated, metadata stripped). */
-  jpeg: Buffer;
-  width: number;
-  height: number;
-  /** Where the original lives, for engines that read storage directly. */
+  /** The uploaded bytes (already validated as an image). */
+  original: Buffer;
+  /** Where the original lives, for engines that read storage themselves. */
   objectKey: string;
 }
 
-/** Detects and indexes faces. The matching issue adds the local and Rekognition engines. */
+/** Why a selfie cannot be used, with a sentence the guest can act on. */
+export type SelfieRejection = 'NO_FACE' | 'MANY_FACES' | 'FACE_TOO_SMALL' | 'BLURRY' | 'NOT_AN_IMAGE';
+
+export type SelfieCheck =
+  | { ok: true; face: DetectedFace }
+  | { ok: false; reason: SelfieRejection; message: string; faces: number };
+
+/** A stored face of a photo, as the engine needs it to compare. */
+export interface StoredFace {
+  id: string;
+  photoId: string;
+  vector: Float32Array | null;
+  engineFaceId: string | null;
+}
+
+/** A participant's reference face (their active selfie). */
+export interface ParticipantFace {
+  userId: string;
+  vector: Float32Array | null;
+  engineFaceId: string | null;
+}
+
+export interface FaceMatch {
+  userId: string;
+  faceId: string;
+  photoId: string;
+  /** 0..100, higher is more alike. */
+  similarity: number;
+}
+
+/**
+ * Face detection and search, shaped by FindMe's use cases so that a local model
+ * and a cloud service fit the same calls.
+ */
 export interface FaceEngine {
   readonly name: string;
+  /** Detects and describes a processed photo's faces (indexing them where the engine keeps an index). */
   indexPhotoFaces(image: PhotoImage): Promise<DetectedFace[]>;
-  /** Forgets a photo's faces (engines that keep their own index). */
-  deletePhotoFaces(eventId: string, photoId: string): Promise<void>;
+  /** Validates a selfie (exactly one usable face) and describes it. */
+  indexSelfie(input: { userId: string; selfieId: string; image: Buffer; objectKey: string; eventIds: string[] }): Promise<SelfieCheck>;
+  /** Which of these participants appear among a photo's faces (best face per participant). */
+  findParticipantsInPhoto(input: { eventId: string; photoId: string; faces: StoredFace[]; participants: ParticipantFace[] }): Promise<FaceMatch[]>;
+  /** Every photo of the event in which the participant appears (best face per photo). */
+  findParticipantInEvent(input: { eventId: string; participant: ParticipantFace }): Promise<FaceMatch[]>;
+  deletePhotoFaces(eventId: string, photoId: string, faces: StoredFace[]): Promise<void>;
+  deleteParticipantFaces(userId: string, eventIds: string[], selfies: ParticipantFace[]): Promise<void>;
+  deleteEventFaces(eventId: string): Promise<void>;
+  /** Releases threads and clients. */
+  close(): Promise<void>;
 }

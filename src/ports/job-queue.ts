@@ -1,6 +1,7 @@
 /** Every job the system runs, by name, with its payload. */
 export interface JobPayloads {
   'photo.process': { photoId: string };
+  'selfie.process': { selfieId: string; jobId: string };
 }
 
 export type JobName = keyof JobPayloads;

@@ -1,7 +1,8 @@
 import path from 'node:path';
+import DataLoader from 'dataloader';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { Event, Match, Photo, PhotoStatus, type User } from '../domain/entities/index.js';
+import { Event, Face, Match, Photo, PhotoStatus, type User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../domain/errors.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine } from '../ports/face-engine.js';
@@ -31,6 +32,8 @@ export type ProgressCounts = Record<'total' | 'pending' | 'uploaded' | 'processi
 
 /** Photos of an event: upload targets, processing requests, listing, access and deletion. */
 export class PhotoService {
+  private matchLoader: DataLoader<string, { similarity: number; box: { left: number; top: number; width: number; height: number } } | null> | undefined;
+
   constructor(
     private readonly em: EntityManager,
     private readonly deps: {
@@ -135,7 +138,12 @@ export class PhotoService {
     if (!photo) throw new NotFoundError('Photo');
     const eventId = photo.event.id;
     const keys = photoKeys(eventId, photo.id);
-    await this.deps.faces.deletePhotoFaces(eventId, photo.id);
+    const faces = await this.em.find(Face, { photo: photo.id }, { fields: ['id', 'engineFaceId'] });
+    await this.deps.faces.deletePhotoFaces(
+      eventId,
+      photo.id,
+      faces.map((f) => ({ id: f.id, photoId: photo.id, vector: null, engineFaceId: f.engineFaceId })),
+    );
     // Faces and matches go with the row (ON DELETE CASCADE).
     await this.em.nativeDelete(Photo, { id: photo.id });
     await this.deps.store.delete([keys.original, keys.display, keys.thumbnail]);
@@ -213,6 +221,61 @@ export class PhotoService {
       failed: by.FAILED ?? 0,
     };
     return { total: counts.pending + counts.uploaded + counts.processing + counts.done + counts.failed, ...counts };
+  }
+
+  /**
+   * What a member of the event sees: the photos they were found in, plus the
+   * photos shown in general when the event's gallery is public. Newest first.
+   */
+  async myPhotos(actor: User, eventId: string, args: PageArgs): Promise<Page<Photo>> {
+    const event = isUuid(eventId) ? await this.em.findOne(Event, { id: eventId }) : null;
+    if (!event || (await roleInEvent(this.em, actor, event)) === 'none') throw new NotFoundError('Event');
+    const limit = pageSize(args.first);
+    const visible = `p.event_id = ? and p.status = 'DONE' and (exists (select 1 from matches m where m.photo_id = p.id and m.user_id = ?)${
+      event.publicGallery ? ' or p.show_in_general' : ''
+    })`;
+    const params: unknown[] = [event.id, actor.id];
+    let page = '';
+    const pageParams: unknown[] = [];
+    if (args.after) {
+      const [createdAt, id] = decodeCursor(args.after, 2) as [string, string];
+      const at = new Date(createdAt);
+      if (Number.isNaN(at.getTime())) throw new BadUserInputError('after', 'after: is not a cursor returned by this list.');
+      page = ' and (p.created_at, p.id) < (?, ?)';
+      pageParams.push(at, id);
+    }
+    const conn = this.em.getConnection();
+    const [ids, total] = await Promise.all([
+      conn.execute<{ id: string }[]>(`select p.id from photos p where ${visible}${page} order by p.created_at desc, p.id desc limit ?`, [
+        ...params,
+        ...pageParams,
+        limit + 1,
+      ] as never[]),
+      conn.execute<{ n: number }[]>(`select count(*)::int as n from photos p where ${visible}`, params as never[]),
+    ]);
+    const photos = await this.em.find(Photo, { id: { $in: ids.map((r) => r.id) } });
+    const byId = new Map(photos.map((p) => [p.id, p]));
+    const rows = ids.map((r) => byId.get(r.id)).filter((p): p is Photo => p !== undefined);
+    return toPage(rows, limit, total[0]?.n ?? 0, Boolean(args.after), (p) => [p.createdAt.toISOString(), p.id]);
+  }
+
+  /** The actor's own match in a photo (similarity and face box), batched across a page. */
+  async myMatch(actor: User, photo: Photo): Promise<{ similarity: number; box: { left: number; top: number; width: number; height: number } } | null> {
+    this.matchLoader ??= new DataLoader<string, { similarity: number; box: { left: number; top: number; width: number; height: number } } | null>(
+      async (photoIds) => {
+        const rows = await this.em.getConnection().execute<
+          { photo_id: string; similarity: number; box_left: number; box_top: number; box_width: number; box_height: number }[]
+        >(
+          `select m.photo_id, m.similarity, f.box_left, f.box_top, f.box_width, f.box_height
+             from matches m join faces f on f.id = m.face_id
+            where m.user_id = ? and m.photo_id in (${photoIds.map(() => '?').join(',')})`,
+          [actor.id, ...photoIds],
+        );
+        const byPhoto = new Map(rows.map((r) => [r.photo_id, { similarity: r.similarity, box: { left: r.box_left, top: r.box_top, width: r.box_width, height: r.box_height } }]));
+        return photoIds.map((id) => byPhoto.get(id) ?? null);
+      },
+    );
+    return this.matchLoader.load(photo.id);
   }
 
   /** Checks the actor may watch the event's processing (owner or admin). */

@@ -7,6 +7,7 @@ import type { FaceEngine } from '../ports/face-engine.js';
 import type { JobContext } from '../ports/job-queue.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.js';
 import { photoKeys } from '../services/object-keys.js';
+import { MatchingService, type NewMatch } from '../services/matching.service.js';
 import { changeStatus } from '../services/photo-status.js';
 import { normalizeImage } from './image-normalizer.js';
 import { PhotoProcessingError } from './photo-processing-error.js';
@@ -97,14 +98,7 @@ export class PhotoProcessor {
     await withStorage(() => store.put(keys.thumbnail, image.thumbnail, 'image/webp'));
     let detected;
     try {
-      detected = await faces.indexPhotoFaces({
-        photoId: photo.id,
-        eventId,
-        jpeg: image.display,
-        width: image.width,
-        height: image.height,
-        objectKey: photo.originalKey,
-      });
+      detected = await faces.indexPhotoFaces({ photoId: photo.id, eventId, original: bytes, objectKey: photo.originalKey });
     } catch (err) {
       if (err instanceof PhotoProcessingError) throw err;
       throw new PhotoProcessingError('FACE_ENGINE_FAILED', 'Face detection failed.', { cause: err });
@@ -143,11 +137,21 @@ export class PhotoProcessor {
       logger.info('photo deleted during processing; derived files removed');
       return;
     }
+    await this.deps.bus.publish('faces.indexed', { eventId, photoId: photo.id });
+    const matching = new MatchingService(em, { faces, bus: this.deps.bus });
+    let matches: NewMatch[] = [];
+    try {
+      matches = await matching.matchPhoto(eventId, photo.id);
+    } catch (err) {
+      throw new PhotoProcessingError('FACE_ENGINE_FAILED', 'Matching the faces with the guests failed.', { cause: err });
+    }
     await changeStatus(em, this.deps.bus, [photo.id], {
       from: [PhotoStatus.PROCESSING, PhotoStatus.UPLOADED],
       to: PhotoStatus.DONE,
       set: { processedAt: this.deps.clock.now() },
     });
+    await matching.announce(matches);
+    if (matches.length > 0) logger.info({ matches: matches.length }, 'participants found in photo');
   }
 }
 

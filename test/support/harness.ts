@@ -104,6 +104,8 @@ export async function startTestServer(
       PHOTO_WORKER_CONCURRENCY: '2',
       PHOTO_JOB_RETRY_DELAY_SECONDS: '1',
       PROGRESS_MIN_INTERVAL_MS: '100',
+      // Face recognition costs about a second a photo: only the tests about faces turn it on.
+      FACE_RECOGNIZER_PROVIDER: 'none',
       ...options.env,
     },
   });

@@ -1,12 +1,30 @@
-import type { DetectedFace, FaceEngine } from '../../ports/face-engine.js';
+import type { DetectedFace, FaceEngine, FaceMatch, PhotoImage, SelfieCheck } from '../../ports/face-engine.js';
 
-/** Records no faces: the pipeline runs end to end without face recognition (FACE_RECOGNIZER_PROVIDER=none). */
+/**
+ * Face recognition turned off (FACE_RECOGNIZER_PROVIDER=none): photos are
+ * processed with no faces and selfies are refused with a clear message.
+ */
 export class DisabledFaceEngine implements FaceEngine {
-  readonly name = 'none';
+  readonly name: string = 'none';
 
-  async indexPhotoFaces(): Promise<DetectedFace[]> {
+  async indexPhotoFaces(_image: PhotoImage): Promise<DetectedFace[]> {
+    return [];
+  }
+
+  async indexSelfie(): Promise<SelfieCheck> {
+    return { ok: false, reason: 'NO_FACE', message: 'Face matching is turned off on this server.', faces: 0 };
+  }
+
+  async findParticipantsInPhoto(): Promise<FaceMatch[]> {
+    return [];
+  }
+
+  async findParticipantInEvent(): Promise<FaceMatch[]> {
     return [];
   }
 
   async deletePhotoFaces(): Promise<void> {}
+  async deleteParticipantFaces(): Promise<void> {}
+  async deleteEventFaces(): Promise<void> {}
+  async close(): Promise<void> {}
 }

@@ -38,7 +38,9 @@ export class SqsJobQueue implements JobQueue {
   private running = false;
   private readonly abort = new AbortController();
   private readonly inFlight = new Map<string, { message: Message; done: Promise<void> }>();
-  private loops: Promise<void>[] = [];
+  private loop: Promise<void> | undefined;
+  private readonly handlers = new Map<JobName, JobHandler<JobName>>();
+  private concurrency = 1;
 
   constructor(
     private readonly client: SQSClient,
@@ -55,15 +57,18 @@ export class SqsJobQueue implements JobQueue {
     await this.client.send(new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: JSON.stringify({ name, payload }) }));
   }
 
+  /** One queue carries every job name: a single poll loop dispatches by name. */
   async work<N extends JobName>(name: N, handler: JobHandler<N>, { concurrency }: { concurrency: number }): Promise<void> {
+    this.handlers.set(name, handler as unknown as JobHandler<JobName>);
+    this.concurrency = Math.max(this.concurrency, concurrency);
     this.running = true;
-    this.loops.push(this.poll(name, handler as JobHandler<JobName>, concurrency));
+    this.loop ??= this.poll();
   }
 
   async stop({ graceSeconds = 30 }: { graceSeconds?: number } = {}): Promise<void> {
     this.running = false;
     this.abort.abort();
-    await Promise.all(this.loops);
+    await this.loop;
     const deadline = new Promise((r) => setTimeout(r, graceSeconds * 1000).unref());
     await Promise.race([Promise.all([...this.inFlight.values()].map((f) => f.done)), deadline]);
     // Whatever is still running is released to another worker at once.
@@ -89,9 +94,10 @@ export class SqsJobQueue implements JobQueue {
     };
   }
 
-  private async poll(name: JobName, handler: JobHandler<JobName>, concurrency: number): Promise<void> {
+  private async poll(): Promise<void> {
     const { logger } = this.options;
     while (this.running) {
+      const concurrency = this.concurrency;
       const free = concurrency - this.inFlight.size;
       if (free <= 0) {
         await Promise.race([...this.inFlight.values()].map((f) => f.done));
@@ -120,17 +126,17 @@ export class SqsJobQueue implements JobQueue {
         // SQS returns at most what we asked for; this guard keeps the bound whatever arrives.
         while (this.inFlight.size >= concurrency) await Promise.race([...this.inFlight.values()].map((f) => f.done));
         const id = message.MessageId ?? message.ReceiptHandle ?? String(Math.random());
-        const done = this.handle(name, handler, message).finally(() => this.inFlight.delete(id));
+        const done = this.handle(message).finally(() => this.inFlight.delete(id));
         this.inFlight.set(id, { message, done });
       }
     }
   }
 
-  private async handle(name: JobName, handler: JobHandler<JobName>, message: Message): Promise<void> {
+  private async handle(message: Message): Promise<void> {
     const { logger, maxAttempts, visibilityTimeoutSeconds } = this.options;
-    const attempt = Number(message.Attributes?.ApproximateReceiveCount ?? message.Attributes?.['ApproximateReceiveCount'] ?? 1);
-    const jobs = this.decode(name, message);
-    if (jobs === null) {
+    const attempt = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
+    const jobs = this.decode(message);
+    if (jobs === null || jobs.some((j) => !this.handlers.has(j.name))) {
       logger.error({ messageId: message.MessageId }, 'unreadable SQS message left for the dead-letter queue');
       return;
     }
@@ -141,9 +147,9 @@ export class SqsJobQueue implements JobQueue {
       );
     }, (visibilityTimeoutSeconds * 1000) / 2);
     try {
-      for (const payload of jobs) {
+      for (const { name, payload } of jobs) {
         const job: JobContext = { id: message.MessageId ?? '', name, payload, attempt, maxAttempts, isLastAttempt: attempt >= maxAttempts };
-        await handler(job);
+        await this.handlers.get(name)!(job);
       }
       clearInterval(heartbeat);
       await this.client.send(new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: message.ReceiptHandle }));
@@ -160,7 +166,7 @@ export class SqsJobQueue implements JobQueue {
   }
 
   /** A job envelope, or the originals an S3 notification announces; [] for S3's test event; null when unreadable. */
-  private decode(name: JobName, message: Message): JobPayloads[JobName][] | null {
+  private decode(message: Message): Envelope[] | null {
     try {
       const body = JSON.parse(message.Body ?? '') as Partial<Envelope> & {
         Records?: { eventSource?: string; eventName?: string; s3?: { object?: { key?: string } } }[];
@@ -171,9 +177,9 @@ export class SqsJobQueue implements JobQueue {
         return body.Records.filter((r) => r.eventSource === 'aws:s3' && r.eventName?.startsWith('ObjectCreated:'))
           .map((r) => parseOriginalKey(decodeURIComponent((r.s3?.object?.key ?? '').replace(/\+/g, ' '))))
           .filter((k) => k !== null)
-          .map((k) => ({ photoId: k.photoId }));
+          .map((k) => ({ name: 'photo.process' as const, payload: { photoId: k.photoId } }));
       }
-      if (body.name === name && body.payload) return [body.payload];
+      if (body.name && body.payload) return [{ name: body.name, payload: body.payload }];
       return null;
     } catch {
       return null;

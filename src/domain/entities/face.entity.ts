@@ -1,10 +1,11 @@
-import { Entity, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { BaseEntity } from './base.js';
 import { Photo } from './photo.entity.js';
 
 /** One detected face; the box is relative to the normalised photo (0..1). */
 @Entity({ tableName: 'faces' })
 @Unique({ properties: ['photo', 'faceIndex'] })
+@Index({ properties: ['createdAt'] })
 export class Face extends BaseEntity {
   @ManyToOne(() => Photo, { ref: true, deleteRule: 'cascade' })
   photo!: Ref<Photo>;

@@ -5,14 +5,16 @@ import { Participation } from './participation.entity.js';
 import { PasswordResetToken } from './password-reset-token.entity.js';
 import { Photo } from './photo.entity.js';
 import { RateLimitBucket } from './rate-limit-bucket.entity.js';
+import { RematchJob } from './rematch-job.entity.js';
 import { Selfie } from './selfie.entity.js';
 import { User } from './user.entity.js';
 
-export { Event, Face, Match, Participation, PasswordResetToken, Photo, RateLimitBucket, Selfie, User };
+export { Event, Face, Match, Participation, PasswordResetToken, Photo, RateLimitBucket, RematchJob, Selfie, User };
+export { RematchStatus } from './rematch-job.entity.js';
 export { Role } from './user.entity.js';
 export { PhotoStatus } from './photo.entity.js';
 export { SelfieStatus } from './selfie.entity.js';
 export { MatchSource } from './match.entity.js';
 
 /** Every entity, for the ORM configuration. */
-export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket];
+export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket, RematchJob];

@@ -5,6 +5,7 @@ import { UploadFileInput } from '../inputs/photo.inputs.js';
 import { toConnection } from '../types/connection.js';
 import { EventType } from '../types/event.type.js';
 import { PhotoConnection, PhotoType, PhotoUploadType } from '../types/photo.type.js';
+import { PhotoMatchType } from '../types/selfie.type.js';
 
 const keyValues = (record: Record<string, string>) => Object.entries(record).map(([key, value]) => ({ key, value }));
 
@@ -69,6 +70,22 @@ export class PhotoResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     return ctx.services.photos.setVisibility(viewerOf(ctx), id, showInGeneral);
+  }
+
+  @Authorized()
+  @Query(() => PhotoConnection, { description: 'Your photos of an event: those you were found in, plus those shown to everyone. Newest first.' })
+  async myPhotos(
+    @Arg('eventId', () => ID) eventId: string,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return toConnection(await ctx.services.photos.myPhotos(viewerOf(ctx), eventId, { first, after }));
+  }
+
+  @FieldResolver(() => PhotoMatchType, { nullable: true, description: 'Where you were found in this photo; null if you were not.' })
+  myMatch(@Root() photo: Photo, @Ctx() ctx: GraphQLContext) {
+    return ctx.viewer ? ctx.services.photos.myMatch(ctx.viewer, photo) : null;
   }
 
   @FieldResolver(() => EventType)

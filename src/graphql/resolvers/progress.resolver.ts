@@ -1,7 +1,8 @@
 import { Arg, Authorized, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { viewerOf, type GraphQLContext } from '../context.js';
 import { coalesce, mapAsync } from '../live-events.js';
-import { EventProgressType, PhotoStatusEventType } from '../types/photo.type.js';
+import { EventProgressType, PhotoStatusEventType, PhotoType } from '../types/photo.type.js';
+import type { Photo } from '../../domain/entities/index.js';
 
 type EventArgs = SubscribeResolverData<unknown, { eventId: string }, GraphQLContext>;
 
@@ -38,5 +39,21 @@ export class ProgressResolver {
   })
   eventProgress(@Root() progress: EventProgressType, @Arg('eventId', () => ID) _eventId: string): EventProgressType {
     return progress;
+  }
+
+  @Authorized()
+  @Subscription(() => PhotoType, {
+    description: 'Each photo of the event you are newly found in, as soon as it is processed (members of the event).',
+    subscribe: async ({ args, context }: EventArgs) => {
+      const viewer = viewerOf(context);
+      await context.services.events.getVisibleEvent(viewer, args.eventId);
+      return mapAsync(context.live.newMatches(viewer.id, args.eventId), async (m) => {
+        const photo = await context.freshServices().photos.reload(m.photoId);
+        return photo && photo.status === 'DONE' ? photo : null;
+      });
+    },
+  })
+  myNewPhotos(@Root() photo: Photo, @Arg('eventId', () => ID) _eventId: string): Photo {
+    return photo;
   }
 }

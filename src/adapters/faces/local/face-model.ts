@@ -1,0 +1,199 @@
+/**
+ * face-api (SSD MobileNet v1 + 68 landmarks + 128-d recognition) on TensorFlow.js
+ * with the WebAssembly backend, models from the package's own model/ folder.
+ * One instance per thread: the pool in face-pool.ts gives each worker thread one.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import sharp from 'sharp';
+
+const require = createRequire(import.meta.url);
+
+type Tf = typeof import('@tensorflow/tfjs');
+type FaceApi = typeof import('@vladmandic/face-api');
+
+export interface RawFace {
+  /** Box in pixels of the analysed (rotated) image. */
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  descriptor: Float32Array;
+}
+
+export interface DetectOptions {
+  minConfidence: number;
+  /** Tile images whose long side exceeds 1.5 × this (0 = never), so small faces in big photos are found. */
+  tileSize: number;
+  /** When nothing is found, retry on the image set in a black border (close-up selfies fill the frame). */
+  padIfNone: boolean;
+  /** Analyse at most this long side (the image is scaled down first). */
+  maxSide: number;
+}
+
+export interface DetectResult {
+  width: number;
+  height: number;
+  /** Boxes relative to width/height (0..1). */
+  faces: { box: { left: number; top: number; width: number; height: number }; score: number; descriptor: Float32Array }[];
+  /** Variance of the Laplacian of each face (sharpness), same order as faces. */
+  sharpness: number[];
+  tiles: number;
+}
+
+export class FaceModel {
+  private constructor(
+    private readonly tf: Tf,
+    private readonly faceapi: FaceApi,
+  ) {}
+
+  static async load(): Promise<FaceModel> {
+    const tf = require('@tensorflow/tfjs') as Tf;
+    require('@tensorflow/tfjs-backend-wasm');
+    const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+    await tf.setBackend('wasm');
+    await tf.ready();
+    const modelDir = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+    await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
+    await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
+    await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
+    return new FaceModel(tf, faceapi);
+  }
+
+  /** Decodes (EXIF-rotated, sRGB, 3 channels) and finds every face with its descriptor. */
+  async detect(image: Buffer, options: DetectOptions): Promise<DetectResult> {
+    const { data, info } = await sharp(image, { limitInputPixels: 200_000_000 })
+      .rotate()
+      .resize({ width: options.maxSide, height: options.maxSide, fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const { width, height } = info;
+    let faces = await this.detectTiled(data, width, height, options);
+    let tiles = faces.tiles;
+    if (faces.found.length === 0 && options.padIfNone) {
+      const padded = await this.detectPadded(data, width, height, options);
+      faces = { found: padded, tiles: tiles + 1 };
+      tiles += 1;
+    }
+    const sharpness = await Promise.all(faces.found.map((f) => laplacianVariance(data, width, height, f.box)));
+    return {
+      width,
+      height,
+      tiles,
+      sharpness,
+      faces: faces.found.map((f) => ({
+        box: { left: f.box.x / width, top: f.box.y / height, width: f.box.width / width, height: f.box.height / height },
+        score: f.score,
+        descriptor: f.descriptor,
+      })),
+    };
+  }
+
+  private async detectTiled(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<{ found: RawFace[]; tiles: number }> {
+    const found = await this.detectRegion(rgb, width, height, { x: 0, y: 0, width, height }, options.minConfidence);
+    const tile = options.tileSize;
+    if (tile <= 0 || Math.max(width, height) <= tile * 1.5) return { found, tiles: 1 };
+    const step = Math.floor(tile * 0.75); // 25 % overlap: a face cut by one tile is whole in the next
+    let tiles = 1;
+    for (let y = 0; y < height; y += step) {
+      for (let x = 0; x < width; x += step) {
+        const region = { x, y, width: Math.min(tile, width - x), height: Math.min(tile, height - y) };
+        if (region.width < tile / 3 || region.height < tile / 3) continue;
+        found.push(...(await this.detectRegion(rgb, width, height, region, options.minConfidence)));
+        tiles++;
+      }
+    }
+    return { found: suppress(found), tiles };
+  }
+
+  private async detectPadded(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<RawFace[]> {
+    // A border of one image side on every side: the face then fills a third of the frame.
+    const border = Math.max(width, height);
+    const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .extend({ top: border, bottom: border, left: border, right: border, background: { r: 0, g: 0, b: 0 } })
+      .resize({ width: 900, height: 900, fit: 'inside', withoutEnlargement: true })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const scale = info.width / (width + 2 * border);
+    const found = await this.detectRegion(data, info.width, info.height, { x: 0, y: 0, width: info.width, height: info.height }, options.minConfidence);
+    return found.map((f) => ({
+      ...f,
+      box: clampBox(
+        { x: f.box.x / scale - border, y: f.box.y / scale - border, width: f.box.width / scale, height: f.box.height / scale },
+        width,
+        height,
+      ),
+    }));
+  }
+
+  private async detectRegion(
+    rgb: Buffer,
+    width: number,
+    _height: number,
+    region: { x: number; y: number; width: number; height: number },
+    minConfidence: number,
+  ): Promise<RawFace[]> {
+    const { tf, faceapi } = this;
+    const pixels = new Int32Array(region.width * region.height * 3);
+    for (let row = 0; row < region.height; row++) {
+      const src = ((region.y + row) * width + region.x) * 3;
+      const dst = row * region.width * 3;
+      for (let i = 0; i < region.width * 3; i++) pixels[dst + i] = rgb[src + i]!;
+    }
+    const tensor = tf.tensor3d(pixels, [region.height, region.width, 3], 'int32');
+    try {
+      const results = await faceapi
+        .detectAllFaces(tensor as never, new faceapi.SsdMobilenetv1Options({ minConfidence, maxResults: 200 }))
+        .withFaceLandmarks()
+        .withFaceDescriptors();
+      return results.map((r) => ({
+        box: { x: r.detection.box.x + region.x, y: r.detection.box.y + region.y, width: r.detection.box.width, height: r.detection.box.height },
+        score: r.detection.score,
+        descriptor: r.descriptor,
+      }));
+    } finally {
+      tensor.dispose();
+    }
+  }
+}
+
+/** Non-maximum suppression across tiles: overlapping boxes are one face, keep the surest. */
+function suppress(faces: RawFace[]): RawFace[] {
+  const sorted = [...faces].sort((a, b) => b.score - a.score);
+  const kept: RawFace[] = [];
+  for (const face of sorted) if (!kept.some((k) => overlap(k.box, face.box) > 0.3)) kept.push(face);
+  return kept;
+}
+
+function overlap(a: RawFace['box'], b: RawFace['box']): number {
+  const x = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const y = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const inter = x * y;
+  // Intersection over the smaller box: a half face at a tile edge inside a whole one counts as the same face.
+  return inter / Math.min(a.width * a.height, b.width * b.height);
+}
+
+function clampBox(box: RawFace['box'], width: number, height: number): RawFace['box'] {
+  const x = Math.max(0, box.x);
+  const y = Math.max(0, box.y);
+  return { x, y, width: Math.min(width - x, box.width), height: Math.min(height - y, box.height) };
+}
+
+/** Sharpness of a face: the variance of its Laplacian on a 128-px grey crop (blurry faces score low). */
+async function laplacianVariance(rgb: Buffer, width: number, height: number, box: RawFace['box']): Promise<number> {
+  const left = Math.max(0, Math.floor(box.x));
+  const top = Math.max(0, Math.floor(box.y));
+  const w = Math.max(1, Math.min(width - left, Math.round(box.width)));
+  const h = Math.max(1, Math.min(height - top, Math.round(box.height)));
+  const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .extract({ left, top, width: w, height: h })
+    .resize(128, 128, { fit: 'fill' })
+    .greyscale()
+    .convolve({ width: 3, height: 3, kernel: [0, 1, 0, 1, -4, 1, 0, 1, 0], offset: 128 })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  // stats() describes its input, so measure the filtered pixels themselves.
+  const stats = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).stats();
+  const sd = stats.channels[0]?.stdev ?? 0;
+  return sd * sd;
+}

@@ -1,0 +1,117 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { DetectOptions, DetectResult } from './face-model.js';
+
+interface Task {
+  id: number;
+  image: Uint8Array;
+  options: DetectOptions;
+  resolve: (result: DetectResult) => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: Promise<void>;
+  busy: Task | null;
+}
+
+/**
+ * A pool of worker threads, each with its own face model (TensorFlow.js is
+ * not safe to share, and inference must never block the API's event loop).
+ * Threads start on first use; a thread that dies is replaced and its task failed.
+ */
+export class FacePool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    readonly size: number,
+    private readonly logger: Logger,
+  ) {}
+
+  detect(image: Buffer, options: DetectOptions): Promise<DetectResult> {
+    if (this.closed) return Promise.reject(new Error('face pool is closed'));
+    return new Promise((resolve, reject) => {
+      // Copy: the caller's buffer may be a slice of a pooled allocation.
+      this.queue.push({ id: this.nextId++, image: new Uint8Array(image), options, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Loads the models in every thread now (start-up), instead of on the first photo. */
+  async warm(): Promise<void> {
+    while (this.slots.length < this.size) this.slots.push(this.spawn());
+    await Promise.all(this.slots.map((s) => s.ready));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const task of this.queue.splice(0)) task.reject(new Error('face pool is closed'));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.slots.length = 0;
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.busy === null);
+      if (!slot && this.slots.length < this.size) {
+        slot = this.spawn();
+        this.slots.push(slot);
+      }
+      if (!slot) return;
+      const task = this.queue.shift()!;
+      slot.busy = task;
+      const s = slot;
+      s.ready.then(
+        () => s.worker.postMessage({ id: task.id, image: task.image, options: task.options }, [task.image.buffer as ArrayBuffer]),
+        (err: Error) => this.finish(s, err),
+      );
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(new URL('./face-worker.js', import.meta.url));
+    let markReady: () => void = () => undefined;
+    let failReady: (err: Error) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failReady = reject;
+    });
+    const slot: Slot = { worker, ready, busy: null };
+    worker.on('message', (message: { ready?: boolean; id?: number; result?: DetectResult; error?: string }) => {
+      if (message.ready) return markReady();
+      const task = slot.busy;
+      if (!task || task.id !== message.id) return;
+      slot.busy = null;
+      if (message.error !== undefined) task.reject(new Error(message.error));
+      else task.resolve(message.result!);
+      this.pump();
+    });
+    worker.on('error', (err) => {
+      this.logger.error({ err }, 'face worker thread crashed');
+      failReady(err);
+      this.finish(slot, err);
+    });
+    worker.on('exit', (code) => {
+      if (this.closed) return;
+      const index = this.slots.indexOf(slot);
+      if (index >= 0) this.slots.splice(index, 1);
+      if (slot.busy) this.finish(slot, new Error(`face worker exited with code ${code}`));
+      this.pump();
+    });
+    return slot;
+  }
+
+  private finish(slot: Slot, err: Error): void {
+    const task = slot.busy;
+    slot.busy = null;
+    task?.reject(err);
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    void slot.worker.terminate();
+    if (!this.closed) this.pump();
+  }
+}

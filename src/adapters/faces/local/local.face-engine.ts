@@ -1,0 +1,155 @@
+import type { Logger } from 'pino';
+import type { EventBus } from '../../../ports/event-bus.js';
+import type {
+  DetectedFace,
+  FaceEngine,
+  FaceMatch,
+  ParticipantFace,
+  PhotoImage,
+  SelfieCheck,
+  StoredFace,
+} from '../../../ports/face-engine.js';
+import type { DetectOptions, DetectResult } from './face-model.js';
+import { FacePool } from './face-pool.js';
+import { VectorIndex, type FaceVectorSource } from './vector-index.js';
+
+export interface LocalFaceSettings {
+  /** Largest descriptor distance that counts as the same person (LOCAL_MATCH_MAX_DISTANCE). */
+  maxDistance: number;
+  minConfidence: number;
+  /** Tile photos whose long side exceeds 1.5 × this; 0 turns tiling off (LOCAL_DETECT_TILE_SIZE). */
+  tileSize: number;
+  /** Photos are analysed at most at this long side (LOCAL_DETECT_MAX_SIDE). */
+  maxSide: number;
+  /** Selfie face height in pixels below which we ask the guest to come closer. */
+  selfieMinFacePx: number;
+  /** Laplacian variance below which a selfie is too blurry. */
+  selfieMinSharpness: number;
+  threads: number;
+}
+
+/** Descriptor distance → similarity 0..100: 100 identical, 50 at the threshold, 0 at twice it. */
+export function similarityOf(distance: number, maxDistance: number): number {
+  return Math.max(0, Math.min(100, Math.round(1000 * (1 - distance / (2 * maxDistance))) / 10));
+}
+
+export function distance(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    sum += d * d;
+  }
+  return Math.sqrt(sum);
+}
+
+/**
+ * The local engine: face-api in a pool of worker threads; vectors in
+ * PostgreSQL; searches are exact scans of an in-memory matrix per event.
+ */
+export class LocalFaceEngine implements FaceEngine {
+  readonly name = 'local';
+  readonly pool: FacePool;
+  readonly index: VectorIndex;
+
+  constructor(
+    private readonly settings: LocalFaceSettings,
+    vectors: FaceVectorSource,
+    logger: Logger,
+  ) {
+    this.pool = new FacePool(settings.threads, logger);
+    this.index = new VectorIndex(vectors);
+  }
+
+  /** Keeps the in-memory index current with what every process does. */
+  attach(bus: EventBus): () => void {
+    const off = [
+      bus.subscribe('faces.indexed', (m) => void this.index.photoIndexed(m.eventId).catch(() => this.index.invalidate(m.eventId))),
+      bus.subscribe('photo.deleted', (m) => this.index.invalidate(m.eventId)),
+    ];
+    return () => off.forEach((f) => f());
+  }
+
+  async indexPhotoFaces(image: PhotoImage): Promise<DetectedFace[]> {
+    const result = await this.pool.detect(image.original, this.photoOptions());
+    return result.faces.map((f) => ({ box: f.box, confidence: f.score, vector: f.descriptor, engineFaceId: null }));
+  }
+
+  async indexSelfie(input: { image: Buffer }): Promise<SelfieCheck> {
+    let result: DetectResult;
+    try {
+      result = await this.pool.detect(input.image, { minConfidence: this.settings.minConfidence, tileSize: 0, padIfNone: true, maxSide: 1024 });
+    } catch {
+      return { ok: false, reason: 'NOT_AN_IMAGE', message: 'This file is not a photo we can read: take a selfie with your camera.', faces: 0 };
+    }
+    return judgeSelfie(result, this.settings);
+  }
+
+  async findParticipantsInPhoto(input: { photoId: string; faces: StoredFace[]; participants: ParticipantFace[] }): Promise<FaceMatch[]> {
+    const { maxDistance } = this.settings;
+    const matches: FaceMatch[] = [];
+    for (const participant of input.participants) {
+      if (!participant.vector) continue;
+      let best: { faceId: string; distance: number } | null = null;
+      for (const face of input.faces) {
+        if (!face.vector) continue;
+        const d = distance(participant.vector, face.vector);
+        if (d <= maxDistance && (!best || d < best.distance)) best = { faceId: face.id, distance: d };
+      }
+      if (best) {
+        matches.push({ userId: participant.userId, faceId: best.faceId, photoId: input.photoId, similarity: similarityOf(best.distance, maxDistance) });
+      }
+    }
+    return matches;
+  }
+
+  async findParticipantInEvent(input: { eventId: string; participant: ParticipantFace }): Promise<FaceMatch[]> {
+    const { vector, userId } = input.participant;
+    if (!vector) return [];
+    const hits = await this.index.search(input.eventId, vector, this.settings.maxDistance);
+    return hits.map((h) => ({ userId, faceId: h.faceId, photoId: h.photoId, similarity: similarityOf(h.distance, this.settings.maxDistance) }));
+  }
+
+  async deletePhotoFaces(eventId: string): Promise<void> {
+    // Vectors live in the faces rows (deleted with the photo); the cached matrix must forget them.
+    this.index.invalidate(eventId);
+  }
+
+  async deleteParticipantFaces(): Promise<void> {
+    // Selfie vectors live in PostgreSQL only; nothing is held elsewhere.
+  }
+
+  async deleteEventFaces(eventId: string): Promise<void> {
+    this.index.invalidate(eventId);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private photoOptions(): DetectOptions {
+    const { minConfidence, tileSize, maxSide } = this.settings;
+    return { minConfidence, tileSize, padIfNone: false, maxSide };
+  }
+}
+
+/** Exactly one usable face, large and sharp enough; otherwise a sentence the guest can act on. */
+export function judgeSelfie(result: DetectResult, settings: Pick<LocalFaceSettings, 'selfieMinFacePx' | 'selfieMinSharpness'>): SelfieCheck {
+  const faces = result.faces.map((f, i) => ({ ...f, px: f.box.height * result.height, sharpness: result.sharpness[i] ?? 0 }));
+  if (faces.length === 0) {
+    return { ok: false, reason: 'NO_FACE', message: 'We could not find a face: take the selfie facing the camera, in good light.', faces: 0 };
+  }
+  // Faces far smaller than the main one are people in the background, not a second subject.
+  const largest = Math.max(...faces.map((f) => f.px));
+  const subjects = faces.filter((f) => f.px >= largest * 0.4);
+  if (subjects.length > 1) {
+    return { ok: false, reason: 'MANY_FACES', message: `We found ${subjects.length} faces: take the selfie alone.`, faces: subjects.length };
+  }
+  const face = subjects[0]!;
+  if (face.px < settings.selfieMinFacePx) {
+    return { ok: false, reason: 'FACE_TOO_SMALL', message: 'Your face is too small in the picture: come closer to the camera.', faces: 1 };
+  }
+  if (face.sharpness < settings.selfieMinSharpness) {
+    return { ok: false, reason: 'BLURRY', message: 'The selfie is blurry: hold the phone still and take it again.', faces: 1 };
+  }
+  return { ok: true, face: { box: face.box, confidence: face.score, vector: face.descriptor, engineFaceId: null } };
+}

@@ -1,0 +1,123 @@
+/** One face's embedding, as stored. */
+export interface FaceVector {
+  faceId: string;
+  photoId: string;
+  vector: Float32Array;
+}
+
+/** Where the index reads vectors from (PostgreSQL, through the composition root). */
+export interface FaceVectorSource {
+  eventVectors(eventId: string): Promise<FaceVector[]>;
+  /** Faces of the event created at or after `since` (catch-up of what the bus may not have told yet). */
+  recentVectors(eventId: string, since: Date): Promise<FaceVector[]>;
+}
+
+const DIM = 128;
+// Transactions finishing late can commit faces stamped a little before we looked.
+const CATCH_UP_MARGIN_MS = 120_000;
+
+class EventMatrix {
+  faceIds: string[] = [];
+  photoIds: string[] = [];
+  data = new Float32Array(DIM * 1024);
+  private readonly known = new Set<string>();
+  syncedAt = new Date(0);
+
+  get size(): number {
+    return this.faceIds.length;
+  }
+
+  add(rows: FaceVector[]): void {
+    for (const row of rows) {
+      if (this.known.has(row.faceId) || row.vector.length !== DIM) continue;
+      if ((this.size + 1) * DIM > this.data.length) {
+        const grown = new Float32Array(this.data.length * 2);
+        grown.set(this.data);
+        this.data = grown;
+      }
+      this.data.set(row.vector, this.size * DIM);
+      this.faceIds.push(row.faceId);
+      this.photoIds.push(row.photoId);
+      this.known.add(row.faceId);
+    }
+  }
+}
+
+export interface VectorHit {
+  faceId: string;
+  photoId: string;
+  distance: number;
+}
+
+/**
+ * An exact nearest-neighbour scan over every face of an event, held as one
+ * Float32Array per event: loaded on first use, extended as photos are indexed,
+ * dropped when a photo is deleted or re-indexed.
+ */
+export class VectorIndex {
+  private readonly events = new Map<string, Promise<EventMatrix>>();
+
+  constructor(private readonly source: FaceVectorSource) {}
+
+  /** Photos of the event with a face within `maxDistance` of `query`: the closest face per photo. */
+  async search(eventId: string, query: Float32Array, maxDistance: number): Promise<VectorHit[]> {
+    const matrix = await this.matrix(eventId);
+    await this.catchUp(eventId, matrix);
+    const limit = maxDistance * maxDistance;
+    const best = new Map<string, VectorHit>();
+    const { data, faceIds, photoIds } = matrix;
+    for (let i = 0, n = matrix.size; i < n; i++) {
+      let sum = 0;
+      const base = i * DIM;
+      for (let j = 0; j < DIM; j++) {
+        const d = query[j]! - data[base + j]!;
+        sum += d * d;
+        if (sum > limit) break;
+      }
+      if (sum > limit) continue;
+      const distance = Math.sqrt(sum);
+      const photoId = photoIds[i]!;
+      const current = best.get(photoId);
+      if (!current || distance < current.distance) best.set(photoId, { faceId: faceIds[i]!, photoId, distance });
+    }
+    return [...best.values()];
+  }
+
+  /** A photo of the event was indexed: add its faces if the event is loaded. */
+  async photoIndexed(eventId: string): Promise<void> {
+    const loaded = this.events.get(eventId);
+    if (loaded) await this.catchUp(eventId, await loaded);
+  }
+
+  /** Forget an event (a photo was deleted or re-indexed): it reloads on next use. */
+  invalidate(eventId: string): void {
+    this.events.delete(eventId);
+  }
+
+  /** Faces held in memory, for metrics and benchmarks. */
+  async size(eventId: string): Promise<number> {
+    return (await this.matrix(eventId)).size;
+  }
+
+  private matrix(eventId: string): Promise<EventMatrix> {
+    let matrix = this.events.get(eventId);
+    if (!matrix) {
+      matrix = (async () => {
+        const m = new EventMatrix();
+        m.syncedAt = new Date();
+        m.add(await this.source.eventVectors(eventId));
+        return m;
+      })();
+      matrix.catch(() => this.events.delete(eventId));
+      this.events.set(eventId, matrix);
+    }
+    return matrix;
+  }
+
+  private async catchUp(eventId: string, matrix: EventMatrix): Promise<void> {
+    const now = new Date();
+    const since = new Date(matrix.syncedAt.getTime() - CATCH_UP_MARGIN_MS);
+    matrix.add(await this.source.recentVectors(eventId, since));
+    matrix.syncedAt = now;
+  }
+}

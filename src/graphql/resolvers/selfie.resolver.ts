@@ -1,0 +1,51 @@
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import type { RematchJob } from '../../domain/entities/index.js';
+import { viewerOf, type GraphQLContext } from '../context.js';
+import { UploadFileInput } from '../inputs/photo.inputs.js';
+import { mapAsync } from '../live-events.js';
+import { RematchJobType, RematchProgressType, SelfieUploadType } from '../types/selfie.type.js';
+
+const keyValues = (record: Record<string, string>) => Object.entries(record).map(([key, value]) => ({ key, value }));
+
+@Resolver()
+export class SelfieResolver {
+  @Authorized()
+  @Mutation(() => SelfieUploadType, { description: 'A signed target for your selfie (participants who consented in an event).' })
+  async requestSelfieUpload(@Arg('input', () => UploadFileInput) input: UploadFileInput, @Ctx() ctx: GraphQLContext) {
+    const { selfie, upload } = await ctx.services.selfies.requestUpload(viewerOf(ctx), input);
+    return { id: selfie.id, upload: { ...upload, headers: keyValues(upload.headers), fields: keyValues(upload.fields) } };
+  }
+
+  @Authorized()
+  @Mutation(() => RematchJobType, {
+    description: 'Validates the uploaded selfie and searches your events for you; follow it with rematchProgress.',
+  })
+  completeSelfieUpload(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.selfies.complete(viewerOf(ctx), id);
+  }
+
+  @Authorized()
+  @Query(() => RematchJobType, { nullable: true, description: 'One of your rematch jobs.' })
+  rematchJob(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.selfies.job(viewerOf(ctx), id);
+  }
+
+  @Authorized()
+  @Subscription(() => RematchProgressType, {
+    description: 'Progress of your own rematch jobs, in order, ending DONE, VALIDATION_FAILED or FAILED.',
+    subscribe: ({ context }: SubscribeResolverData<unknown, object, GraphQLContext>) => {
+      const viewer = viewerOf(context);
+      return mapAsync(context.live.rematchProgress(viewer.id), async (m) => {
+        const job = await context.freshServices().selfies.reloadJob(m.jobId);
+        return job ? toProgress(job) : null;
+      });
+    },
+  })
+  rematchProgress(@Root() progress: RematchProgressType): RematchProgressType {
+    return progress;
+  }
+}
+
+function toProgress(job: RematchJob): RematchProgressType {
+  return { job, status: job.status, processed: job.processed, total: job.total, matched: job.matched, message: job.message };
+}

@@ -1,0 +1,86 @@
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { RematchStatus } from '../../domain/entities/index.js';
+import { PresignedUploadType } from './photo.type.js';
+
+registerEnumType(RematchStatus, {
+  name: 'RematchStatus',
+  description: 'QUEUED → RUNNING → DONE; VALIDATION_FAILED when the selfie cannot be used (see message); FAILED on an internal error.',
+});
+
+@ObjectType('SelfieUpload')
+export class SelfieUploadType {
+  @Field(() => ID, { description: 'Pass to completeSelfieUpload once the file is sent.' })
+  id!: string;
+
+  @Field(() => PresignedUploadType)
+  upload!: PresignedUploadType;
+}
+
+@ObjectType('RematchJob', { description: 'Validation of a new selfie and the search for its photos.' })
+export class RematchJobType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => RematchStatus)
+  status!: RematchStatus;
+
+  @Field(() => Int, { description: 'Photos searched so far.' })
+  processed!: number;
+
+  @Field(() => Int, { description: 'Processed photos in your events.' })
+  total!: number;
+
+  @Field(() => Int, { description: 'Photos you were found in.' })
+  matched!: number;
+
+  @Field(() => String, { nullable: true, description: 'Why the selfie was refused, in words you can act on.' })
+  message!: string | null;
+
+  @Field()
+  createdAt!: Date;
+}
+
+@ObjectType('RematchProgress')
+export class RematchProgressType {
+  @Field(() => RematchJobType)
+  job!: RematchJobType;
+
+  @Field(() => RematchStatus)
+  status!: RematchStatus;
+
+  @Field(() => Int)
+  processed!: number;
+
+  @Field(() => Int)
+  total!: number;
+
+  @Field(() => Int)
+  matched!: number;
+
+  @Field(() => String, { nullable: true })
+  message!: string | null;
+}
+
+@ObjectType('FaceBox', { description: 'Relative to the displayed photo: 0..1 from its top-left corner.' })
+export class FaceBoxType {
+  @Field(() => Float)
+  left!: number;
+
+  @Field(() => Float)
+  top!: number;
+
+  @Field(() => Float)
+  width!: number;
+
+  @Field(() => Float)
+  height!: number;
+}
+
+@ObjectType('PhotoMatch', { description: 'Where you are in the photo.' })
+export class PhotoMatchType {
+  @Field(() => Float, { description: '0..100; 50 is the matching threshold.' })
+  similarity!: number;
+
+  @Field(() => FaceBoxType)
+  box!: FaceBoxType;
+}

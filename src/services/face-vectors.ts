@@ -1,0 +1,48 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FaceVector, FaceVectorSource } from '../adapters/faces/local/vector-index.js';
+
+interface Row {
+  id: string;
+  photo_id: string;
+  vector: Buffer;
+}
+
+/** Reads float32 vectors as stored in `bytea`. */
+export function toVector(bytes: Buffer | null | undefined): Float32Array | null {
+  if (!bytes || bytes.length % 4 !== 0) return null;
+  // Copy into an aligned buffer: a Buffer's offset need not be a multiple of 4.
+  const copy = new Uint8Array(bytes);
+  return new Float32Array(copy.buffer, 0, copy.length / 4);
+}
+
+export function fromVector(vector: Float32Array): Buffer {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+/** The faces of an event's photos, from PostgreSQL, for the local engine's in-memory index. */
+export class PgFaceVectorSource implements FaceVectorSource {
+  constructor(private readonly orm: MikroORM) {}
+
+  eventVectors(eventId: string): Promise<FaceVector[]> {
+    return this.query('', [eventId]);
+  }
+
+  recentVectors(eventId: string, since: Date): Promise<FaceVector[]> {
+    return this.query('and f.created_at >= ?', [eventId, since]);
+  }
+
+  private async query(extra: string, params: unknown[]): Promise<FaceVector[]> {
+    const rows = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<Row[]>(
+        `select f.id, f.photo_id, f.vector from faces f join photos p on p.id = f.photo_id
+          where p.event_id = ? and f.vector is not null ${extra}`,
+        params as never[],
+      );
+    return rows.flatMap((r) => {
+      const vector = toVector(r.vector);
+      return vector ? [{ faceId: r.id, photoId: r.photo_id, vector }] : [];
+    });
+  }
+}

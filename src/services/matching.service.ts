@@ -1,0 +1,73 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { MatchSource } from '../domain/entities/index.js';
+import type { EventBus } from '../ports/event-bus.js';
+import type { FaceEngine, FaceMatch, ParticipantFace, StoredFace } from '../ports/face-engine.js';
+import { toVector } from './face-vectors.js';
+
+export interface NewMatch {
+  eventId: string;
+  photoId: string;
+  userId: string;
+}
+
+/** Finds participants in photos and writes Match rows: one per (photo, user), keeping the best face. */
+export class MatchingService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly deps: { faces: FaceEngine; bus: EventBus },
+  ) {}
+
+  /** After a photo's faces are stored: which of the event's participants (with a selfie) are in it. */
+  async matchPhoto(eventId: string, photoId: string): Promise<NewMatch[]> {
+    const faces = await this.photoFaces(photoId);
+    if (faces.length === 0) return [];
+    const participants = await this.participantsWithSelfie(eventId);
+    if (participants.length === 0) return [];
+    const matches = await this.deps.faces.findParticipantsInPhoto({ eventId, photoId, faces, participants });
+    return this.save(this.em, eventId, matches, MatchSource.INGEST);
+  }
+
+  /** Announces matches (after the photo is DONE, so subscribers can show it). */
+  async announce(matches: NewMatch[]): Promise<void> {
+    await Promise.all(matches.map((m) => this.deps.bus.publish('match.created', m)));
+  }
+
+  /** Upserts matches; returns the (photo, user) pairs that are new. Faces deleted meanwhile are skipped. */
+  async save(em: EntityManager, eventId: string, matches: FaceMatch[], source: MatchSource): Promise<NewMatch[]> {
+    const created: NewMatch[] = [];
+    for (const m of matches) {
+      const rows = await em.getConnection().execute<{ inserted: boolean }[]>(
+        `insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at)
+         select gen_random_uuid(), ?, ?, ?, ?, ?, now() where exists (select 1 from faces where id = ?)
+         on conflict (photo_id, user_id) do update
+           set face_id = excluded.face_id, similarity = excluded.similarity
+           where excluded.similarity > matches.similarity
+         returning (xmax = 0) as inserted`,
+        [m.photoId, m.userId, m.faceId, m.similarity, source, m.faceId],
+      );
+      if (rows[0]?.inserted) created.push({ eventId, photoId: m.photoId, userId: m.userId });
+    }
+    return created;
+  }
+
+  private async photoFaces(photoId: string): Promise<StoredFace[]> {
+    const rows = await this.em
+      .getConnection()
+      .execute<{ id: string; vector: Buffer | null; engine_face_id: string | null }[]>(
+        'select id, vector, engine_face_id from faces where photo_id = ? order by face_index',
+        [photoId],
+      );
+    return rows.map((r) => ({ id: r.id, photoId, vector: toVector(r.vector), engineFaceId: r.engine_face_id }));
+  }
+
+  /** Participants of the event who consented and have an active selfie. */
+  private async participantsWithSelfie(eventId: string): Promise<ParticipantFace[]> {
+    const rows = await this.em.getConnection().execute<{ user_id: string; vector: Buffer | null; engine_face_id: string | null }[]>(
+      `select s.user_id, s.vector, s.engine_face_id
+         from participations p join selfies s on s.user_id = p.user_id and s.status = 'ACTIVE'
+        where p.event_id = ?`,
+      [eventId],
+    );
+    return rows.map((r) => ({ userId: r.user_id, vector: toVector(r.vector), engineFaceId: r.engine_face_id }));
+  }
+}

@@ -1,0 +1,75 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { Participation, RematchJob, Selfie, SelfieStatus, type User } from '../domain/entities/index.js';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.js';
+import type { EventBus } from '../ports/event-bus.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { ObjectStore, PresignedUpload } from '../ports/object-store.js';
+import type { UploadFile } from './photo.service.js';
+import { isUuid } from './validation.js';
+
+export interface SelfieSettings {
+  maxBytes: number;
+  acceptedTypes: readonly string[];
+  uploadUrlTtlSeconds: number;
+}
+
+/** A guest's reference selfie: upload, then validation and matching in the worker. */
+export class SelfieService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly deps: { store: ObjectStore; queue: JobQueue; bus: EventBus; logger: Logger; settings: SelfieSettings },
+  ) {}
+
+  /** A signed target for a new selfie. Only for someone who consented to face matching in an event. */
+  async requestUpload(actor: User, file: UploadFile): Promise<{ selfie: Selfie; upload: PresignedUpload }> {
+    const { settings } = this.deps;
+    if ((await this.em.count(Participation, { user: actor.id })) === 0) {
+      throw new ForbiddenError('Join an event (and consent to face matching) before uploading a selfie.');
+    }
+    const contentType = file.contentType.trim().toLowerCase();
+    if (!settings.acceptedTypes.includes(contentType)) {
+      throw new BadUserInputError('input.contentType', `input.contentType: ${file.contentType} is not accepted; send ${settings.acceptedTypes.join(', ')}.`);
+    }
+    if (!Number.isInteger(file.byteSize) || file.byteSize < 1 || file.byteSize > settings.maxBytes) {
+      throw new BadUserInputError('input.byteSize', `input.byteSize: must be between 1 and ${settings.maxBytes} bytes.`);
+    }
+    const selfie = this.em.create(Selfie, { user: actor, objectKey: '', contentType, byteSize: file.byteSize });
+    selfie.objectKey = `users/${actor.id}/selfies/${selfie.id}`;
+    await this.em.flush();
+    const upload = await this.deps.store.createUpload(selfie.objectKey, {
+      contentType,
+      maxBytes: file.byteSize,
+      expiresInSeconds: settings.uploadUrlTtlSeconds,
+    });
+    return { selfie, upload };
+  }
+
+  /** Queues validation and matching of an uploaded selfie; the job reports through rematchProgress. */
+  async complete(actor: User, selfieId: string): Promise<RematchJob> {
+    const selfie = isUuid(selfieId) ? await this.em.findOne(Selfie, { id: selfieId, user: actor.id }) : null;
+    if (!selfie) throw new NotFoundError('Selfie');
+    const existing = await this.em.findOne(RematchJob, { selfie: selfie.id }, { orderBy: { createdAt: 'desc' } });
+    if (existing) return existing; // a repeated call (lost answer) gets the same job
+    if (selfie.status !== SelfieStatus.PENDING) throw new ConflictError(`This selfie is already ${selfie.status}.`);
+    const stored = await this.deps.store.head(selfie.objectKey);
+    if (!stored) throw new BadUserInputError('id', 'id: the selfie has not been uploaded yet; send the file to the upload URL first.');
+    const job = this.em.create(RematchJob, { user: actor, selfie });
+    await this.em.flush();
+    await this.deps.queue.enqueue('selfie.process', { selfieId: selfie.id, jobId: job.id }, { key: selfie.id });
+    await this.deps.bus.publish('rematch.progress', { userId: actor.id, jobId: job.id });
+    this.deps.logger.info({ userId: actor.id, jobId: job.id }, 'selfie queued');
+    return job;
+  }
+
+  /** The caller's own job; anyone else's is NOT_FOUND. */
+  async job(actor: User, jobId: string): Promise<RematchJob> {
+    const job = isUuid(jobId) ? await this.em.findOne(RematchJob, { id: jobId, user: actor.id }, { refresh: true }) : null;
+    if (!job) throw new NotFoundError('Rematch job');
+    return job;
+  }
+
+  async reloadJob(jobId: string): Promise<RematchJob | null> {
+    return this.em.findOne(RematchJob, { id: jobId }, { refresh: true });
+  }
+}

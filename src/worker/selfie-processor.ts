@@ -1,0 +1,105 @@
+import { LockMode, type MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { Match, MatchSource, Participation, RematchJob, RematchStatus, Selfie, SelfieStatus, User } from '../domain/entities/index.js';
+import type { EventBus } from '../ports/event-bus.js';
+import type { FaceEngine, FaceMatch } from '../ports/face-engine.js';
+import type { JobContext } from '../ports/job-queue.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import { fromVector } from '../services/face-vectors.js';
+import { MatchingService, type NewMatch } from '../services/matching.service.js';
+import { sniffFormat } from './image-normalizer.js';
+
+/**
+ * Validates a new selfie (exactly one usable face), then matches it against
+ * every photo of the participant's events. The new selfie and its matches
+ * replace the old ones in one transaction; a refused selfie changes nothing.
+ */
+export class SelfieProcessor {
+  constructor(
+    private readonly deps: { orm: MikroORM; store: ObjectStore; faces: FaceEngine; bus: EventBus; logger: Logger },
+  ) {}
+
+  readonly handle = async (job: JobContext<'selfie.process'>): Promise<void> => {
+    const { selfieId, jobId } = job.payload;
+    const logger = this.deps.logger.child({ selfieId, rematchJobId: jobId, jobId: job.id });
+    const em = this.deps.orm.em.fork();
+    const rematch = await em.findOne(RematchJob, { id: jobId }, { populate: ['selfie'] });
+    if (!rematch || [RematchStatus.DONE, RematchStatus.VALIDATION_FAILED, RematchStatus.FAILED].includes(rematch.status)) return;
+    const selfie = rematch.selfie.getEntity();
+    const userId = rematch.user.id;
+    await this.update(em, rematch, { status: RematchStatus.RUNNING });
+    try {
+      const bytes = await this.deps.store.get(selfie.objectKey);
+      const eventIds = (await em.find(Participation, { user: userId }, { fields: ['event'] })).map((p) => p.event.id);
+      const check = sniffFormat(bytes)
+        ? await this.deps.faces.indexSelfie({ userId, selfieId, image: bytes, objectKey: selfie.objectKey, eventIds })
+        : ({ ok: false, reason: 'NOT_AN_IMAGE', message: 'This file is not a photo we can read: take a selfie with your camera.', faces: 0 } as const);
+      if (!check.ok) {
+        selfie.status = SelfieStatus.REJECTED;
+        selfie.validationMessage = check.message;
+        await this.deps.store.delete([selfie.objectKey]);
+        await this.update(em, rematch, { status: RematchStatus.VALIDATION_FAILED, message: check.message, finishedAt: new Date() });
+        logger.info({ reason: check.reason }, 'selfie refused');
+        return;
+      }
+
+      const participant = { userId, vector: check.face.vector, engineFaceId: check.face.engineFaceId };
+      const counts = await em.getConnection().execute<{ event_id: string; n: number }[]>(
+        `select p.event_id, count(ph.id)::int as n from participations p left join photos ph on ph.event_id = p.event_id and ph.status = 'DONE'
+          where p.user_id = ? group by p.event_id`,
+        [userId],
+      );
+      await this.update(em, rematch, { total: counts.reduce((n, c) => n + c.n, 0) });
+      const found: { eventId: string; matches: FaceMatch[] }[] = [];
+      let processed = 0;
+      for (const { event_id: eventId, n } of counts) {
+        found.push({ eventId, matches: await this.deps.faces.findParticipantInEvent({ eventId, participant }) });
+        processed += n;
+        await this.update(em, rematch, { processed });
+      }
+
+      const matching = new MatchingService(em, { faces: this.deps.faces, bus: this.deps.bus });
+      const replaced: string[] = [];
+      const created: NewMatch[] = [];
+      await em.transactional(async (tx) => {
+        // One selfie swap per user at a time.
+        await tx.findOneOrFail(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        const previous = await tx.find(Selfie, { user: userId, status: SelfieStatus.ACTIVE });
+        for (const old of previous) {
+          old.status = SelfieStatus.REPLACED;
+          old.vector = null; // a replaced template is biometric data we no longer need
+          replaced.push(old.objectKey);
+        }
+        const current = await tx.findOneOrFail(Selfie, { id: selfieId });
+        current.status = SelfieStatus.ACTIVE;
+        current.vector = check.face.vector ? fromVector(check.face.vector) : null;
+        current.engineFaceId = check.face.engineFaceId;
+        current.validationMessage = null;
+        await tx.flush();
+        await tx.nativeDelete(Match, { user: userId });
+        for (const { eventId, matches } of found) created.push(...(await matching.save(tx, eventId, matches, MatchSource.REMATCH)));
+      });
+      if (replaced.length > 0) await this.deps.store.delete(replaced);
+      const visible = await em.getConnection().execute<{ photo_id: string }[]>(
+        `select m.photo_id from matches m join photos p on p.id = m.photo_id where m.user_id = ? and p.status = 'DONE'`,
+        [userId],
+      );
+      await this.update(em, rematch, { status: RematchStatus.DONE, processed, matched: visible.length, finishedAt: new Date() });
+      await matching.announce(created);
+      logger.info({ matched: visible.length, events: counts.length }, 'selfie matched');
+    } catch (err) {
+      if (job.isLastAttempt) {
+        await this.update(em, rematch, { status: RematchStatus.FAILED, message: 'Matching failed; try uploading your selfie again.', finishedAt: new Date() });
+      } else {
+        await this.update(em, rematch, { status: RematchStatus.QUEUED });
+      }
+      throw err;
+    }
+  };
+
+  private async update(em: ReturnType<MikroORM['em']['fork']>, job: RematchJob, changes: Partial<Pick<RematchJob, 'status' | 'processed' | 'total' | 'matched' | 'message' | 'finishedAt'>>): Promise<void> {
+    Object.assign(job, changes);
+    await em.flush();
+    await this.deps.bus.publish('rematch.progress', { userId: job.user.id, jobId: job.id });
+  }
+}
