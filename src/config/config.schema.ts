@@ -70,7 +70,7 @@ export const rawConfigSchema = z.object({
   LOCAL_DETECT_TILE_SIZE: int(0, 8192).default(1024),
   LOCAL_DETECT_MAX_SIDE: int(256, 16384).default(6144),
   SELFIE_MIN_FACE_PX: int(16, 4096).default(80),
-  SELFIE_MIN_SHARPNESS: z.coerce.number().min(0).max(10000).default(50),
+  SELFIE_MIN_SHARPNESS: z.coerce.number().min(0).max(10000).default(30),
   SELFIE_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(15 * 1024 * 1024),
   APP_CONFIG_PREFIX: optionalString,
   AWS_REGION: optionalString,

@@ -2,11 +2,27 @@ import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
-/** The shared, identity-labelled dev photos (../shared/faces/dev; see its manifest.json for sources). */
-export const SHARED_FACES = new URL('../../../../shared/faces/dev/', import.meta.url);
+/** The identity-labelled dev photos, copied from shared/faces/dev (see test/fixtures/faces/SOURCE.md). */
+export const FACES = new URL('../../../test/fixtures/faces/', import.meta.url);
+
+/** An identity's face crop (150×150 grayscale PNG). */
+export function identityPhoto(who: string, n: 1 | 2 | 3 | 4 | 5): Promise<Buffer> {
+  return readFile(new URL(`identities/${who}/${n}.png`, FACES));
+}
+
+export interface GroupLabel {
+  path: string;
+  identities: string[];
+}
+
+/** Who is in each group photo (manifest.json, checked by eye). */
+export async function groupLabels(): Promise<GroupLabel[]> {
+  const manifest = JSON.parse(await readFile(new URL('manifest.json', FACES), 'utf8')) as { files: (GroupLabel & { kind: string })[] };
+  return manifest.files.filter((f) => f.kind === 'group').map((f) => ({ path: f.path, identities: f.identities }));
+}
 
 export function devGroupPhoto(n: 1 | 2 | 3 | 4 | 5): Promise<Buffer> {
-  return readFile(new URL(`groups/bbt${n}.jpg`, SHARED_FACES));
+  return readFile(new URL(`groups/bbt${n}.jpg`, FACES));
 }
 
 /** The first `fraction` of a file, as an interrupted upload leaves it. */

@@ -9,6 +9,9 @@ import sharp from 'sharp';
 
 const require = createRequire(import.meta.url);
 
+/** Longest side of the whole-image pass (photos at most this size are analysed as they are). */
+const FULL_PASS_SIDE = 1600;
+
 type Tf = typeof import('@tensorflow/tfjs');
 type FaceApi = typeof import('@vladmandic/face-api');
 
@@ -90,16 +93,38 @@ export class FaceModel {
   }
 
   private async detectTiled(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<{ found: RawFace[]; tiles: number }> {
-    const found = await this.detectRegion(rgb, width, height, { x: 0, y: 0, width, height }, options.minConfidence);
+    // A whole-image pass on a copy of at most FULL_PASS_SIDE: the detector sees 512 px anyway,
+    // and a 24-megapixel tensor would cost seconds for nothing.
+    const scale = Math.min(1, FULL_PASS_SIDE / Math.max(width, height));
+    let found: RawFace[];
+    if (scale < 1) {
+      const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
+        .resize(Math.round(width * scale), Math.round(height * scale))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      found = (await this.detectPixels(data, info.width, info.height, options.minConfidence)).map((f) => ({
+        ...f,
+        box: { x: f.box.x / scale, y: f.box.y / scale, width: f.box.width / scale, height: f.box.height / scale },
+      }));
+    } else {
+      found = await this.detectPixels(rgb, width, height, options.minConfidence);
+    }
     const tile = options.tileSize;
     if (tile <= 0 || Math.max(width, height) <= tile * 1.5) return { found, tiles: 1 };
-    const step = Math.floor(tile * 0.75); // 25 % overlap: a face cut by one tile is whole in the next
+    // Tiles at full resolution find the small faces. Faces larger than a tile's overlap are
+    // found whole by the whole-image pass, so the overlap only needs to hold a small face.
+    const overlap = Math.round(tile * 0.16);
+    const step = tile - overlap;
     let tiles = 1;
-    for (let y = 0; y < height; y += step) {
-      for (let x = 0; x < width; x += step) {
+    for (let y = 0; y < height - overlap; y += step) {
+      for (let x = 0; x < width - overlap; x += step) {
         const region = { x, y, width: Math.min(tile, width - x), height: Math.min(tile, height - y) };
-        if (region.width < tile / 3 || region.height < tile / 3) continue;
-        found.push(...(await this.detectRegion(rgb, width, height, region, options.minConfidence)));
+        const { data } = await sharp(rgb, { raw: { width, height, channels: 3 } })
+          .extract({ left: region.x, top: region.y, width: region.width, height: region.height })
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        const inTile = await this.detectPixels(data, region.width, region.height, options.minConfidence);
+        found.push(...inTile.map((f) => ({ ...f, box: { ...f.box, x: f.box.x + region.x, y: f.box.y + region.y } })));
         tiles++;
       }
     }
@@ -115,7 +140,7 @@ export class FaceModel {
       .raw()
       .toBuffer({ resolveWithObject: true });
     const scale = info.width / (width + 2 * border);
-    const found = await this.detectRegion(data, info.width, info.height, { x: 0, y: 0, width: info.width, height: info.height }, options.minConfidence);
+    const found = await this.detectPixels(data, info.width, info.height, options.minConfidence);
     return found.map((f) => ({
       ...f,
       box: clampBox(
@@ -126,28 +151,16 @@ export class FaceModel {
     }));
   }
 
-  private async detectRegion(
-    rgb: Buffer,
-    width: number,
-    _height: number,
-    region: { x: number; y: number; width: number; height: number },
-    minConfidence: number,
-  ): Promise<RawFace[]> {
+  private async detectPixels(rgb: Buffer, width: number, height: number, minConfidence: number): Promise<RawFace[]> {
     const { tf, faceapi } = this;
-    const pixels = new Int32Array(region.width * region.height * 3);
-    for (let row = 0; row < region.height; row++) {
-      const src = ((region.y + row) * width + region.x) * 3;
-      const dst = row * region.width * 3;
-      for (let i = 0; i < region.width * 3; i++) pixels[dst + i] = rgb[src + i]!;
-    }
-    const tensor = tf.tensor3d(pixels, [region.height, region.width, 3], 'int32');
+    const tensor = tf.tensor3d(Int32Array.from(rgb), [height, width, 3], 'int32');
     try {
       const results = await faceapi
         .detectAllFaces(tensor as never, new faceapi.SsdMobilenetv1Options({ minConfidence, maxResults: 200 }))
         .withFaceLandmarks()
         .withFaceDescriptors();
       return results.map((r) => ({
-        box: { x: r.detection.box.x + region.x, y: r.detection.box.y + region.y, width: r.detection.box.width, height: r.detection.box.height },
+        box: { x: r.detection.box.x, y: r.detection.box.y, width: r.detection.box.width, height: r.detection.box.height },
         score: r.detection.score,
         descriptor: r.descriptor,
       }));
