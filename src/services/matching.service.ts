@@ -32,7 +32,7 @@ export class MatchingService {
     await Promise.all(matches.map((m) => this.deps.bus.publish('match.created', m)));
   }
 
-  /** Upserts matches; returns the (photo, user) pairs that are new. Faces deleted meanwhile are skipped. */
+  /** Upserts matches (in `em`'s transaction, if any); returns the (photo, user) pairs that are new. Faces deleted meanwhile are skipped. */
   async save(em: EntityManager, eventId: string, matches: FaceMatch[], source: MatchSource): Promise<NewMatch[]> {
     const created: NewMatch[] = [];
     for (const m of matches) {
@@ -44,6 +44,9 @@ export class MatchingService {
            where excluded.similarity > matches.similarity
          returning (xmax = 0) as inserted`,
         [m.photoId, m.userId, m.faceId, m.similarity, source, m.faceId],
+        'all',
+        // Inside the caller's transaction, not on another pooled connection (which would wait on its locks).
+        em.getTransactionContext(),
       );
       if (rows[0]?.inserted) created.push({ eventId, photoId: m.photoId, userId: m.userId });
     }
