@@ -19,7 +19,7 @@ describe('findme CLI', () => {
   after(() => server.close());
 
   it('should print help for every command', async () => {
-    for (const args of [['--help'], ['serve', '--help'], ['migrate', '--help'], ['admin', 'create', '--help'], ['schema', '--help']]) {
+    for (const args of [['--help'], ['serve', '--help'], ['worker', '--help'], ['migrate', '--help'], ['admin', 'create', '--help'], ['schema', '--help'], ['faces', 'detect', '--help'], ['faces', 'compare', '--help']]) {
       const { stdout } = await run(process.execPath, [bin, ...args], { env });
       assert.match(stdout, /Usage: findme/, args.join(' '));
     }
@@ -43,6 +43,29 @@ describe('findme CLI', () => {
     assert.match(promoted.stdout, /is now an administrator/);
     const again = await server.gql(LoginDocument, { input: { email: existing, password: 'long enough password' } });
     assert.equal(again.data?.login.user.role, 'ADMIN');
+  });
+
+  it('should explain faces to support: detect prints boxes and scores, compare says whether two faces match', async () => {
+    const fixtures = new URL('../../test/fixtures/faces/', import.meta.url);
+    const group = new URL('groups/bbt1.jpg', fixtures).pathname;
+    const detected = JSON.parse((await run(process.execPath, [bin, 'faces', 'detect', group], { env })).stdout) as {
+      width: number;
+      faces: { box: { left: number }; pixels: { height: number }; score: number }[];
+    };
+    assert.equal(detected.width, 1366);
+    assert.equal(detected.faces.length, 4);
+    for (const f of detected.faces) assert.ok(f.score > 0.5 && f.pixels.height > 100 && f.box.left >= 0 && f.box.left < 1);
+
+    const same = JSON.parse(
+      (await run(process.execPath, [bin, 'faces', 'compare', new URL('identities/penny/1.png', fixtures).pathname, new URL('identities/penny/3.png', fixtures).pathname], { env })).stdout,
+    ) as { facesA: number; facesB: number; distance: number; similarity: number; same: boolean };
+    assert.deepEqual([same.facesA, same.facesB, same.same], [1, 1, true]);
+    assert.ok(same.distance < 0.55 && same.similarity > 50);
+    const other = JSON.parse(
+      (await run(process.execPath, [bin, 'faces', 'compare', new URL('identities/penny/1.png', fixtures).pathname, new URL('identities/sheldon/1.png', fixtures).pathname], { env })).stdout,
+    ) as { same: boolean; similarity: number };
+    assert.equal(other.same, false);
+    assert.ok(other.similarity < 50);
   });
 
   it('should exit non-zero with one clear line on a bad setting', async () => {

@@ -11,6 +11,8 @@ import { DomainError } from '../domain/errors.js';
 import { LocalPubSub } from '../graphql/pubsub.js';
 import { createSchema, printSortedSchema } from '../graphql/schema.js';
 import { createLogger } from '../logger.js';
+import { FacePool } from '../adapters/faces/local/face-pool.js';
+import { distance, similarityOf } from '../adapters/faces/local/local.face-engine.js';
 
 async function boot(): Promise<{ config: AppConfig; logger: Logger }> {
   const config = await loadConfig({ ssm: (region) => AwsSsmParameterSource.create(region) });
@@ -111,6 +113,68 @@ async function schema(options: { write?: string; check?: string }): Promise<void
   }
 }
 
+async function withFacePool<T>(run: (pool: FacePool, config: AppConfig) => Promise<T>): Promise<T> {
+  const { config, logger } = await boot();
+  const pool = new FacePool(1, logger);
+  try {
+    return await run(pool, config);
+  } finally {
+    await pool.close();
+  }
+}
+
+function detectOptions(config: AppConfig) {
+  const f = config.faces;
+  // padIfNone: support often compares close-up selfies, which the detector misses as they are.
+  return { minConfidence: f.minConfidence, tileSize: f.tileSize, maxSide: f.maxSide, padIfNone: true };
+}
+
+async function facesDetect(image: string): Promise<void> {
+  const result = await withFacePool(async (pool, config) => {
+    const started = Date.now();
+    const r = await pool.detect(await readFile(image), detectOptions(config));
+    return {
+      file: image,
+      width: r.width,
+      height: r.height,
+      faces: r.faces.map((f, i) => ({
+        box: f.box,
+        pixels: {
+          x: Math.round(f.box.left * r.width),
+          y: Math.round(f.box.top * r.height),
+          width: Math.round(f.box.width * r.width),
+          height: Math.round(f.box.height * r.height),
+        },
+        score: Number(f.score.toFixed(4)),
+        sharpness: Math.round(r.sharpness[i] ?? 0),
+      })),
+      tiles: r.tiles,
+      ms: Date.now() - started,
+    };
+  });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+async function facesCompare(a: string, b: string): Promise<void> {
+  const result = await withFacePool(async (pool, config) => {
+    const [ra, rb] = [await pool.detect(await readFile(a), detectOptions(config)), await pool.detect(await readFile(b), detectOptions(config))];
+    const largest = (r: typeof ra) => [...r.faces].sort((x, y) => y.box.width * y.box.height - x.box.width * x.box.height)[0];
+    const fa = largest(ra);
+    const fb = largest(rb);
+    const d = fa && fb ? distance(fa.descriptor, fb.descriptor) : null;
+    const threshold = config.faces.maxDistance;
+    return {
+      facesA: ra.faces.length,
+      facesB: rb.faces.length,
+      distance: d === null ? null : Number(d.toFixed(4)),
+      similarity: d === null ? null : similarityOf(d, threshold),
+      same: d !== null && d <= threshold,
+      threshold,
+    };
+  });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
 const program = new Command('findme')
   .description('FindMe: event photos, found by face.')
   .showHelpAfterError()
@@ -131,6 +195,18 @@ program
   .option('--write <file>', 'write it to a file (schema.graphql)')
   .option('--check <file>', 'fail when the file differs from the emitted schema')
   .action(schema);
+const faces = program.command('faces').description('look at faces the way the local engine does (support)');
+faces
+  .command('detect')
+  .description('print the faces found in an image as JSON (boxes, scores)')
+  .argument('<image>', 'a JPEG, PNG or WebP file')
+  .action(facesDetect);
+faces
+  .command('compare')
+  .description('compare the largest face of two images: JSON with distance, similarity and whether they match')
+  .argument('<imageA>')
+  .argument('<imageB>')
+  .action(facesCompare);
 const admin = program.command('admin').description('operator tasks');
 admin
   .command('create')
