@@ -46,7 +46,7 @@ async function main(): Promise<void> {
 
     const config = await loadConfig({
       envFile: '/nonexistent',
-      env: { PHOTO_DISPLAY_MOZJPEG: String(mozjpeg), DATABASE_URL: pg.url, DATA_DIR: path.join(tmp, 'data'), HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', PROGRESS_MIN_INTERVAL_MS: '250' },
+      env: { FACE_RECOGNIZER_PROVIDER: 'none', PHOTO_DISPLAY_MOZJPEG: String(mozjpeg), DATABASE_URL: pg.url, DATA_DIR: path.join(tmp, 'data'), HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', PROGRESS_MIN_INTERVAL_MS: '250' },
     });
     const db = await openDatabase(config, logger);
     const app = new Application(config, logger, db);

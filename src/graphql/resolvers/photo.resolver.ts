@@ -4,10 +4,8 @@ import { viewerOf, type GraphQLContext } from '../context.js';
 import { UploadFileInput } from '../inputs/photo.inputs.js';
 import { toConnection } from '../types/connection.js';
 import { EventType } from '../types/event.type.js';
-import { PhotoConnection, PhotoType, PhotoUploadType } from '../types/photo.type.js';
+import { PhotoConnection, PhotoType, PhotoUploadType, toPresignedUploadType } from '../types/photo.type.js';
 import { PhotoMatchType } from '../types/selfie.type.js';
-
-const keyValues = (record: Record<string, string>) => Object.entries(record).map(([key, value]) => ({ key, value }));
 
 @Resolver(() => PhotoType)
 export class PhotoResolver {
@@ -39,7 +37,7 @@ export class PhotoResolver {
     const created = await ctx.services.photos.requestUploads(viewerOf(ctx), eventId, files);
     return created.map(({ photo, upload }) => ({
       photo,
-      upload: { ...upload, headers: keyValues(upload.headers), fields: keyValues(upload.fields) },
+      upload: toPresignedUploadType(upload),
     }));
   }
 

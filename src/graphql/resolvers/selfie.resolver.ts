@@ -3,9 +3,8 @@ import type { RematchJob } from '../../domain/entities/index.js';
 import { viewerOf, type GraphQLContext } from '../context.js';
 import { UploadFileInput } from '../inputs/photo.inputs.js';
 import { mapAsync } from '../live-events.js';
+import { toPresignedUploadType } from '../types/photo.type.js';
 import { RematchJobType, RematchProgressType, SelfieUploadType } from '../types/selfie.type.js';
-
-const keyValues = (record: Record<string, string>) => Object.entries(record).map(([key, value]) => ({ key, value }));
 
 @Resolver()
 export class SelfieResolver {
@@ -13,7 +12,7 @@ export class SelfieResolver {
   @Mutation(() => SelfieUploadType, { description: 'A signed target for your selfie (participants who consented in an event).' })
   async requestSelfieUpload(@Arg('input', () => UploadFileInput) input: UploadFileInput, @Ctx() ctx: GraphQLContext) {
     const { selfie, upload } = await ctx.services.selfies.requestUpload(viewerOf(ctx), input);
-    return { id: selfie.id, upload: { ...upload, headers: keyValues(upload.headers), fields: keyValues(upload.fields) } };
+    return { id: selfie.id, upload: toPresignedUploadType(upload) };
   }
 
   @Authorized()

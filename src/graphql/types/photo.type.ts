@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PhotoStatus } from '../../domain/entities/index.js';
+import type { PresignedUpload } from '../../ports/object-store.js';
 import { Connection } from './connection.js';
 
 registerEnumType(PhotoStatus, {
@@ -81,6 +82,12 @@ export class PresignedUploadType {
 
   @Field()
   expiresAt!: Date;
+}
+
+/** The GraphQL shape of a store's upload target (headers and fields as key/value lists). */
+export function toPresignedUploadType(upload: PresignedUpload): PresignedUploadType {
+  const list = (record: Record<string, string>) => Object.entries(record).map(([key, value]) => ({ key, value }));
+  return { ...upload, headers: list(upload.headers), fields: list(upload.fields) };
 }
 
 @ObjectType('PhotoUpload')
