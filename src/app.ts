@@ -293,15 +293,7 @@ function createFaceEngine(config: AppConfig, db: Database, logger: Logger): Face
   if (f.provider === 'none') return new DisabledFaceEngine();
   if (f.provider === 'aws') throw new ConfigError('FACE_RECOGNIZER_PROVIDER: aws is not available in this version; use local or none');
   return new LocalFaceEngine(
-    {
-      maxDistance: f.maxDistance,
-      minConfidence: f.minConfidence,
-      tileSize: f.tileSize,
-      maxSide: f.maxSide,
-      selfieMinFacePx: f.selfieMinFacePx,
-      selfieMinSharpness: f.selfieMinSharpness,
-      threads: f.threads,
-    },
+    f,
     new PgFaceVectorSource(db.orm),
     logger.child({ component: 'faces' }),
   );
