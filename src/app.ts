@@ -24,7 +24,7 @@ import { SelfieService } from './services/selfie.service.js';
 import { PgFaceVectorSource } from './services/face-vectors.js';
 import { LocalFaceEngine } from './adapters/faces/local/local.face-engine.js';
 import { SelfieProcessor } from './worker/selfie-processor.js';
-import { ConfigError } from './config/config.js';
+import { RekognitionFaceEngine } from './adapters/faces/aws/rekognition.face-engine.js';
 import { PgNotifyEventBus } from './adapters/events/pg-notify.event-bus.js';
 import { DisabledFaceEngine } from './adapters/faces/disabled.face-engine.js';
 import { PgBossJobQueue } from './adapters/queue/pg-boss.job-queue.js';
@@ -291,7 +291,23 @@ export function acceptedPhotoTypes(): string[] {
 function createFaceEngine(config: AppConfig, db: Database, logger: Logger): FaceEngine {
   const f = config.faces;
   if (f.provider === 'none') return new DisabledFaceEngine();
-  if (f.provider === 'aws') throw new ConfigError('FACE_RECOGNIZER_PROVIDER: aws is not available in this version; use local or none');
+  if (f.provider === 'aws') {
+    const r = f.rekognition;
+    return RekognitionFaceEngine.create(
+      r.region,
+      {
+        collectionPrefix: r.collectionPrefix,
+        faceThreshold: r.faceThreshold,
+        minSimilarity: r.minSimilarity,
+        detectMinConfidence: r.detectMinConfidence,
+        maxTps: r.maxTps,
+        selfieMinFacePx: f.selfieMinFacePx,
+        bucket: config.storage.driver === 's3' ? config.storage.bucket : undefined,
+      },
+      new PgFaceVectorSource(db.orm),
+      logger.child({ component: 'faces' }),
+    );
+  }
   return new LocalFaceEngine(
     f,
     new PgFaceVectorSource(db.orm),

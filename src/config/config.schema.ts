@@ -72,6 +72,12 @@ export const rawConfigSchema = z.object({
   SELFIE_MIN_FACE_PX: int(16, 4096).default(80),
   SELFIE_MIN_SHARPNESS: z.coerce.number().min(0).max(10000).default(30),
   SELFIE_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(15 * 1024 * 1024),
+  REKOGNITION_REGION: optionalString,
+  REKOGNITION_COLLECTION_PREFIX: z.string().regex(/^[a-zA-Z0-9_.-]*$/, 'letters, digits, _ . - only').default('findme-'),
+  AWS_REKOGNITION_FACE_THRESHOLD: z.coerce.number().min(0).max(100).default(90),
+  AWS_MATCH_MIN_SIMILARITY: z.coerce.number().min(0).max(100).default(90),
+  AWS_REKOGNITION_DETECT_MIN_CONF: z.coerce.number().min(0).max(100).default(90),
+  REKOGNITION_MAX_TPS: z.coerce.number().min(0.1).max(1000).default(5),
   APP_CONFIG_PREFIX: optionalString,
   AWS_REGION: optionalString,
 });

@@ -68,6 +68,14 @@ export interface AppConfig {
     selfieMinFacePx: number;
     selfieMinSharpness: number;
     selfieMaxBytes: number;
+    rekognition: {
+      region: string | undefined;
+      collectionPrefix: string;
+      faceThreshold: number;
+      minSimilarity: number;
+      detectMinConfidence: number;
+      maxTps: number;
+    };
   };
   logLevel: RawConfig['LOG_LEVEL'];
   /** Which layers contributed, lowest precedence first (for `systemStatus`). */
@@ -208,6 +216,14 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
       selfieMinFacePx: raw.SELFIE_MIN_FACE_PX,
       selfieMinSharpness: raw.SELFIE_MIN_SHARPNESS,
       selfieMaxBytes: raw.SELFIE_MAX_BYTES,
+      rekognition: {
+        region: raw.REKOGNITION_REGION ?? raw.AWS_REGION,
+        collectionPrefix: raw.REKOGNITION_COLLECTION_PREFIX,
+        faceThreshold: raw.AWS_REKOGNITION_FACE_THRESHOLD,
+        minSimilarity: raw.AWS_MATCH_MIN_SIMILARITY,
+        detectMinConfidence: raw.AWS_REKOGNITION_DETECT_MIN_CONF,
+        maxTps: raw.REKOGNITION_MAX_TPS,
+      },
     },
     logLevel: raw.LOG_LEVEL,
     sources,

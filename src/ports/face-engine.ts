@@ -75,3 +75,16 @@ export interface FaceEngine {
   /** Releases threads and clients. */
   close(): Promise<void>;
 }
+
+/** Raised by an engine that cannot read the image itself (the photo fails for good). */
+export class UnreadableImageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnreadableImageError';
+  }
+}
+
+/** Finds our face rows from an engine's face ids (engines that keep their own index). */
+export interface FaceRefSource {
+  facesByEngineIds(engineFaceIds: string[]): Promise<{ faceId: string; photoId: string; engineFaceId: string }[]>;
+}

@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FaceVector, FaceVectorSource } from '../adapters/faces/local/vector-index.js';
+import type { FaceRefSource } from '../ports/face-engine.js';
 
 interface Row {
   id: string;
@@ -19,8 +20,8 @@ export function fromVector(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
-/** The faces of an event's photos, from PostgreSQL, for the local engine's in-memory index. */
-export class PgFaceVectorSource implements FaceVectorSource {
+/** Faces as stored in PostgreSQL: vectors for the local engine's index, engine ids for Rekognition's. */
+export class PgFaceVectorSource implements FaceVectorSource, FaceRefSource {
   constructor(private readonly orm: MikroORM) {}
 
   eventVectors(eventId: string): Promise<FaceVector[]> {
@@ -29,6 +30,18 @@ export class PgFaceVectorSource implements FaceVectorSource {
 
   recentVectors(eventId: string, since: Date): Promise<FaceVector[]> {
     return this.query('and f.created_at >= ?', [eventId, since]);
+  }
+
+  async facesByEngineIds(engineFaceIds: string[]): Promise<{ faceId: string; photoId: string; engineFaceId: string }[]> {
+    if (engineFaceIds.length === 0) return [];
+    const rows = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ id: string; photo_id: string; engine_face_id: string }[]>(
+        `select id, photo_id, engine_face_id from faces where engine_face_id = any(?)`,
+        [engineFaceIds] as never[],
+      );
+    return rows.map((r) => ({ faceId: r.id, photoId: r.photo_id, engineFaceId: r.engine_face_id }));
   }
 
   private async query(extra: string, params: unknown[]): Promise<FaceVector[]> {

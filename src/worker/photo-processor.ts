@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Face, Photo, PhotoStatus } from '../domain/entities/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
-import type { FaceEngine } from '../ports/face-engine.js';
+import { UnreadableImageError, type FaceEngine } from '../ports/face-engine.js';
 import type { JobContext } from '../ports/job-queue.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.js';
 import { photoKeys } from '../services/object-keys.js';
@@ -101,6 +101,7 @@ export class PhotoProcessor {
       detected = await faces.indexPhotoFaces({ photoId: photo.id, eventId, original: bytes, objectKey: photo.originalKey });
     } catch (err) {
       if (err instanceof PhotoProcessingError) throw err;
+      if (err instanceof UnreadableImageError) throw new PhotoProcessingError('UNSUPPORTED_FORMAT', `${err.message.replace(/\.$/, '')}; export it as a standard JPEG.`, { cause: err });
       throw new PhotoProcessingError('FACE_ENGINE_FAILED', 'Face detection failed.', { cause: err });
     }
 

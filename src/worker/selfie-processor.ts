@@ -60,6 +60,7 @@ export class SelfieProcessor {
 
       const matching = new MatchingService(em, { faces: this.deps.faces, bus: this.deps.bus });
       const replaced: string[] = [];
+      const oldFaces: { userId: string; vector: null; engineFaceId: string | null }[] = [];
       const created: NewMatch[] = [];
       await em.transactional(async (tx) => {
         // One selfie swap per user at a time.
@@ -69,6 +70,8 @@ export class SelfieProcessor {
           old.status = SelfieStatus.REPLACED;
           old.vector = null; // a replaced template is biometric data we no longer need
           replaced.push(old.objectKey);
+          oldFaces.push({ userId, vector: null, engineFaceId: old.engineFaceId });
+          old.engineFaceId = null;
         }
         const current = await tx.findOneOrFail(Selfie, { id: selfieId });
         current.status = SelfieStatus.ACTIVE;
@@ -80,6 +83,7 @@ export class SelfieProcessor {
         for (const { eventId, matches } of found) created.push(...(await matching.save(tx, eventId, matches, MatchSource.REMATCH)));
       });
       if (replaced.length > 0) await this.deps.store.delete(replaced);
+      if (oldFaces.length > 0) await this.deps.faces.deleteParticipantFaces(userId, eventIds, oldFaces);
       const visible = await em.getConnection().execute<{ photo_id: string }[]>(
         `select m.photo_id from matches m join photos p on p.id = m.photo_id where m.user_id = ? and p.status = 'DONE'`,
         [userId],

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import {
+  CreateCollectionCommand,
+  DeleteCollectionCommand,
+  DeleteFacesCommand,
+  DetectFacesCommand,
+  IndexFacesCommand,
+  RekognitionClient,
+  SearchFacesCommand,
+} from '@aws-sdk/client-rekognition';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { RekognitionFaceEngine, type RekognitionSettings } from '../src/adapters/faces/aws/rekognition.face-engine.js';
+import { TokenBucket } from '../src/adapters/faces/aws/token-bucket.js';
+import { createLogger } from '../src/logger.js';
+import { UnreadableImageError } from '../src/ports/face-engine.js';
+import { devGroupPhoto, identityPhoto } from './support/images.js';
+
+const EVENT = 'e1';
+const SETTINGS: RekognitionSettings = {
+  collectionPrefix: 'findme-',
+  faceThreshold: 90,
+  minSimilarity: 90,
+  detectMinConfidence: 90,
+  maxTps: 1000,
+  selfieMinFacePx: 80,
+  bucket: undefined,
+};
+
+const face = (id: string, left = 0.1) => ({ Face: { FaceId: id, Confidence: 99.5, BoundingBox: { Left: left, Top: 0.2, Width: 0.1, Height: 0.15 } } });
+
+describe('Rekognition face engine (aws-sdk-client-mock)', () => {
+  let rek: AwsClientStub<RekognitionClient>;
+  let engine: RekognitionFaceEngine;
+  const refs = new Map<string, { faceId: string; photoId: string; engineFaceId: string }>();
+
+  beforeEach(() => {
+    rek = mockClient(RekognitionClient);
+    refs.clear();
+    engine = new RekognitionFaceEngine(
+      new RekognitionClient({ region: 'eu-west-1' }),
+      SETTINGS,
+      { facesByEngineIds: async (ids) => ids.flatMap((id) => (refs.has(id) ? [refs.get(id)!] : [])) },
+      createLogger('silent'),
+    );
+  });
+  afterEach(() => rek.restore());
+
+  it('should index a photo with one IndexFaces call, creating the event collection once', async () => {
+    rek.on(CreateCollectionCommand).resolves({});
+    rek.on(IndexFacesCommand).resolves({ FaceRecords: [face('f1'), face('f2', 0.5), { Face: { FaceId: 'weak', Confidence: 40 } }] });
+    const bytes = await devGroupPhoto(1);
+    const faces = await engine.indexPhotoFaces({ photoId: 'p1', eventId: EVENT, original: bytes, objectKey: 'k1' });
+    await engine.indexPhotoFaces({ photoId: 'p2', eventId: EVENT, original: bytes, objectKey: 'k2' });
+    assert.deepEqual(faces.map((f) => f.engineFaceId), ['f1', 'f2'], 'low-confidence detections are dropped');
+    assert.deepEqual(faces[1]!.box, { left: 0.5, top: 0.2, width: 0.1, height: 0.15 });
+    assert.equal(rek.commandCalls(CreateCollectionCommand).length, 1);
+    assert.equal(rek.commandCalls(CreateCollectionCommand)[0]!.args[0].input.CollectionId, 'findme-event-e1');
+    const input = rek.commandCalls(IndexFacesCommand)[0]!.args[0].input;
+    assert.deepEqual(
+      { id: input.ExternalImageId, max: input.MaxFaces, quality: input.QualityFilter, bytes: input.Image?.Bytes?.length },
+      { id: 'photo:p1', max: 100, quality: 'AUTO', bytes: bytes.length },
+    );
+    assert.deepEqual(engine.usage(), { CreateCollection: 1, IndexFaces: 2 });
+  });
+
+  it('should read photos from S3 when the store is S3, and accept an existing collection', async () => {
+    const s3 = new RekognitionFaceEngine(new RekognitionClient({ region: 'eu-west-1' }), { ...SETTINGS, bucket: 'photos' }, { facesByEngineIds: async () => [] }, createLogger('silent'));
+    rek.on(CreateCollectionCommand).rejects(Object.assign(new Error('exists'), { name: 'ResourceAlreadyExistsException' }));
+    rek.on(IndexFacesCommand).resolves({ FaceRecords: [] });
+    await s3.indexPhotoFaces({ photoId: 'p1', eventId: EVENT, original: Buffer.alloc(10), objectKey: 'events/e1/photos/p1/original' });
+    assert.deepEqual(rek.commandCalls(IndexFacesCommand)[0]!.args[0].input.Image, { S3Object: { Bucket: 'photos', Name: 'events/e1/photos/p1/original' } });
+  });
+
+  it('should validate a selfie with DetectFaces, then index it as user:<id> in each of the guest events', async () => {
+    rek.on(DetectFacesCommand).resolves({ FaceDetails: [{ Confidence: 99, BoundingBox: { Left: 0.1, Top: 0.1, Width: 0.8, Height: 0.8 } }] });
+    rek.on(CreateCollectionCommand).resolves({});
+    rek.on(IndexFacesCommand, { CollectionId: 'findme-event-e1' }).resolves({ FaceRecords: [face('s-e1')] });
+    rek.on(IndexFacesCommand, { CollectionId: 'findme-event-e2' }).resolves({ FaceRecords: [face('s-e2')] });
+    const check = await engine.indexSelfie({ userId: 'u1', image: await identityPhoto('penny', 1), eventIds: ['e1', 'e2'] });
+    assert.ok(check.ok);
+    assert.deepEqual(JSON.parse(check.face.engineFaceId!), { e1: 's-e1', e2: 's-e2' });
+    const indexed = rek.commandCalls(IndexFacesCommand).map((c) => c.args[0].input);
+    assert.deepEqual(indexed.map((i) => [i.CollectionId, i.ExternalImageId, i.MaxFaces]), [
+      ['findme-event-e1', 'user:u1', 1],
+      ['findme-event-e2', 'user:u1', 1],
+    ]);
+  });
+
+  it('should refuse a selfie with two faces without indexing anything', async () => {
+    rek.on(DetectFacesCommand).resolves({ FaceDetails: [{ Confidence: 99, BoundingBox: { Height: 0.5 } }, { Confidence: 98, BoundingBox: { Height: 0.5 } }] });
+    const check = await engine.indexSelfie({ userId: 'u1', image: await identityPhoto('penny', 1), eventIds: ['e1'] });
+    assert.deepEqual(check.ok ? null : [check.reason, check.message], ['MANY_FACES', 'We found 2 faces: take the selfie alone.']);
+    assert.equal(rek.commandCalls(IndexFacesCommand).length, 0);
+  });
+
+  it('should find participants in a new photo with one SearchFaces per face: 1 + faces calls per photo', async () => {
+    rek.on(CreateCollectionCommand).resolves({});
+    rek.on(IndexFacesCommand).resolves({ FaceRecords: [face('a'), face('b'), face('c')] });
+    rek.on(SearchFacesCommand, { FaceId: 'a' }).resolves({ FaceMatches: [{ Similarity: 99, Face: { FaceId: 's-raj', ExternalImageId: 'user:raj' } }] });
+    rek.on(SearchFacesCommand, { FaceId: 'b' }).resolves({ FaceMatches: [{ Similarity: 80, Face: { FaceId: 's-penny', ExternalImageId: 'user:penny' } }] });
+    rek.on(SearchFacesCommand, { FaceId: 'c' }).resolves({ FaceMatches: [{ Similarity: 95, Face: { FaceId: 's-old', ExternalImageId: 'user:raj' } }] });
+    const detected = await engine.indexPhotoFaces({ photoId: 'p1', eventId: EVENT, original: Buffer.alloc(100), objectKey: 'k' });
+    const stored = detected.map((d, i) => ({ id: `row${i}`, photoId: 'p1', vector: null, engineFaceId: d.engineFaceId }));
+    const matches = await engine.findParticipantsInPhoto({
+      eventId: EVENT,
+      photoId: 'p1',
+      faces: stored,
+      participants: [
+        { userId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 's-raj' }) },
+        { userId: 'penny', vector: null, engineFaceId: JSON.stringify({ e1: 's-penny' }) },
+      ],
+    });
+    assert.deepEqual(matches, [{ userId: 'raj', faceId: 'row0', photoId: 'p1', similarity: 99 }], 'below AWS_MATCH_MIN_SIMILARITY and old selfies do not count');
+    const usage = engine.usage();
+    assert.equal((usage['IndexFaces'] ?? 0) + (usage['SearchFaces'] ?? 0), 1 + 3, 'the older design spent 1 + 2 × faces');
+    assert.equal(rek.commandCalls(SearchFacesCommand)[0]!.args[0].input.MaxFaces, 4096);
+  });
+
+  it('should find a participant across an event with one SearchFaces from the selfie FaceId', async () => {
+    rek.on(CreateCollectionCommand).resolves({});
+    refs.set('pf1', { faceId: 'row1', photoId: 'p1', engineFaceId: 'pf1' });
+    refs.set('pf2', { faceId: 'row2', photoId: 'p1', engineFaceId: 'pf2' });
+    refs.set('pf3', { faceId: 'row3', photoId: 'p2', engineFaceId: 'pf3' });
+    rek.on(SearchFacesCommand).resolves({
+      FaceMatches: [
+        { Similarity: 95, Face: { FaceId: 'pf1', ExternalImageId: 'photo:p1' } },
+        { Similarity: 97, Face: { FaceId: 'pf2', ExternalImageId: 'photo:p1' } },
+        { Similarity: 93, Face: { FaceId: 'pf3', ExternalImageId: 'photo:p2' } },
+        { Similarity: 99, Face: { FaceId: 'other-selfie', ExternalImageId: 'user:penny' } },
+      ],
+    });
+    const matches = await engine.findParticipantInEvent({ eventId: EVENT, participant: { userId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 's-raj' }) } });
+    assert.deepEqual(
+      matches.sort((a, b) => a.photoId.localeCompare(b.photoId)),
+      [
+        { userId: 'raj', faceId: 'row2', photoId: 'p1', similarity: 97 },
+        { userId: 'raj', faceId: 'row3', photoId: 'p2', similarity: 93 },
+      ],
+    );
+    assert.equal(rek.commandCalls(SearchFacesCommand)[0]!.args[0].input.FaceId, 's-raj');
+  });
+
+  it('should retry throttled calls with backoff and map unreadable images to a readable failure', async () => {
+    rek.on(CreateCollectionCommand).resolves({});
+    rek
+      .on(IndexFacesCommand)
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }))
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }))
+      .resolves({ FaceRecords: [face('x')] });
+    const faces = await engine.indexPhotoFaces({ photoId: 'p', eventId: EVENT, original: Buffer.alloc(10), objectKey: 'k' });
+    assert.equal(faces.length, 1);
+    assert.equal(engine.usage()['IndexFaces'], 3, 'every attempt is counted');
+
+    rek.on(IndexFacesCommand).rejects(Object.assign(new Error('bad'), { name: 'InvalidImageFormatException' }));
+    await assert.rejects(engine.indexPhotoFaces({ photoId: 'q', eventId: EVENT, original: Buffer.alloc(10), objectKey: 'k' }), UnreadableImageError);
+  });
+
+  it('should delete faces and collections', async () => {
+    rek.on(DeleteFacesCommand).resolves({});
+    rek.on(DeleteCollectionCommand).resolves({});
+    await engine.deletePhotoFaces(EVENT, 'p', [{ id: 'r', photoId: 'p', vector: null, engineFaceId: 'f9' }]);
+    await engine.deleteParticipantFaces('raj', ['e1', 'e2'], [{ userId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 'a', e2: 'b' }) }]);
+    await engine.deleteEventFaces(EVENT);
+    assert.deepEqual(
+      rek.commandCalls(DeleteFacesCommand).map((c) => [c.args[0].input.CollectionId, c.args[0].input.FaceIds]),
+      [
+        ['findme-event-e1', ['f9']],
+        ['findme-event-e1', ['a']],
+        ['findme-event-e2', ['b']],
+      ],
+    );
+    assert.equal(rek.commandCalls(DeleteCollectionCommand)[0]!.args[0].input.CollectionId, 'findme-event-e1');
+  });
+
+  it('should keep every caller under the configured rate (token bucket)', async () => {
+    const bucket = new TokenBucket(20, 2);
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 12 }, () => bucket.take()));
+    const elapsed = Date.now() - started;
+    // 2 at once, then 10 more at 20/s: at least 0.5 s.
+    assert.ok(elapsed >= 450, `${elapsed} ms`);
+  });
+
+  it('should run against real Rekognition when FINDME_LIVE_REKOGNITION=1 and credentials are configured', { skip: !(process.env['FINDME_LIVE_REKOGNITION'] === '1' && process.env['AWS_ACCESS_KEY_ID']) }, async () => {
+    rek.restore();
+    const live = new RekognitionFaceEngine(new RekognitionClient({}), { ...SETTINGS, collectionPrefix: `findme-test-${Date.now()}-` }, { facesByEngineIds: async () => [] }, createLogger('silent'));
+    try {
+      const faces = await live.indexPhotoFaces({ photoId: 'p1', eventId: 'live', original: await devGroupPhoto(1), objectKey: 'k' });
+      assert.ok(faces.length >= 3);
+    } finally {
+      await live.deleteEventFaces('live');
+    }
+  });
+});
