@@ -109,6 +109,7 @@ describe('Rekognition face engine (aws-sdk-client-mock)', () => {
       participants: [
         { userId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 's-raj' }) },
         { userId: 'penny', vector: null, engineFaceId: JSON.stringify({ e1: 's-penny' }) },
+        { userId: 'howard', vector: null, engineFaceId: JSON.stringify({ e1: 's-howard' }) },
       ],
     });
     assert.deepEqual(matches, [{ userId: 'raj', faceId: 'row0', photoId: 'p1', similarity: 99 }], 'below AWS_MATCH_MIN_SIMILARITY and old selfies do not count');
@@ -190,6 +191,33 @@ describe('Rekognition face engine (aws-sdk-client-mock)', () => {
       assert.ok(faces.length >= 3);
     } finally {
       await live.deleteEventFaces('live');
+    }
+  });
+});
+
+describe('Rekognition: cheaper search direction', () => {
+  it('should search from the participants when they are fewer than the faces of a photo', async () => {
+    const rek = mockClient(RekognitionClient);
+    try {
+      rek.on(CreateCollectionCommand).resolves({});
+      rek.on(SearchFacesCommand, { FaceId: 's-raj' }).resolves({
+        FaceMatches: [
+          { Similarity: 96, Face: { FaceId: 'f3', ExternalImageId: 'photo:p1' } },
+          { Similarity: 99, Face: { FaceId: 'elsewhere', ExternalImageId: 'photo:p9' } },
+        ],
+      });
+      const engine = new RekognitionFaceEngine(new RekognitionClient({ region: 'eu-west-1' }), SETTINGS, { facesByEngineIds: async () => [] }, createLogger('silent'));
+      const faces = ['f1', 'f2', 'f3', 'f4', 'f5'].map((id, i) => ({ id: `row${i}`, photoId: 'p1', vector: null, engineFaceId: id }));
+      const matches = await engine.findParticipantsInPhoto({
+        eventId: EVENT,
+        photoId: 'p1',
+        faces,
+        participants: [{ userId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 's-raj' }) }],
+      });
+      assert.deepEqual(matches, [{ userId: 'raj', faceId: 'row2', photoId: 'p1', similarity: 96 }]);
+      assert.equal(engine.usage()['SearchFaces'], 1, 'one search for one participant instead of five');
+    } finally {
+      rek.restore();
     }
   });
 });

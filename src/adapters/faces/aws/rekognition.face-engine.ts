@@ -163,22 +163,37 @@ export class RekognitionFaceEngine implements FaceEngine {
     if (byFaceId.size === 0) return [];
     const collection = await this.collection(input.eventId);
     const best = new Map<string, FaceMatch>();
-    for (const face of input.faces) {
-      if (!face.engineFaceId) continue;
-      const out = await this.send('SearchFaces', () =>
-        this.client.send(
-          new SearchFacesCommand({ CollectionId: collection, FaceId: face.engineFaceId!, MaxFaces: 4096, FaceMatchThreshold: this.settings.faceThreshold }),
-        ),
-      );
-      for (const m of out.FaceMatches ?? []) {
-        const userId = m.Face?.FaceId ? byFaceId.get(m.Face.FaceId) : undefined;
-        const similarity = m.Similarity ?? 0;
-        if (!userId || similarity < this.settings.minSimilarity) continue;
-        const current = best.get(userId);
-        if (!current || similarity > current.similarity) best.set(userId, { userId, faceId: face.id, photoId: input.photoId, similarity });
+    const keep = (userId: string, faceId: string, similarity: number) => {
+      if (similarity < this.settings.minSimilarity) return;
+      const current = best.get(userId);
+      if (!current || similarity > current.similarity) best.set(userId, { userId, faceId, photoId: input.photoId, similarity });
+    };
+    const faces = input.faces.filter((f) => f.engineFaceId);
+    // Whichever costs fewer calls: one search per face of the photo, or one per participant.
+    if (faces.length <= byFaceId.size) {
+      for (const face of faces) {
+        for (const m of await this.search(collection, face.engineFaceId!)) {
+          const userId = m.faceId ? byFaceId.get(m.faceId) : undefined;
+          if (userId) keep(userId, face.id, m.similarity);
+        }
+      }
+    } else {
+      const rowOf = new Map(faces.map((f) => [f.engineFaceId!, f.id]));
+      for (const [selfieFaceId, userId] of byFaceId) {
+        for (const m of await this.search(collection, selfieFaceId)) {
+          const row = m.faceId ? rowOf.get(m.faceId) : undefined;
+          if (row) keep(userId, row, m.similarity);
+        }
       }
     }
     return [...best.values()];
+  }
+
+  private async search(collection: string, faceId: string): Promise<{ faceId: string | undefined; similarity: number }[]> {
+    const out = await this.send('SearchFaces', () =>
+      this.client.send(new SearchFacesCommand({ CollectionId: collection, FaceId: faceId, MaxFaces: 4096, FaceMatchThreshold: this.settings.faceThreshold })),
+    );
+    return (out.FaceMatches ?? []).map((m) => ({ faceId: m.Face?.FaceId, similarity: m.Similarity ?? 0 }));
   }
 
   async findParticipantInEvent(input: { eventId: string; participant: ParticipantFace }): Promise<FaceMatch[]> {
