@@ -107,9 +107,10 @@ describe('find my photos (local engine, end to end)', () => {
     }
     await server.gql(CompletePhotoUploadsDocument, { photoIds: targets.map((t) => t.photo.id) }, { token: owner });
     for (const t of targets) assert.equal((await waitForPhoto(server, owner, t.photo.id, 60_000)).status, 'DONE');
-    await new Promise((r) => setTimeout(r, 300));
 
     rajAfterIngest = await myPhotoNames('raj');
+    await news.until((v) => v.length >= rajAfterIngest.length, 10_000);
+    await new Promise((r) => setTimeout(r, 300)); // a duplicate push would show up now
     const pushed = news.values.map((n) => n.myNewPhotos.originalFilename).sort();
     assert.deepEqual(pushed, rajAfterIngest, 'each newly matched photo was pushed once');
     assert.ok(rajAfterIngest.length >= 2, `raj found in ${rajAfterIngest.join(', ')}`);

@@ -81,6 +81,7 @@ describe('photo pipeline (local storage, PostgreSQL queue)', () => {
     const progress = collect<EventProgressSubscription, { eventId: string }>(ws, EventProgressDocument, { eventId });
     await progress.until((v) => v.length >= 1);
     assert.equal(progress.values[0]!.eventProgress.total, 0);
+    await new Promise((r) => setTimeout(r, 200)); // both subscriptions are registered before the first change
 
     const targets = await request(fixtures);
     assert.equal(targets.length, fixtures.length);

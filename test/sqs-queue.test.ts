@@ -60,6 +60,15 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
   }
 
   const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
+  /** Waits until `condition` holds (CI machines can be slow), then a moment more for stray calls. */
+  async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('condition not reached');
+      await settle(20);
+    }
+    await settle(100);
+  }
 
   beforeEach(() => {
     sqs = mockClient(SQSClient);
@@ -82,7 +91,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
   it('should long-poll in batches, run the handler and delete the message on success only', async () => {
     serve([jobMessage(PHOTO, 1)]);
     await queue.work('photo.process', async (job) => void handled.push(job as JobContext<'photo.process'>), { concurrency: 4 });
-    await settle();
+    await waitFor(() => sqs.commandCalls(DeleteMessageCommand).length === 1);
     const receive = sqs.commandCalls(ReceiveMessageCommand)[0]!.args[0].input;
     assert.equal(receive.WaitTimeSeconds, 20);
     assert.equal(receive.MaxNumberOfMessages, 4);
@@ -101,7 +110,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
     makeQueue(1);
     serve([jobMessage(PHOTO, 1)]);
     await queue.work('photo.process', async () => { await settle(1300); }, { concurrency: 1 });
-    await settle(1600);
+    await waitFor(() => sqs.commandCalls(DeleteMessageCommand).length === 1);
     const beats = sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input);
     assert.ok(beats.length >= 2, `${beats.length} heartbeats`);
     assert.ok(beats.every((b) => b.VisibilityTimeout === 1 && b.ReceiptHandle === `rh-${PHOTO}-1`));
@@ -111,7 +120,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
   it('should not delete a failed job and bring it back after a backoff', async () => {
     serve([jobMessage(PHOTO, 2)]);
     await queue.work('photo.process', async () => { throw new Error('boom'); }, { concurrency: 1 });
-    await settle();
+    await waitFor(() => sqs.commandCalls(ChangeMessageVisibilityCommand).length === 1);
     assert.equal(sqs.commandCalls(DeleteMessageCommand).length, 0);
     const change = sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input.VisibilityTimeout);
     assert.deepEqual(change, [10], 'retry delay 5 s × 2^(attempt-1)');
@@ -123,7 +132,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
       handled.push(job as JobContext<'photo.process'>);
       throw new Error('still broken');
     }, { concurrency: 1 });
-    await settle();
+    await waitFor(() => handled.length === 1);
     assert.equal(handled[0]!.isLastAttempt, true);
     assert.equal(sqs.commandCalls(DeleteMessageCommand).length, 0);
     assert.equal(sqs.commandCalls(ChangeMessageVisibilityCommand).length, 0, 'no backoff: SQS moves it to the DLQ');
@@ -144,7 +153,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
     const testEvent: Message = { MessageId: 't', ReceiptHandle: 'rh-test', Attributes: { ApproximateReceiveCount: '1' }, Body: JSON.stringify({ Event: 's3:TestEvent' }) };
     serve([s3Event, testEvent]);
     await queue.work('photo.process', async (job) => void handled.push(job as JobContext<'photo.process'>), { concurrency: 4 });
-    await settle();
+    await waitFor(() => sqs.commandCalls(DeleteMessageCommand).length === 2);
     assert.deepEqual(handled.map((j) => j.payload.photoId), [PHOTO], 'derived files do not trigger processing');
     assert.deepEqual(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle).sort(), ['rh-s3-1', 'rh-test']);
   });
@@ -161,7 +170,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
       running--;
       handled.push(job as JobContext<'photo.process'>);
     }, { concurrency: 3 });
-    await settle(1000);
+    await waitFor(() => sqs.commandCalls(DeleteMessageCommand).length === 10);
     assert.equal(handled.length, 10);
     assert.ok(peak <= 3, `peak concurrency ${peak}`);
     assert.equal(sqs.commandCalls(DeleteMessageCommand).length, 10);
@@ -170,7 +179,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
   it('should leave an unreadable message for the dead-letter queue', async () => {
     serve([{ MessageId: 'x', ReceiptHandle: 'rh-x', Body: 'not json', Attributes: { ApproximateReceiveCount: '1' } }]);
     await queue.work('photo.process', async (job) => void handled.push(job as JobContext<'photo.process'>), { concurrency: 1 });
-    await settle();
+    await waitFor(() => sqs.commandCalls(ReceiveMessageCommand).length >= 2);
     assert.equal(handled.length, 0);
     assert.equal(sqs.commandCalls(DeleteMessageCommand).length, 0);
   });
