@@ -37,7 +37,7 @@ import type { FaceEngine } from './ports/face-engine.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { ObjectStore } from './ports/object-store.js';
 import { canReadHeic } from './worker/image-normalizer.js';
-import { PhotoProcessor } from './worker/photo-processor.js';
+import { eventMatchHandler, PhotoProcessor } from './worker/photo-processor.js';
 
 /** Replacements for adapters, for tests (a mailer whose outbox they read, a clock they move). */
 export interface AppOverrides {
@@ -240,6 +240,8 @@ export class Application {
       clock: this.clock,
       logger: this.logger.child({ component: 'worker' }),
       limits: { maxBytes: this.config.photos.maxBytes, maxPixels: this.config.photos.maxPixels, mozjpeg: this.config.photos.displayMozjpeg },
+      queue: this.queue,
+      batchMatchDelaySeconds: this.config.faces.batchMatchDelaySeconds,
     });
     const selfies = new SelfieProcessor({
       orm: this.db.orm,
@@ -250,6 +252,7 @@ export class Application {
     });
     await this.queue.work('photo.process', processor.handle, { concurrency: this.config.worker.concurrency });
     await this.queue.work('selfie.process', selfies.handle, { concurrency: this.config.worker.concurrency });
+    await this.queue.work('event.match', eventMatchHandler({ orm: this.db.orm, faces: this.faces, bus: this.bus, logger: this.logger }), { concurrency: 1 });
     this.workerRunning = true;
     this.logger.info({ queue: this.queue.driver, concurrency: this.config.worker.concurrency, faces: this.faces.name }, 'photo worker started');
   }

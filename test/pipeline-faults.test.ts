@@ -95,6 +95,8 @@ describe('photo pipeline under faults', () => {
       clock: { now: () => new Date() },
       logger: server.app.logger,
       limits: { maxBytes: 40 * 1024 * 1024, maxPixels: 100_000_000, mozjpeg: false },
+      queue: server.app.queue,
+      batchMatchDelaySeconds: 1,
     });
     const job = { id: 'manual', name: 'photo.process' as const, payload: { photoId: id }, attempt: 1, maxAttempts: 3, isLastAttempt: false };
     await Promise.allSettled([p.handle(job), p.handle({ ...job, id: 'manual-2' })]);

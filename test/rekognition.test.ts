@@ -221,3 +221,14 @@ describe('Rekognition: cheaper search direction', () => {
     }
   });
 });
+
+describe('Rekognition: batch or now', () => {
+  it('should prefer one search per participant for the batch when that costs fewer calls than searching the photo now', () => {
+    const engine = new RekognitionFaceEngine(new RekognitionClient({ region: 'eu-west-1' }), SETTINGS, { facesByEngineIds: async () => [] }, createLogger('silent'));
+    assert.equal(engine.prefersBatchSearch(5, 2, 1), false, 'a lone photo: searching from the 2 participants now costs the same');
+    assert.equal(engine.prefersBatchSearch(5, 2, 3), true, '2 searches shared by 3 photos beat 2 per photo');
+    assert.equal(engine.prefersBatchSearch(2, 5, 1), false, 'a lone photo with few faces: search now');
+    assert.equal(engine.prefersBatchSearch(2, 40, 200), true, '40 searches shared by 200 photos beat 2 per photo');
+    assert.equal(engine.prefersBatchSearch(4, 400, 50), false, '400 searches for 50 photos cost more than 4 per photo');
+  });
+});

@@ -77,6 +77,7 @@ export const rawConfigSchema = z.object({
   AWS_REKOGNITION_FACE_THRESHOLD: z.coerce.number().min(0).max(100).default(90),
   AWS_MATCH_MIN_SIMILARITY: z.coerce.number().min(0).max(100).default(90),
   AWS_REKOGNITION_DETECT_MIN_CONF: z.coerce.number().min(0).max(100).default(90),
+  BATCH_MATCH_DELAY_SECONDS: int(1, 900).default(20),
   REKOGNITION_MAX_TPS: z.coerce.number().min(0.1).max(1000).default(5),
   APP_CONFIG_PREFIX: optionalString,
   AWS_REGION: optionalString,

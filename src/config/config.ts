@@ -68,6 +68,8 @@ export interface AppConfig {
     selfieMinFacePx: number;
     selfieMinSharpness: number;
     selfieMaxBytes: number;
+    /** Settling time of a batch before its deferred participant search. */
+    batchMatchDelaySeconds: number;
     rekognition: {
       region: string | undefined;
       collectionPrefix: string;
@@ -216,6 +218,7 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
       selfieMinFacePx: raw.SELFIE_MIN_FACE_PX,
       selfieMinSharpness: raw.SELFIE_MIN_SHARPNESS,
       selfieMaxBytes: raw.SELFIE_MAX_BYTES,
+      batchMatchDelaySeconds: raw.BATCH_MATCH_DELAY_SECONDS,
       rekognition: {
         region: raw.REKOGNITION_REGION ?? raw.AWS_REGION,
         collectionPrefix: raw.REKOGNITION_COLLECTION_PREFIX,

@@ -65,6 +65,12 @@ export interface FaceEngine {
   indexPhotoFaces(image: PhotoImage): Promise<DetectedFace[]>;
   /** Validates a selfie (exactly one usable face) and describes it. */
   indexSelfie(input: { userId: string; selfieId: string; image: Buffer; objectKey: string; eventIds: string[] }): Promise<SelfieCheck>;
+  /**
+   * True when searching every participant once for the current batch of photos
+   * (`batchSize` photos of the event in flight or waiting) costs less than
+   * searching this photo's faces now (engines that pay per search).
+   */
+  prefersBatchSearch(faceCount: number, participantCount: number, batchSize: number): boolean;
   /** Which of these participants appear among a photo's faces (best face per participant). */
   findParticipantsInPhoto(input: { eventId: string; photoId: string; faces: StoredFace[]; participants: ParticipantFace[] }): Promise<FaceMatch[]>;
   /** Every photo of the event in which the participant appears (best face per photo). */

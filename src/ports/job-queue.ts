@@ -2,6 +2,8 @@
 export interface JobPayloads {
   'photo.process': { photoId: string };
   'selfie.process': { selfieId: string; jobId: string };
+  /** Search an event's participants in its photos processed since the last search (batched). */
+  'event.match': { eventId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -34,8 +36,8 @@ export interface QueueStats {
 export interface JobQueue {
   readonly driver: 'postgres' | 'sqs';
   start(): Promise<void>;
-  /** Enqueues a job; a job already waiting with the same key is not duplicated. */
-  enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options?: { key?: string }): Promise<void>;
+  /** Enqueues a job (after `delaySeconds`); a job already waiting with the same key is not duplicated. */
+  enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options?: { key?: string; delaySeconds?: number }): Promise<void>;
   /** Starts consuming `name` with up to `concurrency` jobs at once. */
   work<N extends JobName>(name: N, handler: JobHandler<N>, options: { concurrency: number }): Promise<void>;
   /** Stops taking jobs, waits for the ones in flight (up to the grace period), releases the rest. */

@@ -17,14 +17,58 @@ export class MatchingService {
     private readonly deps: { faces: FaceEngine; bus: EventBus },
   ) {}
 
-  /** After a photo's faces are stored: which of the event's participants (with a selfie) are in it. */
-  async matchPhoto(eventId: string, photoId: string): Promise<NewMatch[]> {
+  /**
+   * After a photo's faces are stored: which of the event's participants (with a
+   * selfie) are in it. When the engine finds a per-event batch search cheaper,
+   * nothing is searched now and `deferred` asks the caller to schedule one.
+   */
+  async matchPhoto(eventId: string, photoId: string): Promise<{ matches: NewMatch[]; deferred: boolean }> {
     const faces = await this.photoFaces(photoId);
-    if (faces.length === 0) return [];
+    const participants = faces.length === 0 ? [] : await this.participantsWithSelfie(eventId);
+    if (participants.length > 0 && this.deps.faces.prefersBatchSearch(faces.length, participants.length, await this.batchSize(eventId))) {
+      return { matches: [], deferred: true };
+    }
+    const found = participants.length === 0 ? [] : await this.deps.faces.findParticipantsInPhoto({ eventId, photoId, faces, participants });
+    const matches = await this.save(this.em, eventId, found, MatchSource.INGEST);
+    await this.em.getConnection().execute('update photos set participants_matched_at = now() where id = ?', [photoId]);
+    return { matches, deferred: false };
+  }
+
+  /**
+   * The batched search: each participant once against the event, keeping the
+   * photos processed since the last search. Safe to run twice.
+   */
+  async matchPendingPhotos(eventId: string): Promise<NewMatch[]> {
+    const pending = await this.em
+      .getConnection()
+      .execute<{ id: string }[]>(
+        `select id from photos where event_id = ? and status = 'DONE' and participants_matched_at is null`,
+        [eventId],
+      );
+    if (pending.length === 0) return [];
+    const ids = new Set(pending.map((p) => p.id));
     const participants = await this.participantsWithSelfie(eventId);
-    if (participants.length === 0) return [];
-    const matches = await this.deps.faces.findParticipantsInPhoto({ eventId, photoId, faces, participants });
-    return this.save(this.em, eventId, matches, MatchSource.INGEST);
+    const faces = new Map<string, StoredFace[]>();
+    for (const id of ids) faces.set(id, await this.photoFaces(id));
+    const faceCount = [...faces.values()].reduce((n, f) => n + f.length, 0);
+    const found: FaceMatch[] = [];
+    if (participants.length <= faceCount) {
+      // One search per participant covers the whole batch.
+      for (const participant of participants) {
+        const matches = await this.deps.faces.findParticipantInEvent({ eventId, participant });
+        found.push(...matches.filter((m) => ids.has(m.photoId)));
+      }
+    } else {
+      // The batch turned out small: searching its photos costs less.
+      for (const [photoId, photoFaces] of faces) {
+        if (photoFaces.length > 0) found.push(...(await this.deps.faces.findParticipantsInPhoto({ eventId, photoId, faces: photoFaces, participants })));
+      }
+    }
+    const created = await this.save(this.em, eventId, found, MatchSource.INGEST);
+    await this.em
+      .getConnection()
+      .execute(`update photos set participants_matched_at = now() where id in (${[...ids].map(() => '?').join(',')})`, [...ids]);
+    return created;
   }
 
   /** Announces matches (after the photo is DONE, so subscribers can show it). */
@@ -51,6 +95,16 @@ export class MatchingService {
       if (rows[0]?.inserted) created.push({ eventId, photoId: m.photoId, userId: m.userId });
     }
     return created;
+  }
+
+  /** Photos of the event in flight or waiting for the batched search (this one included). */
+  private async batchSize(eventId: string): Promise<number> {
+    const rows = await this.em.getConnection().execute<{ n: number }[]>(
+      `select count(*)::int as n from photos where event_id = ?
+         and (status in ('UPLOADED', 'PROCESSING') or (status = 'DONE' and participants_matched_at is null))`,
+      [eventId],
+    );
+    return rows[0]?.n ?? 1;
   }
 
   private async photoFaces(photoId: string): Promise<StoredFace[]> {

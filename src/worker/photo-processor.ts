@@ -4,7 +4,7 @@ import { Face, Photo, PhotoStatus } from '../domain/entities/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import { UnreadableImageError, type FaceEngine } from '../ports/face-engine.js';
-import type { JobContext } from '../ports/job-queue.js';
+import type { JobContext, JobQueue } from '../ports/job-queue.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.js';
 import { photoKeys } from '../services/object-keys.js';
 import { MatchingService, type NewMatch } from '../services/matching.service.js';
@@ -16,6 +16,16 @@ export interface ProcessorLimits {
   maxBytes: number;
   maxPixels: number;
   mozjpeg: boolean;
+}
+
+/** The batched participant search of an event ('event.match' jobs). */
+export function eventMatchHandler(deps: { orm: MikroORM; faces: FaceEngine; bus: EventBus; logger: Logger }) {
+  return async (job: JobContext<'event.match'>): Promise<void> => {
+    const matching = new MatchingService(deps.orm.em.fork(), { faces: deps.faces, bus: deps.bus });
+    const created = await matching.matchPendingPhotos(job.payload.eventId);
+    await matching.announce(created);
+    if (created.length > 0) deps.logger.info({ eventId: job.payload.eventId, matches: created.length }, 'batched participant search');
+  };
 }
 
 /**
@@ -35,6 +45,9 @@ export class PhotoProcessor {
       clock: Clock;
       logger: Logger;
       limits: ProcessorLimits;
+      queue: JobQueue;
+      /** How long a batch may settle before its participants are searched (engines that prefer batches). */
+      batchMatchDelaySeconds: number;
     },
   ) {}
 
@@ -140,9 +153,9 @@ export class PhotoProcessor {
     }
     await this.deps.bus.publish('faces.indexed', { eventId, photoId: photo.id });
     const matching = new MatchingService(em, { faces, bus: this.deps.bus });
-    let matches: NewMatch[] = [];
+    let result: { matches: NewMatch[]; deferred: boolean };
     try {
-      matches = await matching.matchPhoto(eventId, photo.id);
+      result = await matching.matchPhoto(eventId, photo.id);
     } catch (err) {
       throw new PhotoProcessingError('FACE_ENGINE_FAILED', 'Matching the faces with the guests failed.', { cause: err });
     }
@@ -151,7 +164,12 @@ export class PhotoProcessor {
       to: PhotoStatus.DONE,
       set: { processedAt: this.deps.clock.now() },
     });
+    const { matches } = result;
     await matching.announce(matches);
+    if (result.deferred) {
+      // One waiting search per event: the photos of a batch share it.
+      await this.deps.queue.enqueue('event.match', { eventId }, { key: `event-match:${eventId}`, delaySeconds: this.deps.batchMatchDelaySeconds });
+    }
     if (matches.length > 0) logger.info({ matches: matches.length }, 'participants found in photo');
   }
 }

@@ -1,4 +1,4 @@
-import type { DetectedFace, FaceEngine, FaceMatch, PhotoImage, SelfieCheck } from '../../ports/face-engine.js';
+import type { DetectedFace, FaceEngine, FaceMatch, ParticipantFace, PhotoImage, SelfieCheck, StoredFace } from '../../ports/face-engine.js';
 
 /**
  * Face recognition turned off (FACE_RECOGNIZER_PROVIDER=none): photos are
@@ -11,15 +11,19 @@ export class DisabledFaceEngine implements FaceEngine {
     return [];
   }
 
-  async indexSelfie(): Promise<SelfieCheck> {
+  async indexSelfie(_input: { userId: string; selfieId: string; image: Buffer; objectKey: string; eventIds: string[] }): Promise<SelfieCheck> {
     return { ok: false, reason: 'NO_FACE', message: 'Face matching is turned off on this server.', faces: 0 };
   }
 
-  async findParticipantsInPhoto(): Promise<FaceMatch[]> {
+  prefersBatchSearch(_faces: number, _participants: number, _batchSize: number): boolean {
+    return false;
+  }
+
+  async findParticipantsInPhoto(_input: { eventId: string; photoId: string; faces: StoredFace[]; participants: ParticipantFace[] }): Promise<FaceMatch[]> {
     return [];
   }
 
-  async findParticipantInEvent(): Promise<FaceMatch[]> {
+  async findParticipantInEvent(_input: { eventId: string; participant: ParticipantFace }): Promise<FaceMatch[]> {
     return [];
   }
 

@@ -43,10 +43,13 @@ export class PgBossJobQueue implements JobQueue {
     await this.boss.start();
   }
 
-  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { key?: string } = {}): Promise<void> {
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { key?: string; delaySeconds?: number } = {}): Promise<void> {
     await this.prepare(name);
     // With the `short` policy a second job with the same key is dropped while one is waiting.
-    await this.boss.send(queueName(name), payload, options.key ? { singletonKey: options.key } : {});
+    await this.boss.send(queueName(name), payload, {
+      ...(options.key ? { singletonKey: options.key } : {}),
+      ...(options.delaySeconds ? { startAfter: options.delaySeconds } : {}),
+    });
     // Wake this process's idle consumers now rather than at their next poll.
     for (const id of this.workerIds.get(name) ?? []) this.boss.notifyWorker(id);
   }

@@ -53,8 +53,14 @@ export class SqsJobQueue implements JobQueue {
 
   async start(): Promise<void> {}
 
-  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: JSON.stringify({ name, payload }) }));
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { delaySeconds?: number } = {}): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.options.queueUrl,
+        MessageBody: JSON.stringify({ name, payload }),
+        ...(options.delaySeconds ? { DelaySeconds: Math.min(900, Math.round(options.delaySeconds)) } : {}),
+      }),
+    );
   }
 
   /** One queue carries every job name: a single poll loop dispatches by name. */

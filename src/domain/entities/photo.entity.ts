@@ -68,4 +68,8 @@ export class Photo extends BaseEntity {
 
   @Property({ type: 'timestamptz', nullable: true })
   processedAt: Date | null = null;
+
+  /** When the event's participants were searched for in this photo; null while a batched search is pending. */
+  @Property({ type: 'timestamptz', nullable: true })
+  participantsMatchedAt: Date | null = null;
 }

@@ -153,6 +153,15 @@ export class RekognitionFaceEngine implements FaceEngine {
     };
   }
 
+  /**
+   * Searching now costs min(faces, participants) calls for this photo; one
+   * search per participant after the batch settles costs `participants` calls
+   * shared by the `batchSize` photos of the batch.
+   */
+  prefersBatchSearch(faceCount: number, participantCount: number, batchSize: number): boolean {
+    return Math.min(faceCount, participantCount) > participantCount / Math.max(1, batchSize);
+  }
+
   async findParticipantsInPhoto(input: { eventId: string; photoId: string; faces: StoredFace[]; participants: ParticipantFace[] }): Promise<FaceMatch[]> {
     // Selfie face in this event → participant: only current selfies count.
     const byFaceId = new Map<string, string>();

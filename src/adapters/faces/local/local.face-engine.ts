@@ -84,6 +84,11 @@ export class LocalFaceEngine implements FaceEngine {
     return judgeSelfie(result, this.settings);
   }
 
+  /** Searches cost nothing here: match each photo as it arrives. */
+  prefersBatchSearch(): boolean {
+    return false;
+  }
+
   async findParticipantsInPhoto(input: { photoId: string; faces: StoredFace[]; participants: ParticipantFace[] }): Promise<FaceMatch[]> {
     const { maxDistance } = this.settings;
     const matches: FaceMatch[] = [];
