@@ -47,6 +47,15 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
     assert.deepEqual(found, labelled);
   });
 
+  it('should find the faces of an EXIF-rotated phone photo where they are once upright', async () => {
+    const upright = await readFile(new URL('groups/bbt1.jpg', FACES));
+    // Stored sideways with "rotate 90°" in EXIF, as phones do.
+    const sideways = await sharp(upright).rotate(-90).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const faces = await engine.indexPhotoFaces({ photoId: 'r', eventId: 'x', original: sideways, objectKey: 'r' });
+    assert.equal(faces.length, 4);
+    for (const f of faces) assert.ok(f.box.width < f.box.height * 1.2 && f.box.top < 0.5, 'boxes are in the upright photo');
+  });
+
   it('should accept every identity crop as a selfie (close-ups are padded before detection)', async () => {
     for (const who of PEOPLE) {
       for (const n of [1, 2, 3, 4, 5] as const) {

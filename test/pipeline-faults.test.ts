@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CompletePhotoUploadsDocument, PhotoDocument, RequestPhotoUploadsDocument } from './generated/graphql.js';
 import { DisabledFaceEngine } from '../src/adapters/faces/disabled.face-engine.js';
-import type { DetectedFace, PhotoImage } from '../src/ports/face-engine.js';
+import { UnreadableImageError, type DetectedFace, type PhotoImage } from '../src/ports/face-engine.js';
 import { newEvent, waitForPhoto } from './support/flows.js';
 import { plainHasher, startTestServer, type TestServer } from './support/harness.js';
 import { devGroupPhoto } from './support/images.js';
@@ -13,9 +13,11 @@ class ScriptedFaceEngine extends DisabledFaceEngine {
   override readonly name = 'scripted';
   calls = new Map<string, number>();
   failuresLeft = new Map<string, number>();
+  unreadable = new Set<string>();
 
   override async indexPhotoFaces(image: PhotoImage): Promise<DetectedFace[]> {
     this.calls.set(image.photoId, (this.calls.get(image.photoId) ?? 0) + 1);
+    if (this.unreadable.has(image.photoId)) throw new UnreadableImageError('The face service could not read this image.');
     const left = this.failuresLeft.get(image.photoId) ?? 0;
     if (left > 0) {
       this.failuresLeft.set(image.photoId, left - 1);
@@ -73,6 +75,17 @@ describe('photo pipeline under faults', () => {
     assert.equal(faces.calls.get(id), 3);
     const dead = await server.sql<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'photo-process-dlq' and data->>'photoId' = ?`, [id]);
     assert.equal(dead[0]?.n, 1, 'the job is in the dead-letter queue');
+  });
+
+  it('should fail a photo the face engine cannot read at once, with a readable message', async () => {
+    const id = await uploadOne('odd.jpg');
+    faces.unreadable.add(id);
+    await server.gql(CompletePhotoUploadsDocument, { photoIds: [id] }, { token: owner });
+    const photo = await waitForPhoto(server, owner, id);
+    assert.deepEqual(
+      [photo.status, photo.errorCode, photo.errorMessage, photo.attempts],
+      ['FAILED', 'UNSUPPORTED_FORMAT', 'The face service could not read this image; export it as a standard JPEG.', 1],
+    );
   });
 
   it('should leave exactly the same rows when a job is delivered again, even concurrently', async () => {
