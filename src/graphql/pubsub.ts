@@ -24,11 +24,4 @@ export class LocalPubSub implements PubSub {
       if (set.size === 0) this.listeners.delete(key);
     });
   }
-
-  /** Active subscriptions, for metrics. */
-  get subscriberCount(): number {
-    let n = 0;
-    for (const set of this.listeners.values()) n += set.size;
-    return n;
-  }
 }

@@ -7,7 +7,6 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
-import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -155,4 +154,3 @@ function clientIp(request: http.IncomingMessage): string {
   return request.socket.remoteAddress ?? 'unknown';
 }
 
-export { CloseCode };

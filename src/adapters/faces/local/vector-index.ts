@@ -94,11 +94,6 @@ export class VectorIndex {
     this.events.delete(eventId);
   }
 
-  /** Faces held in memory, for metrics and benchmarks. */
-  async size(eventId: string): Promise<number> {
-    return (await this.matrix(eventId)).size;
-  }
-
   private matrix(eventId: string): Promise<EventMatrix> {
     let matrix = this.events.get(eventId);
     if (!matrix) {
