@@ -62,12 +62,13 @@ async function main(): Promise<void> {
     await app.prepare();
     const em = db.orm.em.fork();
     const services = app.services(em);
-    const owner = (await services.accounts.register({ email: 'b@example.test', password: 'long enough password', displayName: 'B', role: 'PHOTOGRAPHER' as never })).user;
+    const owner = (await services.accounts.register({ email: 'b@example.test', password: 'long enough password', displayName: 'B', role: 'PHOTOGRAPHER' as never }, 'bench')).user;
     const event = await services.events.createEvent(owner, { name: 'Bench', date: '2026-06-01' });
     const created = await services.photos.requestUploads(
       owner,
       event.id,
       photos.map((p, i) => ({ filename: `${i}.jpg`, contentType: 'image/jpeg', byteSize: p.length })),
+      'bench',
     );
     await Promise.all(created.map(({ photo }, i) => app.store.put(photo.originalKey, photos[i]!, 'image/jpeg')));
     if (app.faces instanceof LocalFaceEngine) await app.faces.pool.warm();

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   try {
     const config = await loadConfig({
       envFile: '/nonexistent',
-      env: { DATABASE_URL: pg.url, DATA_DIR: path.join(tmp, 'data'), LOG_LEVEL: 'warn', PHOTO_JOB_RETRY_DELAY_SECONDS: '1' },
+      env: { DATABASE_URL: pg.url, DATA_DIR: path.join(tmp, 'data'), LOG_LEVEL: 'warn', PHOTO_JOB_RETRY_DELAY_SECONDS: '1', SELFIE_UPLOADS_MAX_PER_ACCOUNT: '10000', SELFIE_UPLOADS_MAX_PER_IP: '10000' },
     });
     const db = await openDatabase(config, logger);
     const app = new Application(config, logger, db);
@@ -54,8 +54,8 @@ async function main(): Promise<void> {
     const engine = app.faces as LocalFaceEngine;
     const em = db.orm.em.fork();
     const services = app.services(em);
-    const owner = (await services.accounts.register({ email: 'owner@example.test', password: 'long enough password', displayName: 'O', role: Role.PHOTOGRAPHER })).user;
-    const guest = (await services.accounts.register({ email: 'raj@example.test', password: 'long enough password', displayName: 'R', role: Role.PARTICIPANT })).user;
+    const owner = (await services.accounts.register({ email: 'owner@example.test', password: 'long enough password', displayName: 'O', role: Role.PHOTOGRAPHER }, 'bench')).user;
+    const guest = (await services.accounts.register({ email: 'raj@example.test', password: 'long enough password', displayName: 'R', role: Role.PARTICIPANT }, 'bench')).user;
     const event = await services.events.createEvent(owner, { name: 'Marathon', date: '2026-06-01' });
     await services.events.joinEvent(guest, event.code, true);
 
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     const latencies: number[] = [];
     let matched = 0;
     for (let run = 0; run <= RUNS; run++) {
-      const { selfie: s } = await services.selfies.requestUpload(guest, { filename: 'me.png', contentType: 'image/png', byteSize: selfie.length });
+      const { selfie: s } = await services.selfies.requestUpload(guest, { filename: 'me.png', contentType: 'image/png', byteSize: selfie.length }, 'bench');
       await app.store.put(s.objectKey, selfie, 'image/png');
       const done = new Promise<void>((resolve) => {
         const off = app.bus.subscribe('rematch.progress', async (m) => {

@@ -21,6 +21,9 @@ import { AccountService } from './services/account.service.js';
 import { EventService } from './services/event.service.js';
 import { PhotoService } from './services/photo.service.js';
 import { SelfieService } from './services/selfie.service.js';
+import { Throttle } from './services/throttle.js';
+import { PrivacyService } from './services/privacy.service.js';
+import { privacyPolicy, type PrivacyPolicy } from './services/privacy-policy.js';
 import { PgFaceVectorSource } from './services/face-vectors.js';
 import { LocalFaceEngine } from './adapters/faces/local/local.face-engine.js';
 import { SelfieProcessor } from './worker/selfie-processor.js';
@@ -38,6 +41,7 @@ import type { JobQueue } from './ports/job-queue.js';
 import type { ObjectStore } from './ports/object-store.js';
 import { canReadHeic } from './worker/image-normalizer.js';
 import { eventMatchHandler, PhotoProcessor } from './worker/photo-processor.js';
+import { Maintenance, requeueStalePhotos } from './worker/maintenance.js';
 
 /** Replacements for adapters, for tests (a mailer whose outbox they read, a clock they move). */
 export interface AppOverrides {
@@ -99,7 +103,9 @@ export class Application {
   private http: RunningHttpServer | undefined;
   private infraStarted: Promise<void> | undefined;
   private workerRunning = false;
+  private readonly maintenance: Maintenance;
   private detachFaces: (() => void) | undefined;
+  readonly privacyPolicy: PrivacyPolicy;
   /** Where clients reach this process; follows the real port when PORT=0 and PUBLIC_URL is unset. */
   private publicUrl: string;
 
@@ -116,6 +122,8 @@ export class Application {
       overrides.mailer ??
       (config.mail.smtpUrl ? new SmtpMailer(config.mail.smtpUrl, config.mail.from) : new LogMailer(logger, !config.isProduction));
     this.publicUrl = config.http.publicUrl;
+    this.privacyPolicy = privacyPolicy(config.privacy.faceRetentionDays);
+    this.maintenance = new Maintenance(logger.child({ component: 'maintenance' }));
     this.store = createObjectStore(config, () => this.publicUrl, this.clock, logger);
     this.queue = overrides.queue ?? createJobQueue(config, db.url, logger);
     this.bus = new PgNotifyEventBus(db.url, logger);
@@ -126,11 +134,16 @@ export class Application {
   /** Services bound to one unit of work (a request, a job). */
   services(em: EntityManager, logger: Logger = this.logger): RequestServices {
     const { config } = this;
+    const limiter = new PgRateLimiter(em);
+    const throttle = new Throttle(limiter, this.clock, logger);
+    const r = config.rateLimits;
     return {
       accounts: new AccountService(em, {
         hasher: this.hasher,
         tokens: this.tokens,
-        limiter: new PgRateLimiter(em),
+        limiter,
+        throttle,
+        bus: this.bus,
         mailer: this.mailer,
         clock: this.clock,
         logger,
@@ -141,16 +154,21 @@ export class Application {
           ...config.rateLimits,
         },
       }),
-      events: new EventService(em, { clock: this.clock, logger }),
+      privacy: new PrivacyService(em, { store: this.store, faces: this.faces, bus: this.bus, clock: this.clock, logger }),
+      events: new EventService(em, { clock: this.clock, logger, settings: { faceRetentionDays: config.privacy.faceRetentionDays } }),
       selfies: new SelfieService(em, {
         store: this.store,
         queue: this.queue,
         bus: this.bus,
+        throttle,
         logger,
         settings: {
           maxBytes: config.faces.selfieMaxBytes,
           acceptedTypes: acceptedPhotoTypes(),
           uploadUrlTtlSeconds: config.photos.uploadUrlTtlSeconds,
+          uploadsPerAccount: r.selfieUploadsPerAccount,
+          uploadsPerIp: r.selfieUploadsPerIp,
+          uploadWindowSeconds: r.selfieUploadWindowSeconds,
         },
       }),
       photos: new PhotoService(em, {
@@ -158,8 +176,12 @@ export class Application {
         queue: this.queue,
         bus: this.bus,
         faces: this.faces,
+        throttle,
         logger,
         settings: {
+          uploadRequestsPerAccount: r.uploadRequestsPerAccount,
+          uploadRequestsPerIp: r.uploadRequestsPerIp,
+          uploadRequestWindowSeconds: r.uploadRequestWindowSeconds,
           maxBytes: config.photos.maxBytes,
           batchMax: config.photos.batchMax,
           acceptedTypes: acceptedPhotoTypes(),
@@ -189,6 +211,7 @@ export class Application {
       freshServices: () => this.services(this.db.orm.em.fork(), logger),
       live: this.liveEvents(),
       progressMinIntervalMs: this.config.photos.progressMinIntervalMs,
+      privacyPolicy: this.privacyPolicy,
       ip,
       requestId,
       logger,
@@ -221,6 +244,8 @@ export class Application {
         trustProxy: this.config.http.trustProxy,
         ready: () => databaseReady(this.db.orm),
         routers: this.store instanceof LocalObjectStore ? [this.store.router()] : [],
+        limits: this.config.graphql,
+        onSessionsRevoked: (listener) => this.bus.subscribe('sessions.revoked', (m) => listener(m.userId)),
       },
       port,
       host,
@@ -253,6 +278,20 @@ export class Application {
     await this.queue.work('photo.process', processor.handle, { concurrency: this.config.worker.concurrency });
     await this.queue.work('selfie.process', selfies.handle, { concurrency: this.config.worker.concurrency });
     await this.queue.work('event.match', eventMatchHandler({ orm: this.db.orm, faces: this.faces, bus: this.bus, logger: this.logger }), { concurrency: 1 });
+    const cfg = this.config;
+    this.maintenance.start([
+      {
+        name: 'face-data-retention',
+        intervalSeconds: cfg.privacy.retentionSweepIntervalSeconds,
+        run: () => this.services(this.db.orm.em.fork()).privacy.purgeExpiredFaceData(),
+      },
+      {
+        name: 'stale-photo-jobs',
+        intervalSeconds: cfg.queue.staleSweepIntervalSeconds,
+        run: () => requeueStalePhotos({ orm: this.db.orm, queue: this.queue, logger: this.logger, staleAfterSeconds: 2 * cfg.queue.jobTimeoutSeconds }),
+      },
+      { name: 'rate-limit-sweep', intervalSeconds: 3600, run: () => new PgRateLimiter(this.db.orm.em.fork()).sweep() },
+    ]);
     this.workerRunning = true;
     this.logger.info({ queue: this.queue.driver, concurrency: this.config.worker.concurrency, faces: this.faces.name }, 'photo worker started');
   }
@@ -261,6 +300,7 @@ export class Application {
   async close(): Promise<void> {
     await this.http?.stop();
     this.http = undefined;
+    await this.maintenance.stop();
     if (this.infraStarted) {
       await this.queue.stop({ graceSeconds: this.workerRunning ? 30 : 0 });
       this.live?.close();

@@ -92,7 +92,7 @@ describe('batched participant search (engines that pay per search)', () => {
 
     await news.until((v) => v.length === 6, 20_000);
     const mine = await server.gql(MyPhotosDocument, { eventId, first: 50 }, { token: guest });
-    assert.equal(mine.data?.myPhotos.totalCount, 6);
+    assert.equal(mine.data?.myPhotos.totalCount, 6, JSON.stringify(mine.errors));
     assert.equal(engine.perPhotoSearches, 0, 'no photo was searched face by face');
     const batched = engine.participantSearches - afterRematch;
     assert.ok(batched >= 1 && batched <= 2, `${batched} searches for 6 photos × 3 faces (per face it would be 18)`);

@@ -29,6 +29,32 @@ export interface AppConfig {
     loginFailureWindowSeconds: number;
     passwordResetsPerEmail: number;
     passwordResetWindowSeconds: number;
+    passwordResetsPerIp: number;
+    registrationsPerIp: number;
+    registrationWindowSeconds: number;
+    uploadRequestsPerAccount: number;
+    uploadRequestsPerIp: number;
+    uploadRequestWindowSeconds: number;
+    selfieUploadsPerAccount: number;
+    selfieUploadsPerIp: number;
+    selfieUploadWindowSeconds: number;
+  };
+  /** Limits on what one GraphQL request may ask for. */
+  graphql: {
+    maxDepth: number;
+    maxCost: number;
+    maxAliases: number;
+    /** Operations per HTTP request (1 = no batching). */
+    maxOperations: number;
+    maxDocumentBytes: number;
+    maxBodyBytes: number;
+    wsConnectionInitTimeoutMs: number;
+    wsMaxSubscriptionsPerConnection: number;
+  };
+  privacy: {
+    /** Default days after an event's date that its face data is kept (max 1095). */
+    faceRetentionDays: number;
+    retentionSweepIntervalSeconds: number;
   };
   mail: { smtpUrl: string | undefined; from: string };
   worker: { enabled: boolean; concurrency: number };
@@ -48,6 +74,8 @@ export interface AppConfig {
     | { driver: 's3'; bucket: string; endpoint: string | undefined; forcePathStyle: boolean; region: string | undefined };
   queue: {
     driver: 'postgres' | 'sqs';
+    /** How often photos stuck in PROCESSING past the job timeout are queued again. */
+    staleSweepIntervalSeconds: number;
     sqsQueueUrl: string | undefined;
     sqsVisibilityTimeoutSeconds: number;
     sqsWaitTimeSeconds: number;
@@ -184,6 +212,29 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
       loginFailureWindowSeconds: raw.LOGIN_FAILURE_WINDOW_SECONDS,
       passwordResetsPerEmail: raw.PASSWORD_RESET_MAX_PER_EMAIL,
       passwordResetWindowSeconds: raw.PASSWORD_RESET_WINDOW_SECONDS,
+      passwordResetsPerIp: raw.PASSWORD_RESET_MAX_PER_IP,
+      registrationsPerIp: raw.REGISTER_MAX_PER_IP,
+      registrationWindowSeconds: raw.REGISTER_WINDOW_SECONDS,
+      uploadRequestsPerAccount: raw.UPLOAD_REQUESTS_MAX_PER_ACCOUNT,
+      uploadRequestsPerIp: raw.UPLOAD_REQUESTS_MAX_PER_IP,
+      uploadRequestWindowSeconds: raw.UPLOAD_REQUESTS_WINDOW_SECONDS,
+      selfieUploadsPerAccount: raw.SELFIE_UPLOADS_MAX_PER_ACCOUNT,
+      selfieUploadsPerIp: raw.SELFIE_UPLOADS_MAX_PER_IP,
+      selfieUploadWindowSeconds: raw.SELFIE_UPLOADS_WINDOW_SECONDS,
+    },
+    graphql: {
+      maxDepth: raw.GRAPHQL_MAX_DEPTH,
+      maxCost: raw.GRAPHQL_MAX_COST,
+      maxAliases: raw.GRAPHQL_MAX_ALIASES,
+      maxOperations: raw.GRAPHQL_MAX_OPERATIONS,
+      maxDocumentBytes: raw.GRAPHQL_MAX_DOCUMENT_BYTES,
+      maxBodyBytes: raw.HTTP_MAX_BODY_BYTES,
+      wsConnectionInitTimeoutMs: raw.WS_CONNECTION_INIT_TIMEOUT_MS,
+      wsMaxSubscriptionsPerConnection: raw.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    },
+    privacy: {
+      faceRetentionDays: raw.FACE_RETENTION_DAYS,
+      retentionSweepIntervalSeconds: raw.RETENTION_SWEEP_INTERVAL_SECONDS,
     },
     mail: { smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
     worker: { enabled: raw.PHOTO_WORKER_ENABLED, concurrency: raw.PHOTO_WORKER_CONCURRENCY ?? os.availableParallelism() },
@@ -199,6 +250,7 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
     storage: storageConfig(raw, dataDir),
     queue: {
       driver: queueDriver(raw),
+      staleSweepIntervalSeconds: raw.STALE_JOB_SWEEP_INTERVAL_SECONDS,
       sqsQueueUrl: raw.PHOTO_SQS_QUEUE_URL,
       sqsVisibilityTimeoutSeconds: raw.SQS_VISIBILITY_TIMEOUT_SECONDS,
       sqsWaitTimeSeconds: raw.SQS_WAIT_TIME_SECONDS,

@@ -4,7 +4,9 @@ import { UnauthenticatedError } from '../domain/errors.js';
 import type { AccountService, AuthFailure } from '../services/account.service.js';
 import type { EventService } from '../services/event.service.js';
 import type { PhotoService } from '../services/photo.service.js';
+import type { PrivacyService } from '../services/privacy.service.js';
 import type { SelfieService } from '../services/selfie.service.js';
+import type { PrivacyPolicy } from '../services/privacy-policy.js';
 import type { LiveEvents } from './live-events.js';
 
 /** Services bound to one request's EntityManager. */
@@ -13,6 +15,7 @@ export interface RequestServices {
   events: EventService;
   photos: PhotoService;
   selfies: SelfieService;
+  privacy: PrivacyService;
 }
 
 export interface GraphQLContext {
@@ -26,6 +29,8 @@ export interface GraphQLContext {
   freshServices: () => RequestServices;
   live: LiveEvents;
   progressMinIntervalMs: number;
+  /** Consent text and retention rules, from config. */
+  privacyPolicy: PrivacyPolicy;
   ip: string;
   requestId: string;
   logger: Logger;

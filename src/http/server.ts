@@ -6,13 +6,15 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContextFactory, GraphQLContext } from '../graphql/context.js';
 import { formatGraphQLError } from '../graphql/errors.js';
 import { DomainError } from '../domain/errors.js';
+import { documentTooLarge, limitRules, type QueryLimits } from '../graphql/limits.js';
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
@@ -26,7 +28,25 @@ export interface HttpServerOptions {
   ready: () => Promise<boolean>;
   /** Extra routes (the local object store's signed uploads and downloads). */
   routers?: express.Router[];
+  limits: QueryLimits & {
+    /** Operations in one HTTP request (1: batching off). */
+    maxOperations: number;
+    maxBodyBytes: number;
+    wsConnectionInitTimeoutMs: number;
+    wsMaxSubscriptionsPerConnection: number;
+  };
+  /** Calls back with a user id whenever that user's sessions end (account deleted, password reset). */
+  onSessionsRevoked?: (listener: (userId: string) => void) => () => void;
 }
+
+/** Per-socket state of a signed-in graphql-ws connection. */
+interface SocketSession {
+  userId: string;
+  expiryTimer: NodeJS.Timeout | undefined;
+}
+
+/** setTimeout cannot wait longer than this; longer waits are chained. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 export interface RunningHttpServer {
   /** Where it listens, e.g. http://127.0.0.1:4000 */
@@ -58,16 +78,64 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
       throw new Error('Internal server error.');
     }
   };
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const wsCleanup = useServer<Record<string, unknown> | undefined, { request: http.IncomingMessage }>(
+  const { limits } = options;
+  const rules = [...specifiedRules, ...limitRules(limits)];
+  // Signed-in sockets by user, so that ending a user's sessions closes their sockets too.
+  const sessions = new Map<WebSocket, SocketSession>();
+  const endSession = (socket: WebSocket, reason: string) => {
+    const session = sessions.get(socket);
+    if (!session) return;
+    clearTimeout(session.expiryTimer);
+    sessions.delete(socket);
+    socket.close(CloseCode.Forbidden, reason);
+  };
+  const expireAt = (socket: WebSocket, session: SocketSession, at: Date) => {
+    const wait = at.getTime() - Date.now();
+    session.expiryTimer =
+      wait > MAX_TIMER_MS
+        ? setTimeout(() => expireAt(socket, session, at), MAX_TIMER_MS)
+        : setTimeout(() => endSession(socket, 'Session expired'), Math.max(0, wait));
+    session.expiryTimer.unref();
+  };
+  const stopRevocations = options.onSessionsRevoked?.((userId) => {
+    for (const [socket, session] of sessions) if (session.userId === userId) endSession(socket, 'Session revoked');
+  });
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: limits.maxBodyBytes });
+  const wsCleanup = useServer<Record<string, unknown> | undefined, { request: http.IncomingMessage; socket: WebSocket }>(
     {
       schema,
+      connectionInitWaitTimeout: limits.wsConnectionInitTimeoutMs,
+      validate: (s, document) => validate(s, document, rules),
       onConnect: async (ctx) => {
         const authorization = stringParam(ctx.connectionParams?.['authorization']);
         if (!authorization) return true;
         // A token that does not authenticate closes the socket with 4403 Forbidden.
         const context = await wsContext({ authorization, ip: clientIp(ctx.extra.request), requestId: randomUUID() });
-        return context.viewer !== null;
+        if (!context.viewer) return false;
+        // The socket lives no longer than its token (4403 when it expires).
+        const session: SocketSession = { userId: context.viewer.id, expiryTimer: undefined };
+        sessions.set(ctx.extra.socket, session);
+        if (context.tokenExpiresAt) expireAt(ctx.extra.socket, session, context.tokenExpiresAt);
+        return true;
+      },
+      onClose: (ctx) => {
+        const session = sessions.get(ctx.extra.socket);
+        if (session) clearTimeout(session.expiryTimer);
+        sessions.delete(ctx.extra.socket);
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const tooLarge = documentTooLarge(payload.query, limits.maxDocumentBytes);
+        if (tooLarge) return [new GraphQLError(tooLarge, { extensions: { code: 'BAD_USER_INPUT', limit: 'maxDocumentBytes' } })];
+        const active = Object.keys(ctx.subscriptions).length;
+        if (active >= limits.wsMaxSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(`This connection already has ${active} subscriptions; the maximum is ${limits.wsMaxSubscriptionsPerConnection} per connection.`, {
+              extensions: { code: 'BAD_USER_INPUT', limit: 'wsMaxSubscriptionsPerConnection' },
+            }),
+          ];
+        }
+        return undefined;
       },
       context: (ctx) =>
         wsContext({
@@ -86,6 +154,8 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     schema,
     introspection: options.introspection,
     csrfPrevention: true,
+    validationRules: limitRules(limits),
+    allowBatchedHttpRequests: limits.maxOperations > 1,
     includeStacktraceInErrorResponses: !production,
     hideSchemaDetailsFromClientErrors: production,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, masking),
@@ -95,6 +165,7 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
         async serverWillStart() {
           return {
             async drainServer() {
+              stopRevocations?.();
               await wsCleanup.dispose();
             },
           };
@@ -120,7 +191,8 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
   app.use(
     '/graphql',
     cors(options.corsOrigins.length > 0 ? { origin: options.corsOrigins, maxAge: 600 } : { origin: !production, maxAge: 600 }),
-    express.json({ limit: '1mb' }),
+    express.json({ limit: limits.maxBodyBytes }),
+    refuseOversizedRequests(limits),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const header = req.get('x-request-id');
@@ -130,6 +202,8 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
       },
     }),
   );
+
+  app.use(requestErrors(logger));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -143,6 +217,57 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     stop: async () => {
       await apollo.stop();
     },
+  };
+}
+
+/** A GraphQL-shaped 4xx answer, for requests refused before GraphQL runs. */
+function refuse(res: express.Response, status: number, message: string, extensions: Record<string, unknown>): void {
+  res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT', ...extensions } }] });
+}
+
+/** Batches longer than allowed and documents larger than allowed, refused with the limit named. */
+function refuseOversizedRequests(limits: HttpServerOptions['limits']): express.RequestHandler {
+  return (req, res, next) => {
+    const body: unknown = req.body;
+    if (Array.isArray(body)) {
+      if (limits.maxOperations <= 1) {
+        refuse(res, 400, 'Batched requests are not accepted; send one operation per request.', { limit: 'maxOperations', max: limits.maxOperations });
+        return;
+      }
+      if (body.length > limits.maxOperations) {
+        refuse(res, 400, `The batch has ${body.length} operations; the maximum is ${limits.maxOperations} per request.`, { limit: 'maxOperations', max: limits.maxOperations });
+        return;
+      }
+    }
+    const documents = Array.isArray(body) ? body.map((op: { query?: unknown }) => op?.query) : [(body as { query?: unknown } | undefined)?.query ?? req.query['query']];
+    for (const query of documents) {
+      const tooLarge = documentTooLarge(query, limits.maxDocumentBytes);
+      if (tooLarge) {
+        refuse(res, 400, tooLarge, { limit: 'maxDocumentBytes', max: limits.maxDocumentBytes });
+        return;
+      }
+    }
+    next();
+  };
+}
+
+/** Bodies too large or not JSON get a clear 4xx instead of an HTML error page. */
+function requestErrors(logger: Logger): express.ErrorRequestHandler {
+  return (err: { type?: string; status?: number; limit?: number }, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    if (err.type === 'entity.too.large') {
+      refuse(res, 413, `The request body is larger than the maximum of ${err.limit} bytes.`, { limit: 'maxBodyBytes', max: err.limit });
+      return;
+    }
+    if (err.type === 'entity.parse.failed') {
+      refuse(res, 400, 'The request body is not valid JSON.', {});
+      return;
+    }
+    logger.error({ err, path: req.path }, 'request failed');
+    res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 500).json({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
   };
 }
 

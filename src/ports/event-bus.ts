@@ -8,6 +8,10 @@ export interface BusMessages {
   'faces.indexed': { eventId: string; photoId: string };
   /** A participant was found in a photo (the photo is DONE). */
   'match.created': { eventId: string; photoId: string; userId: string };
+  /** Every session of the user ended (account deleted, password reset): their sockets close. */
+  'sessions.revoked': { userId: string };
+  /** Face data of an event was erased (retention, deletion): vector indexes forget it. */
+  'faces.erased': { eventId: string };
   /** A rematch job moved; subscribers reload it. */
   'rematch.progress': { userId: string; jobId: string };
 }

@@ -4,10 +4,12 @@ import type { Logger } from 'pino';
 import { PasswordResetToken, Role, User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, DomainError, RateLimitedError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
+import type { EventBus } from '../ports/event-bus.js';
 import type { Mailer } from '../ports/mailer.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { TokenIssuer } from '../ports/token-issuer.js';
+import type { Throttle } from './throttle.js';
 import { normalizeEmail, requireText, validatePassword } from './validation.js';
 
 export interface AccountSettings {
@@ -19,6 +21,9 @@ export interface AccountSettings {
   loginFailureWindowSeconds: number;
   passwordResetsPerEmail: number;
   passwordResetWindowSeconds: number;
+  passwordResetsPerIp: number;
+  registrationsPerIp: number;
+  registrationWindowSeconds: number;
 }
 
 export interface RegisterCommand {
@@ -47,6 +52,8 @@ export class AccountService {
       hasher: PasswordHasher;
       tokens: TokenIssuer;
       limiter: RateLimiter;
+      throttle: Throttle;
+      bus: EventBus;
       mailer: Mailer;
       clock: Clock;
       logger: Logger;
@@ -54,7 +61,14 @@ export class AccountService {
     },
   ) {}
 
-  async register(command: RegisterCommand): Promise<Session> {
+  /** Creates an account; registrations are throttled per IP. */
+  async register(command: RegisterCommand, ip: string): Promise<Session> {
+    const { settings } = this.deps;
+    await this.deps.throttle.consume(
+      'register',
+      [{ key: `register:ip:${ip}`, max: settings.registrationsPerIp, windowSeconds: settings.registrationWindowSeconds }],
+      (s) => `Too many accounts created from your network. Try again in ${s} seconds.`,
+    );
     const email = normalizeEmail(command.email);
     const password = validatePassword(command.password);
     const displayName = requireText(command.displayName, 'displayName', 80);
@@ -95,8 +109,7 @@ export class AccountService {
       byIp && byIp.hits >= settings.loginFailuresPerIp ? byIp : null,
     ].filter((w) => w !== null);
     if (blocked.length > 0) {
-      const resetAt = Math.max(...blocked.map((w) => w.resetAt.getTime()));
-      const retryAfterSeconds = Math.max(1, Math.ceil((resetAt - this.deps.clock.now().getTime()) / 1000));
+      const retryAfterSeconds = this.deps.throttle.retryAfter(blocked);
       this.deps.logger.warn({ ip, retryAfterSeconds }, 'login throttled');
       throw new RateLimitedError(`Too many failed logins. Try again in ${retryAfterSeconds} seconds.`, retryAfterSeconds);
     }
@@ -123,20 +136,27 @@ export class AccountService {
     return { user, expiresAt: check.expiresAt };
   }
 
-  /** Mails a single-use link when the account exists; says nothing either way. */
-  async requestPasswordReset(emailInput: string): Promise<void> {
+  /**
+   * Mails a single-use link when the account exists; says nothing either way.
+   * Requests are counted per address and per IP before the account is looked
+   * up, so RATE_LIMITED reveals nothing about which addresses exist.
+   */
+  async requestPasswordReset(emailInput: string, ip: string): Promise<void> {
     let email: string;
     try {
       email = normalizeEmail(emailInput);
     } catch {
       return;
     }
-    const { settings, limiter, clock } = this.deps;
-    const window = await limiter.hit(`reset:email:${email}`, settings.passwordResetWindowSeconds);
-    if (window.hits > settings.passwordResetsPerEmail) {
-      this.deps.logger.warn('password reset requests throttled for one address');
-      return;
-    }
+    const { settings, clock } = this.deps;
+    await this.deps.throttle.consume(
+      'password-reset',
+      [
+        { key: `reset:email:${email}`, max: settings.passwordResetsPerEmail, windowSeconds: settings.passwordResetWindowSeconds },
+        { key: `reset:ip:${ip}`, max: settings.passwordResetsPerIp, windowSeconds: settings.passwordResetWindowSeconds },
+      ],
+      (s) => `Too many password reset requests. Try again in ${s} seconds.`,
+    );
     const user = await this.em.findOne(User, { email, active: true });
     if (!user) return;
     const token = randomBytes(32).toString('base64url');
@@ -180,6 +200,7 @@ export class AccountService {
       await em.nativeUpdate(User, { id: user.id }, { passwordHash, tokenVersion: user.tokenVersion + 1 });
     });
     await this.deps.limiter.reset(`login:email:${user.email}`);
+    await this.deps.bus.publish('sessions.revoked', { userId: user.id });
     this.deps.logger.info({ userId: user.id }, 'password reset');
   }
 

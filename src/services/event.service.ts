@@ -6,13 +6,25 @@ import type { Clock } from '../ports/clock.js';
 import { roleInEvent } from './event-access.js';
 import { generateEventCode, normalizeEventCode } from './event-code.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
-import { PRIVACY_POLICY } from './privacy-policy.js';
+import { PRIVACY_POLICY_VERSION } from './privacy-policy.js';
 import { isIsoDate, isUuid, requireText } from './validation.js';
 
 export interface CreateEventCommand {
   name: string;
   date: string;
   code?: string | null | undefined;
+  /** Days after the event date its face data is kept; the configured default when omitted. */
+  faceRetentionDays?: number | null | undefined;
+}
+
+/** The law we design for (BIPA) allows at most three years. */
+export const MAX_FACE_RETENTION_DAYS = 1095;
+
+/** The day (yyyy-mm-dd) after which the event's face data is erased. */
+export function faceDataExpiresOn(event: Pick<Event, 'date' | 'faceRetentionDays'>): string {
+  const day = new Date(`${event.date}T00:00:00Z`);
+  day.setUTCDate(day.getUTCDate() + event.faceRetentionDays);
+  return day.toISOString().slice(0, 10);
 }
 
 /** What anyone holding the code may see before joining. */
@@ -27,7 +39,7 @@ export interface EventPreview {
 export class EventService {
   constructor(
     private readonly em: EntityManager,
-    private readonly deps: { clock: Clock; logger: Logger },
+    private readonly deps: { clock: Clock; logger: Logger; settings: { faceRetentionDays: number } },
   ) {}
 
   async createEvent(actor: User, command: CreateEventCommand): Promise<Event> {
@@ -36,12 +48,16 @@ export class EventService {
     }
     const name = requireText(command.name, 'name', 120);
     if (!isIsoDate(command.date)) throw new BadUserInputError('date', 'date: must be a calendar date written yyyy-mm-dd.');
+    const faceRetentionDays = command.faceRetentionDays ?? this.deps.settings.faceRetentionDays;
+    if (!Number.isInteger(faceRetentionDays) || faceRetentionDays < 1 || faceRetentionDays > MAX_FACE_RETENTION_DAYS) {
+      throw new BadUserInputError('faceRetentionDays', `faceRetentionDays: must be between 1 and ${MAX_FACE_RETENTION_DAYS} days (3 years).`);
+    }
     const chosen = command.code !== undefined && command.code !== null && command.code.trim() !== '';
     const requested = chosen ? normalizeEventCode(command.code as string) : undefined;
     // A generated code can collide; retry a few times before giving up.
     for (let attempt = 0; attempt < 5; attempt++) {
       const code = requested ?? generateEventCode(name);
-      const event = this.em.create(Event, { name, date: command.date, code, owner: actor });
+      const event = this.em.create(Event, { name, date: command.date, code, owner: actor, faceRetentionDays });
       try {
         await this.em.flush();
         this.deps.logger.info({ eventId: event.id, ownerId: actor.id }, 'event created');
@@ -110,8 +126,8 @@ export class EventService {
     const now = this.deps.clock.now();
     const existing = await this.em.findOne(Participation, { user: actor.id, event: event.id });
     if (existing) {
-      if (existing.consentVersion !== PRIVACY_POLICY.version) {
-        existing.consentVersion = PRIVACY_POLICY.version;
+      if (existing.consentVersion !== PRIVACY_POLICY_VERSION) {
+        existing.consentVersion = PRIVACY_POLICY_VERSION;
         existing.consentedAt = now;
         await this.em.flush();
       }
@@ -121,10 +137,10 @@ export class EventService {
     await this.em.getConnection().execute(
       `insert into participations (id, user_id, event_id, joined_at, consented_at, consent_version)
        values (gen_random_uuid(), ?, ?, ?, ?, ?) on conflict (user_id, event_id) do nothing`,
-      [actor.id, event.id, now, now, PRIVACY_POLICY.version],
+      [actor.id, event.id, now, now, PRIVACY_POLICY_VERSION],
     );
     const participation = await this.em.findOneOrFail(Participation, { user: actor.id, event: event.id });
-    this.deps.logger.info({ eventId: event.id, userId: actor.id, consentVersion: PRIVACY_POLICY.version }, 'participant joined');
+    this.deps.logger.info({ eventId: event.id, userId: actor.id, consentVersion: PRIVACY_POLICY_VERSION }, 'participant joined');
     return participation;
   }
 }

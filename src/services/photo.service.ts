@@ -12,6 +12,7 @@ import { loadManagedEvent, roleInEvent } from './event-access.js';
 import { photoKeys } from './object-keys.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { changeStatus } from './photo-status.js';
+import type { Throttle } from './throttle.js';
 import { isUuid } from './validation.js';
 
 export interface UploadFile {
@@ -26,6 +27,9 @@ export interface PhotoSettings {
   acceptedTypes: readonly string[];
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
+  uploadRequestsPerAccount: number;
+  uploadRequestsPerIp: number;
+  uploadRequestWindowSeconds: number;
 }
 
 export type ProgressCounts = Record<'total' | 'pending' | 'uploaded' | 'processing' | 'done' | 'failed', number>;
@@ -41,14 +45,23 @@ export class PhotoService {
       queue: JobQueue;
       bus: EventBus;
       faces: FaceEngine;
+      throttle: Throttle;
       logger: Logger;
       settings: PhotoSettings;
     },
   ) {}
 
   /** Creates PENDING photos and a signed upload target for each (owner or admin). */
-  async requestUploads(actor: User, eventId: string, files: UploadFile[]): Promise<{ photo: Photo; upload: PresignedUpload }[]> {
+  async requestUploads(actor: User, eventId: string, files: UploadFile[], ip: string): Promise<{ photo: Photo; upload: PresignedUpload }[]> {
     const { settings, store } = this.deps;
+    await this.deps.throttle.consume(
+      'photo-uploads',
+      [
+        { key: `uploads:user:${actor.id}`, max: settings.uploadRequestsPerAccount, windowSeconds: settings.uploadRequestWindowSeconds },
+        { key: `uploads:ip:${ip}`, max: settings.uploadRequestsPerIp, windowSeconds: settings.uploadRequestWindowSeconds },
+      ],
+      (s) => `Too many upload requests. Send more files per request, or try again in ${s} seconds.`,
+    );
     const event = await loadManagedEvent(this.em, actor, eventId);
     if (files.length === 0) throw new BadUserInputError('files', 'files: list at least one file.');
     if (files.length > settings.batchMax) {

@@ -6,24 +6,36 @@ import type { EventBus } from '../ports/event-bus.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { ObjectStore, PresignedUpload } from '../ports/object-store.js';
 import type { UploadFile } from './photo.service.js';
+import type { Throttle } from './throttle.js';
 import { isUuid } from './validation.js';
 
 export interface SelfieSettings {
   maxBytes: number;
   acceptedTypes: readonly string[];
   uploadUrlTtlSeconds: number;
+  uploadsPerAccount: number;
+  uploadsPerIp: number;
+  uploadWindowSeconds: number;
 }
 
 /** A guest's reference selfie: upload, then validation and matching in the worker. */
 export class SelfieService {
   constructor(
     private readonly em: EntityManager,
-    private readonly deps: { store: ObjectStore; queue: JobQueue; bus: EventBus; logger: Logger; settings: SelfieSettings },
+    private readonly deps: { store: ObjectStore; queue: JobQueue; bus: EventBus; throttle: Throttle; logger: Logger; settings: SelfieSettings },
   ) {}
 
   /** A signed target for a new selfie. Only for someone who consented to face matching in an event. */
-  async requestUpload(actor: User, file: UploadFile): Promise<{ selfie: Selfie; upload: PresignedUpload }> {
+  async requestUpload(actor: User, file: UploadFile, ip: string): Promise<{ selfie: Selfie; upload: PresignedUpload }> {
     const { settings } = this.deps;
+    await this.deps.throttle.consume(
+      'selfie-upload',
+      [
+        { key: `selfies:user:${actor.id}`, max: settings.uploadsPerAccount, windowSeconds: settings.uploadWindowSeconds },
+        { key: `selfies:ip:${ip}`, max: settings.uploadsPerIp, windowSeconds: settings.uploadWindowSeconds },
+      ],
+      (s) => `Too many selfies sent. Try again in ${s} seconds.`,
+    );
     if ((await this.em.count(Participation, { user: actor.id })) === 0) {
       throw new ForbiddenError('Join an event (and consent to face matching) before uploading a selfie.');
     }

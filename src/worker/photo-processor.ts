@@ -1,9 +1,9 @@
 import { LockMode, type MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { Face, Photo, PhotoStatus } from '../domain/entities/index.js';
+import { Event, Face, Photo, PhotoStatus } from '../domain/entities/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
-import { UnreadableImageError, type FaceEngine } from '../ports/face-engine.js';
+import { UnreadableImageError, type DetectedFace, type FaceEngine } from '../ports/face-engine.js';
 import type { JobContext, JobQueue } from '../ports/job-queue.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.js';
 import { photoKeys } from '../services/object-keys.js';
@@ -109,9 +109,11 @@ export class PhotoProcessor {
     const image = await normalizeImage(bytes, { maxPixels: limits.maxPixels, mozjpeg: limits.mozjpeg, displayLongSide: 2048, thumbnailLongSide: 400 });
     await withStorage(() => store.put(keys.display, image.display, 'image/jpeg'));
     await withStorage(() => store.put(keys.thumbnail, image.thumbnail, 'image/webp'));
-    let detected;
+    // After its retention period an event keeps its photos but no face data.
+    const purged = (await this.deps.orm.em.fork().findOne(Event, { id: eventId }, { fields: ['faceDataPurgedAt'] }))?.faceDataPurgedAt ?? null;
+    let detected: DetectedFace[] = [];
     try {
-      detected = await faces.indexPhotoFaces({ photoId: photo.id, eventId, original: bytes, objectKey: photo.originalKey });
+      if (!purged) detected = await faces.indexPhotoFaces({ photoId: photo.id, eventId, original: bytes, objectKey: photo.originalKey });
     } catch (err) {
       if (err instanceof PhotoProcessingError) throw err;
       if (err instanceof UnreadableImageError) throw new PhotoProcessingError('UNSUPPORTED_FORMAT', `${err.message.replace(/\.$/, '')}; export it as a standard JPEG.`, { cause: err });
@@ -153,9 +155,9 @@ export class PhotoProcessor {
     }
     await this.deps.bus.publish('faces.indexed', { eventId, photoId: photo.id });
     const matching = new MatchingService(em, { faces, bus: this.deps.bus });
-    let result: { matches: NewMatch[]; deferred: boolean };
+    let result: { matches: NewMatch[]; deferred: boolean } = { matches: [], deferred: false };
     try {
-      result = await matching.matchPhoto(eventId, photo.id);
+      if (!purged) result = await matching.matchPhoto(eventId, photo.id);
     } catch (err) {
       throw new PhotoProcessingError('FACE_ENGINE_FAILED', 'Matching the faces with the guests failed.', { cause: err });
     }

@@ -2,7 +2,7 @@ import { LockMode, type MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { Match, MatchSource, Participation, RematchJob, RematchStatus, Selfie, SelfieStatus, User } from '../domain/entities/index.js';
 import type { EventBus } from '../ports/event-bus.js';
-import type { FaceEngine, FaceMatch } from '../ports/face-engine.js';
+import type { FaceEngine, FaceMatch, ParticipantFace } from '../ports/face-engine.js';
 import type { JobContext } from '../ports/job-queue.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { fromVector } from '../services/face-vectors.js';
@@ -28,9 +28,11 @@ export class SelfieProcessor {
     const selfie = rematch.selfie.getEntity();
     const userId = rematch.user.id;
     await this.update(em, rematch, { status: RematchStatus.RUNNING });
+    const engineFaces: ParticipantFace[] = [];
     try {
       const bytes = await this.deps.store.get(selfie.objectKey);
-      const eventIds = (await em.find(Participation, { user: userId }, { fields: ['event'] })).map((p) => p.event.id);
+      // Events past their retention period take no new face data.
+      const eventIds = (await em.find(Participation, { user: userId, event: { faceDataPurgedAt: null } }, { fields: ['event'] })).map((p) => p.event.id);
       const check = sniffFormat(bytes)
         ? await this.deps.faces.indexSelfie({ userId, selfieId, image: bytes, objectKey: selfie.objectKey, eventIds })
         : ({ ok: false, reason: 'NOT_AN_IMAGE', message: 'This file is not a photo we can read: take a selfie with your camera.', faces: 0 } as const);
@@ -44,8 +46,11 @@ export class SelfieProcessor {
       }
 
       const participant = { userId, vector: check.face.vector, engineFaceId: check.face.engineFaceId };
+      engineFaces.push({ userId, vector: null, engineFaceId: check.face.engineFaceId });
       const counts = await em.getConnection().execute<{ event_id: string; n: number }[]>(
-        `select p.event_id, count(ph.id)::int as n from participations p left join photos ph on ph.event_id = p.event_id and ph.status = 'DONE'
+        `select p.event_id, count(ph.id)::int as n from participations p
+           join events e on e.id = p.event_id and e.face_data_purged_at is null
+           left join photos ph on ph.event_id = p.event_id and ph.status = 'DONE'
           where p.user_id = ? group by p.event_id`,
         [userId],
       );
@@ -73,7 +78,8 @@ export class SelfieProcessor {
           oldFaces.push({ userId, vector: null, engineFaceId: old.engineFaceId });
           old.engineFaceId = null;
         }
-        const current = await tx.findOneOrFail(Selfie, { id: selfieId });
+        const current = await tx.findOne(Selfie, { id: selfieId });
+        if (!current) throw new SelfieErasedError();
         current.status = SelfieStatus.ACTIVE;
         current.vector = check.face.vector ? fromVector(check.face.vector) : null;
         current.engineFaceId = check.face.engineFaceId;
@@ -92,6 +98,12 @@ export class SelfieProcessor {
       await matching.announce(created);
       logger.info({ matched: visible.length, events: counts.length }, 'selfie matched');
     } catch (err) {
+      if (err instanceof SelfieErasedError) {
+        // The guest deleted their face data while we worked: forget what the engine just learnt.
+        await this.deps.faces.deleteParticipantFaces(userId, [], engineFaces);
+        logger.info('selfie erased during processing; engine faces removed');
+        return;
+      }
       if (job.isLastAttempt) {
         await this.update(em, rematch, { status: RematchStatus.FAILED, message: 'Matching failed; try uploading your selfie again.', finishedAt: new Date() });
       } else {
@@ -105,5 +117,13 @@ export class SelfieProcessor {
     Object.assign(job, changes);
     await em.flush();
     await this.deps.bus.publish('rematch.progress', { userId: job.user.id, jobId: job.id });
+  }
+}
+
+/** The selfie row vanished mid-job: its owner deleted their face data or account. */
+class SelfieErasedError extends Error {
+  constructor() {
+    super('selfie erased during processing');
+    this.name = 'SelfieErasedError';
   }
 }

@@ -106,6 +106,13 @@ export async function startTestServer(
       PROGRESS_MIN_INTERVAL_MS: '100',
       // Face recognition costs about a second a photo: only the tests about faces turn it on.
       FACE_RECOGNIZER_PROVIDER: 'none',
+      // Every test client comes from 127.0.0.1: per-IP quotas are tested on their own, with low limits.
+      REGISTER_MAX_PER_IP: '100000',
+      PASSWORD_RESET_MAX_PER_IP: '100000',
+      UPLOAD_REQUESTS_MAX_PER_IP: '100000',
+      UPLOAD_REQUESTS_MAX_PER_ACCOUNT: '100000',
+      SELFIE_UPLOADS_MAX_PER_IP: '100000',
+      SELFIE_UPLOADS_MAX_PER_ACCOUNT: '1000',
       ...options.env,
     },
   });

@@ -24,6 +24,15 @@ export class Event extends BaseEntity {
   @Property({ type: 'double', nullable: true })
   matchThreshold: number | null = null;
 
+  /** Days after `date` that the event's face data is kept (at most 1095). */
+  @Property({ type: 'integer', default: 90 })
+  faceRetentionDays: Opt<number> = 90;
+
+  /** When the retention job erased the event's face data; no faces are indexed after it. */
+  @Property({ type: 'timestamptz', nullable: true })
+  @Index()
+  faceDataPurgedAt: Date | null = null;
+
   /** When on, photos marked `showInGeneral` are visible to every participant. */
   @Property({ type: 'boolean', default: true })
   publicGallery: Opt<boolean> = true;

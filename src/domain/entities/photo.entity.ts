@@ -14,6 +14,7 @@ export enum PhotoStatus {
 @Entity({ tableName: 'photos' })
 @Index({ properties: ['event', 'status'] })
 @Index({ properties: ['event', 'createdAt', 'id'] })
+@Index({ properties: ['status', 'updatedAt'] })
 export class Photo extends BaseEntity {
   @ManyToOne(() => Event, { ref: true, deleteRule: 'cascade' })
   event!: Ref<Event>;

@@ -1,4 +1,4 @@
-import { Field, InputType } from 'type-graphql';
+import { Field, InputType, Int } from 'type-graphql';
 import { DateScalar } from '../scalars.js';
 
 @InputType('CreateEventInput')
@@ -11,4 +11,10 @@ export class CreateEventInput {
 
   @Field(() => String, { nullable: true, description: 'Chosen join code; generated from the name when omitted.' })
   code?: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Days after the event date that face data is kept (1..1095); the operator default (90) when omitted.',
+  })
+  faceRetentionDays?: number | null;
 }

@@ -12,9 +12,9 @@ export class AccountResolver {
     return ctx.authFailure ? viewerOf(ctx) : ctx.viewer;
   }
 
-  @Mutation(() => AuthPayloadType)
+  @Mutation(() => AuthPayloadType, { description: 'Registrations are throttled per IP (RATE_LIMITED).' })
   register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.accounts.register(input);
+    return ctx.services.accounts.register(input, ctx.ip);
   }
 
   @Mutation(() => AuthPayloadType, { description: 'Failed attempts are throttled per email and per IP (RATE_LIMITED).' })
@@ -22,9 +22,9 @@ export class AccountResolver {
     return ctx.services.accounts.login(input.email, input.password, ctx.ip);
   }
 
-  @Mutation(() => Boolean, { description: 'Always true; mails a single-use, expiring link when the account exists.' })
+  @Mutation(() => Boolean, { description: 'True, whether or not the account exists; mails a single-use, expiring link when it does. Throttled per address and per IP (RATE_LIMITED).' })
   async requestPasswordReset(@Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    await ctx.services.accounts.requestPasswordReset(email);
+    await ctx.services.accounts.requestPasswordReset(email, ctx.ip);
     return true;
   }
 

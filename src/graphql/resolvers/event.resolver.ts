@@ -5,6 +5,8 @@ import { CreateEventInput } from '../inputs/event.inputs.js';
 import { Connection, toConnection } from '../types/connection.js';
 import { EventPreviewType, EventSettingsType, EventType, ParticipationType } from '../types/event.type.js';
 import { PhotographerType } from '../types/user.type.js';
+import { DateScalar } from '../scalars.js';
+import { faceDataExpiresOn } from '../../services/event.service.js';
 
 const EventConnection = Connection('Event', EventType);
 
@@ -53,6 +55,11 @@ export class EventResolver {
     const owner = await event.owner.load({ dataloader: true });
     if (!owner) throw new Error(`owner of event ${event.id} is missing`);
     return { id: owner.id, displayName: owner.displayName };
+  }
+
+  @FieldResolver(() => DateScalar, { description: 'The day after which face data of the event is erased (event date + faceRetentionDays).' })
+  faceDataExpiresOn(@Root() event: Event): string {
+    return faceDataExpiresOn(event);
   }
 
   @FieldResolver(() => EventSettingsType, { nullable: true, description: "Only for the event's owner and admins." })

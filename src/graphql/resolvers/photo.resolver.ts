@@ -28,13 +28,13 @@ export class PhotoResolver {
   }
 
   @Authorized()
-  @Mutation(() => [PhotoUploadType], { description: 'Creates PENDING photos and a signed upload target for each (owner, admin).' })
+  @Mutation(() => [PhotoUploadType], { description: 'Creates PENDING photos and a signed upload target for each (owner, admin). Throttled per account and per IP (RATE_LIMITED).' })
   async requestPhotoUploads(
     @Arg('eventId', () => ID) eventId: string,
     @Arg('files', () => [UploadFileInput]) files: UploadFileInput[],
     @Ctx() ctx: GraphQLContext,
   ) {
-    const created = await ctx.services.photos.requestUploads(viewerOf(ctx), eventId, files);
+    const created = await ctx.services.photos.requestUploads(viewerOf(ctx), eventId, files, ctx.ip);
     return created.map(({ photo, upload }) => ({
       photo,
       upload: toPresignedUploadType(upload),

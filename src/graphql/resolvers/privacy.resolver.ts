@@ -1,11 +1,30 @@
-import { Query, Resolver } from 'type-graphql';
-import { PRIVACY_POLICY, type PrivacyPolicy } from '../../services/privacy-policy.js';
+import { Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import type { PrivacyPolicy } from '../../services/privacy-policy.js';
+import { viewerOf, type GraphQLContext } from '../context.js';
 import { PrivacyPolicyType } from '../types/privacy-policy.type.js';
 
 @Resolver()
 export class PrivacyResolver {
   @Query(() => PrivacyPolicyType, { description: 'Public: the consent text, its version and the retention rules.' })
-  privacyPolicy(): PrivacyPolicy {
-    return PRIVACY_POLICY;
+  privacyPolicy(@Ctx() ctx: GraphQLContext): PrivacyPolicy {
+    return ctx.privacyPolicy;
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, {
+    description: 'Withdraws consent to face matching: deletes your selfies, face templates (in the face engine too) and matches. You stay a member of your events.',
+  })
+  async deleteMyFaceData(@Ctx() ctx: GraphQLContext): Promise<boolean> {
+    await ctx.services.privacy.deleteFaceData(viewerOf(ctx));
+    return true;
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, {
+    description: 'Deletes your account, your face data and memberships; for a photographer also their events and photos. Every session ends.',
+  })
+  async deleteAccount(@Ctx() ctx: GraphQLContext): Promise<boolean> {
+    await ctx.services.privacy.deleteAccount(viewerOf(ctx));
+    return true;
   }
 }

@@ -9,9 +9,9 @@ import { RematchJobType, RematchProgressType, SelfieUploadType } from '../types/
 @Resolver()
 export class SelfieResolver {
   @Authorized()
-  @Mutation(() => SelfieUploadType, { description: 'A signed target for your selfie (participants who consented in an event).' })
+  @Mutation(() => SelfieUploadType, { description: 'A signed target for your selfie (participants who consented in an event). Throttled per account and per IP (RATE_LIMITED).' })
   async requestSelfieUpload(@Arg('input', () => UploadFileInput) input: UploadFileInput, @Ctx() ctx: GraphQLContext) {
-    const { selfie, upload } = await ctx.services.selfies.requestUpload(viewerOf(ctx), input);
+    const { selfie, upload } = await ctx.services.selfies.requestUpload(viewerOf(ctx), input, ctx.ip);
     return { id: selfie.id, upload: toPresignedUploadType(upload) };
   }
 

@@ -1,4 +1,4 @@
-import { Field, Float, ID, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { DateScalar } from '../scalars.js';
 import { PhotographerType } from './user.type.js';
 
@@ -27,6 +27,12 @@ export class EventType {
 
   @Field()
   createdAt!: Date;
+
+  @Field(() => Int, { description: 'Days after the event date that its face data (templates, matches) is kept.' })
+  faceRetentionDays!: number;
+
+  @Field(() => Date, { nullable: true, description: 'When the face data of the event was erased (retention); no face matching after it.' })
+  faceDataPurgedAt!: Date | null;
 
   // Resolved by EventResolver.
   photographer?: PhotographerType;

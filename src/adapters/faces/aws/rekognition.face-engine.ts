@@ -262,7 +262,13 @@ export class RekognitionFaceEngine implements FaceEngine {
 
   private async deleteFaces(collection: string, ids: string[]): Promise<void> {
     for (let i = 0; i < ids.length; i += 4096) {
-      await this.send('DeleteFaces', () => this.client.send(new DeleteFacesCommand({ CollectionId: collection, FaceIds: ids.slice(i, i + 4096) })));
+      try {
+        await this.send('DeleteFaces', () => this.client.send(new DeleteFacesCommand({ CollectionId: collection, FaceIds: ids.slice(i, i + 4096) })));
+      } catch (err) {
+        // A collection already deleted (event erased) holds nothing left to delete.
+        if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
+        return;
+      }
     }
   }
 

@@ -65,6 +65,7 @@ export class LocalFaceEngine implements FaceEngine {
     const off = [
       bus.subscribe('faces.indexed', (m) => void this.index.photoIndexed(m.eventId).catch(() => this.index.invalidate(m.eventId))),
       bus.subscribe('photo.deleted', (m) => this.index.invalidate(m.eventId)),
+      bus.subscribe('faces.erased', (m) => this.index.invalidate(m.eventId)),
     ];
     return () => off.forEach((f) => f());
   }
