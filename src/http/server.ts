@@ -124,10 +124,11 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
         if (session) clearTimeout(session.expiryTimer);
         sessions.delete(ctx.extra.socket);
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         const tooLarge = documentTooLarge(payload.query, limits.maxDocumentBytes);
         if (tooLarge) return [new GraphQLError(tooLarge, { extensions: { code: 'BAD_USER_INPUT', limit: 'maxDocumentBytes' } })];
-        const active = Object.keys(ctx.subscriptions).length;
+        // graphql-ws registers this operation before asking us: count the others.
+        const active = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
         if (active >= limits.wsMaxSubscriptionsPerConnection) {
           return [
             new GraphQLError(`This connection already has ${active} subscriptions; the maximum is ${limits.wsMaxSubscriptionsPerConnection} per connection.`, {
