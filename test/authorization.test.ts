@@ -1,0 +1,406 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { buildSchema, type GraphQLFormattedError } from 'graphql';
+import { CreateEventDocument, JoinEventDocument, RegisterDocument } from './generated/graphql.js';
+import { sendSelfie, uploadPhotos, waitForPhoto } from './support/flows.js';
+import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
+import { devGroupPhoto } from './support/images.js';
+import { uploadTo } from './support/upload.js';
+
+/**
+ * Every operation of schema.graphql × every kind of caller, over real HTTP and
+ * graphql-ws. A new operation without a row here fails the first test.
+ */
+const ACTORS = ['anonymous', 'otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'] as const;
+type Actor = (typeof ACTORS)[number];
+
+/** ok: answered without error (and, where given, `check` holds); otherwise the expected error code. */
+type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT';
+
+interface Fixture {
+  eventId: string;
+  code: string;
+  otherEventId: string;
+  /** DONE, shown to every participant. */
+  generalPhotoId: string;
+  /** DONE, in nobody's matches and not general: hidden from participants. */
+  hiddenPhotoId: string;
+  participantJobId: string;
+}
+
+interface Request {
+  query: string;
+  variables?: Record<string, unknown>;
+}
+
+interface Row {
+  /** `Query.me`, `Mutation.login`… */
+  op: string;
+  expect: Record<Actor, Outcome>;
+  /** Builds the request for this caller (may create the state it acts on, e.g. a photo to delete). */
+  request: (ctx: RowContext) => Promise<Request> | Request;
+  /** Extra assertions on a successful answer (lists that must not leak). */
+  check?: (data: Record<string, any>, ctx: RowContext) => void;
+  /** Callers who would spoil the shared fixture (joining, deleting accounts) act as a new user of the same kind. */
+  freshActors?: Actor[];
+}
+
+interface RowContext {
+  actor: Actor;
+  token: string | undefined;
+  f: Fixture;
+  /** Creates a PENDING photo in the fixture event, as its owner. */
+  newPhoto(): Promise<string>;
+}
+
+const ANON = { anonymous: 'UNAUTHENTICATED' } as const;
+const everyoneSignedIn = (outcome: Outcome = 'ok'): Record<Actor, Outcome> => ({
+  ...ANON,
+  otherParticipant: outcome,
+  participant: outcome,
+  otherPhotographer: outcome,
+  owner: outcome,
+  admin: outcome,
+});
+const everyone = (outcome: Outcome = 'ok'): Record<Actor, Outcome> => ({ ...everyoneSignedIn(outcome), anonymous: outcome });
+/** Owner and admin manage; a member is told no; strangers cannot tell it exists. */
+const managed: Record<Actor, Outcome> = { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'FORBIDDEN', otherPhotographer: 'NOT_FOUND', owner: 'ok', admin: 'ok' };
+/** Photo-level management: a member cannot tell a photo exists either. */
+const managedPhoto: Record<Actor, Outcome> = { ...managed, participant: 'NOT_FOUND' };
+/** Members of the event, its owner and admins. */
+const members: Record<Actor, Outcome> = { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'ok', otherPhotographer: 'NOT_FOUND', owner: 'ok', admin: 'ok' };
+
+const PAGE = 'totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor }';
+
+const ROWS: Row[] = [
+  { op: 'Query.me', expect: everyone(), request: () => ({ query: '{ me { id } }' }) },
+  { op: 'Query.privacyPolicy', expect: everyone(), request: () => ({ query: '{ privacyPolicy { version } }' }) },
+  {
+    op: 'Query.eventByCode',
+    expect: everyone(),
+    request: ({ f }) => ({ query: 'query($c: String!) { eventByCode(code: $c) { name photographerName } }', variables: { c: f.code } }),
+  },
+  { op: 'Query.event', expect: members, request: ({ f }) => ({ query: 'query($id: ID!) { event(id: $id) { id } }', variables: { id: f.eventId } }) },
+  {
+    op: 'Query.myEvents',
+    expect: everyoneSignedIn(),
+    request: () => ({ query: `{ myEvents(first: 100) { ${PAGE} } }` }),
+    check: (data, { actor, f }) => {
+      const ids = data['myEvents'].edges.map((e: { node: { id: string } }) => e.node.id);
+      assert.equal(data['myEvents'].totalCount, ids.length, 'the count covers only what the list shows');
+      const seesEvent = actor === 'participant' || actor === 'owner';
+      assert.equal(ids.includes(f.eventId), seesEvent, `${actor} ${seesEvent ? 'lists' : 'must not list'} the event`);
+    },
+  },
+  {
+    op: 'Query.myPhotos',
+    expect: members,
+    request: ({ f }) => ({ query: `query($e: ID!) { myPhotos(eventId: $e, first: 50) { ${PAGE} } }`, variables: { e: f.eventId } }),
+    check: (data, { f }) => {
+      const ids = data['myPhotos'].edges.map((e: { node: { id: string } }) => e.node.id);
+      assert.deepEqual(ids, [f.generalPhotoId], 'only the photo shown to everyone');
+      assert.equal(data['myPhotos'].totalCount, 1);
+    },
+  },
+  {
+    op: 'Query.photos',
+    expect: managed,
+    request: ({ f }) => ({ query: `query($e: ID!) { photos(eventId: $e, first: 50) { ${PAGE} } }`, variables: { e: f.eventId } }),
+  },
+  {
+    op: 'Query.photo',
+    expect: { ...members },
+    request: ({ f }) => ({ query: 'query($id: ID!) { photo(id: $id) { id thumbnailUrl } }', variables: { id: f.generalPhotoId } }),
+  },
+  {
+    op: 'Query.rematchJob',
+    expect: { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'ok', otherPhotographer: 'NOT_FOUND', owner: 'NOT_FOUND', admin: 'NOT_FOUND' },
+    request: ({ f }) => ({ query: 'query($id: ID!) { rematchJob(id: $id) { id status } }', variables: { id: f.participantJobId } }),
+  },
+  {
+    op: 'Mutation.register',
+    expect: everyone(),
+    request: () => ({
+      query: 'mutation($i: RegisterInput!) { register(input: $i) { token } }',
+      variables: { i: { email: uniqueEmail('m'), password: 'long enough password', displayName: 'M', role: 'PARTICIPANT' } },
+    }),
+  },
+  {
+    op: 'Mutation.login',
+    expect: everyone(),
+    request: () => ({ query: 'mutation($i: LoginInput!) { login(input: $i) { token } }', variables: { i: { email: 'admin@example.test', password: 'long enough password' } } }),
+  },
+  {
+    op: 'Mutation.requestPasswordReset',
+    expect: everyone(),
+    request: () => ({ query: 'mutation($e: String!) { requestPasswordReset(email: $e) }', variables: { e: uniqueEmail('r') } }),
+  },
+  {
+    // Public by design: the token is the credential; a wrong one is bad input for anyone.
+    op: 'Mutation.resetPassword',
+    expect: everyone('BAD_USER_INPUT'),
+    request: () => ({ query: 'mutation { resetPassword(token: "forged", newPassword: "long enough password") }' }),
+  },
+  {
+    op: 'Mutation.createEvent',
+    expect: { ...ANON, otherParticipant: 'FORBIDDEN', participant: 'FORBIDDEN', otherPhotographer: 'ok', owner: 'ok', admin: 'ok' },
+    request: () => ({ query: 'mutation { createEvent(input: { name: "Party", date: "2026-07-01" }) { id } }' }),
+  },
+  {
+    op: 'Mutation.joinEvent',
+    // The code is the secret: anyone signed in may join, except the event's own photographer.
+    expect: { ...everyoneSignedIn(), owner: 'BAD_USER_INPUT' },
+    freshActors: ['otherParticipant', 'otherPhotographer', 'admin'],
+    request: ({ f }) => ({ query: 'mutation($c: String!) { joinEvent(code: $c, consent: true) { joinedAt } }', variables: { c: f.code } }),
+  },
+  {
+    op: 'Mutation.requestPhotoUploads',
+    expect: managed,
+    request: ({ f }) => ({
+      query: 'mutation($e: ID!) { requestPhotoUploads(eventId: $e, files: [{ filename: "a.jpg", contentType: "image/jpeg", byteSize: 100 }]) { photo { id } } }',
+      variables: { e: f.eventId },
+    }),
+  },
+  {
+    op: 'Mutation.completePhotoUploads',
+    expect: managedPhoto,
+    request: async (ctx) => ({ query: 'mutation($p: [ID!]!) { completePhotoUploads(photoIds: $p) { id } }', variables: { p: [await ctx.newPhoto()] } }),
+  },
+  {
+    op: 'Mutation.retryPhoto',
+    expect: managedPhoto,
+    request: async (ctx) => {
+      const id = await ctx.newPhoto();
+      await server.sql(`update photos set status = 'FAILED', error_code = 'CORRUPT_IMAGE' where id = ?`, [id]);
+      return { query: 'mutation($id: ID!) { retryPhoto(id: $id) { id } }', variables: { id } };
+    },
+  },
+  {
+    op: 'Mutation.deletePhoto',
+    expect: managedPhoto,
+    request: async (ctx) => ({ query: 'mutation($id: ID!) { deletePhoto(id: $id) }', variables: { id: await ctx.newPhoto() } }),
+  },
+  {
+    op: 'Mutation.setPhotoVisibility',
+    expect: managedPhoto,
+    request: ({ f }) => ({ query: 'mutation($id: ID!) { setPhotoVisibility(id: $id, showInGeneral: true) { id } }', variables: { id: f.generalPhotoId } }),
+  },
+  {
+    op: 'Mutation.requestSelfieUpload',
+    // Only someone who consented in an event has a reason to send a selfie.
+    expect: { ...ANON, otherParticipant: 'ok', participant: 'ok', otherPhotographer: 'FORBIDDEN', owner: 'FORBIDDEN', admin: 'FORBIDDEN' },
+    request: () => ({ query: 'mutation { requestSelfieUpload(input: { filename: "me.jpg", contentType: "image/jpeg", byteSize: 100 }) { id } }' }),
+  },
+  {
+    op: 'Mutation.completeSelfieUpload',
+    expect: { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'ok', otherPhotographer: 'NOT_FOUND', owner: 'NOT_FOUND', admin: 'NOT_FOUND' },
+    request: async () => {
+      // The participant's own new selfie, uploaded.
+      const req = await raw(
+        {
+          query: 'mutation($n: Int!) { requestSelfieUpload(input: { filename: "me.png", contentType: "image/png", byteSize: $n }) { id upload { url method headers { key value } fields { key value } expiresAt } } }',
+          variables: { n: TINY_PNG.length },
+        },
+        tokens.participant,
+      );
+      const upload = req.data!['requestSelfieUpload'];
+      assert.equal((await uploadTo(upload.upload, TINY_PNG, 'image/png')).status, 200);
+      return { query: 'mutation($id: ID!) { completeSelfieUpload(id: $id) { id } }', variables: { id: upload.id } };
+    },
+  },
+  { op: 'Mutation.deleteMyFaceData', expect: everyoneSignedIn(), freshActors: ['participant'], request: () => ({ query: 'mutation { deleteMyFaceData }' }) },
+  { op: 'Mutation.deleteAccount', expect: everyoneSignedIn(), freshActors: ['otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'], request: () => ({ query: 'mutation { deleteAccount }' }) },
+  { op: 'Subscription.heartbeat', expect: everyoneSignedIn(), request: () => ({ query: 'subscription { heartbeat(intervalSeconds: 60) { at } }' }) },
+  { op: 'Subscription.rematchProgress', expect: everyoneSignedIn(), request: () => ({ query: 'subscription { rematchProgress { status } }' }) },
+  {
+    op: 'Subscription.eventProgress',
+    expect: managed,
+    request: ({ f }) => ({ query: 'subscription($e: ID!) { eventProgress(eventId: $e) { total } }', variables: { e: f.eventId } }),
+  },
+  {
+    op: 'Subscription.photoStatusChanged',
+    expect: managed,
+    request: ({ f }) => ({ query: 'subscription($e: ID!) { photoStatusChanged(eventId: $e) { status } }', variables: { e: f.eventId } }),
+  },
+  {
+    op: 'Subscription.myNewPhotos',
+    expect: members,
+    request: ({ f }) => ({ query: 'subscription($e: ID!) { myNewPhotos(eventId: $e) { id } }', variables: { e: f.eventId } }),
+  },
+];
+
+/** A 1×1 PNG. */
+const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+let server: TestServer;
+const tokens = {} as Record<Actor, string | undefined>;
+
+async function raw(req: Request, token: string | undefined): Promise<{ data: Record<string, any> | null | undefined; errors: GraphQLFormattedError[] | undefined }> {
+  const res = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(req),
+  });
+  return (await res.json()) as never;
+}
+
+/** Runs a subscription until its first answer: a value, an error, or 400 ms of silence (accepted, waiting for events). */
+async function subscribeOnce(req: Request, token: string | undefined): Promise<{ data: Record<string, any> | null | undefined; errors: GraphQLFormattedError[] | undefined }> {
+  const client = server.ws(token ? { authorization: `Bearer ${token}` } : undefined);
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined = undefined;
+    const dispose = client.subscribe(req as { query: string }, {
+      next: (r) => {
+        clearTimeout(timer);
+        dispose();
+        resolve({ data: r.data as never, errors: r.errors as never });
+      },
+      error: (e) => {
+        clearTimeout(timer);
+        resolve({ data: null, errors: Array.isArray(e) ? e : [{ message: String(e), extensions: { code: 'SOCKET_CLOSED' } }] });
+      },
+      complete: () => undefined,
+    });
+    timer = setTimeout(() => {
+      dispose();
+      resolve({ data: undefined, errors: undefined });
+    }, 400);
+  });
+}
+
+async function account(role: 'PARTICIPANT' | 'PHOTOGRAPHER', email = uniqueEmail(role.toLowerCase())): Promise<string> {
+  const res = await server.gql(RegisterDocument, { input: { email, password: 'long enough password', displayName: role, role } });
+  if (!res.data) throw new Error(JSON.stringify(res.errors));
+  return res.data.register.token;
+}
+
+async function eventOf(owner: string): Promise<{ id: string; code: string }> {
+  const res = await server.gql(CreateEventDocument, { input: { name: 'Gala', date: '2026-06-01' } }, { token: owner });
+  return res.data!.createEvent;
+}
+
+describe('authorisation matrix (every operation × every kind of caller)', () => {
+  let f: Fixture;
+
+  before(async () => {
+    server = await startTestServer({ hasher: plainHasher, worker: true, env: { ADMIN_EMAILS: 'admin@example.test' } });
+    tokens.anonymous = undefined;
+    tokens.owner = await account('PHOTOGRAPHER');
+    tokens.otherPhotographer = await account('PHOTOGRAPHER');
+    tokens.participant = await account('PARTICIPANT');
+    tokens.otherParticipant = await account('PARTICIPANT');
+    tokens.admin = await account('PARTICIPANT', 'admin@example.test');
+    const event = await eventOf(tokens.owner);
+    const other = await eventOf(tokens.otherPhotographer);
+    await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token: tokens.participant });
+    await server.gql(JoinEventDocument, { code: other.code, consent: true }, { token: tokens.otherParticipant });
+    const bytes = await devGroupPhoto(2);
+    const [general, hidden] = await uploadPhotos(server, tokens.owner, event.id, [
+      { name: 'general.jpg', bytes },
+      { name: 'hidden.jpg', bytes },
+    ]);
+    for (const id of [general!, hidden!]) assert.equal((await waitForPhoto(server, tokens.owner, id)).status, 'DONE');
+    await raw({ query: `mutation { setPhotoVisibility(id: "${general}", showInGeneral: true) { id } }` }, tokens.owner);
+    const job = await sendSelfie(server, tokens.participant, TINY_PNG);
+    f = { eventId: event.id, code: event.code, otherEventId: other.id, generalPhotoId: general!, hiddenPhotoId: hidden!, participantJobId: job.id };
+  });
+  after(() => server.close());
+
+  it('should have a row for every operation of schema.graphql', async () => {
+    const schema = buildSchema(await readFile(new URL('../../schema.graphql', import.meta.url), 'utf8'));
+    const ops = (['Query', 'Mutation', 'Subscription'] as const).flatMap((t) => Object.keys(schema.getType(t) ? (schema.getType(t) as { getFields(): object }).getFields() : {}).map((name) => `${t}.${name}`));
+    assert.deepEqual(ROWS.map((r) => r.op).sort(), ops.sort());
+  });
+
+  for (const row of ROWS) {
+    it(`${row.op}: ${ACTORS.map((a) => `${a} → ${row.expect[a]}`).join(', ')}`, async () => {
+      for (const actor of ACTORS) {
+        const token = actor !== 'anonymous' && row.freshActors?.includes(actor) ? await freshToken(actor) : tokens[actor];
+        const ctx: RowContext = {
+          actor,
+          token,
+          f,
+          newPhoto: async () => {
+            const res = await raw(
+              { query: `mutation { requestPhotoUploads(eventId: "${f.eventId}", files: [{ filename: "n.jpg", contentType: "image/jpeg", byteSize: 100 }]) { photo { id } } }` },
+              tokens.owner,
+            );
+            return res.data!['requestPhotoUploads'][0].photo.id;
+          },
+        };
+        const req = await row.request(ctx);
+        const answer = row.op.startsWith('Subscription.') ? await subscribeOnce(req, token) : await raw(req, token);
+        const expected = row.expect[actor];
+        const code = answer.errors?.[0]?.extensions?.['code'];
+        if (expected === 'ok') {
+          assert.equal(answer.errors, undefined, `${row.op} as ${actor}: ${JSON.stringify(answer.errors)}`);
+          if (answer.data && row.check) row.check(answer.data, ctx);
+        } else {
+          assert.equal(code, expected, `${row.op} as ${actor}: ${JSON.stringify(answer.errors)}`);
+          const data = answer.data ? Object.values(answer.data).filter((v) => v !== null) : [];
+          assert.deepEqual(data, [], `${row.op} as ${actor} leaks data: ${JSON.stringify(answer.data)}`);
+        }
+      }
+    });
+  }
+
+  it('should answer a hidden object exactly like one that does not exist', async () => {
+    const probes: [string, Request, Request][] = [
+      ['event', { query: `{ event(id: "${f.eventId}") { id } }` }, { query: `{ event(id: "${randomUUID()}") { id } }` }],
+      ['photo', { query: `{ photo(id: "${f.hiddenPhotoId}") { id } }` }, { query: `{ photo(id: "${randomUUID()}") { id } }` }],
+      ['photos', { query: `{ photos(eventId: "${f.eventId}") { totalCount } }` }, { query: `{ photos(eventId: "${randomUUID()}") { totalCount } }` }],
+      ['myPhotos', { query: `{ myPhotos(eventId: "${f.eventId}") { totalCount } }` }, { query: `{ myPhotos(eventId: "${randomUUID()}") { totalCount } }` }],
+      ['rematchJob', { query: `{ rematchJob(id: "${f.participantJobId}") { id } }` }, { query: `{ rematchJob(id: "${randomUUID()}") { id } }` }],
+      ['deletePhoto', { query: `mutation { deletePhoto(id: "${f.hiddenPhotoId}") }` }, { query: `mutation { deletePhoto(id: "${randomUUID()}") }` }],
+    ];
+    for (const [name, hidden, missing] of probes) {
+      for (const actor of ['otherParticipant', 'otherPhotographer'] as const) {
+        const a = await raw(hidden, tokens[actor]);
+        const b = await raw(missing, tokens[actor]);
+        assert.deepEqual(
+          { code: a.errors?.[0]?.extensions?.['code'], message: a.errors?.[0]?.message, data: a.data },
+          { code: b.errors?.[0]?.extensions?.['code'], message: b.errors?.[0]?.message, data: b.data },
+          `${name} as ${actor}`,
+        );
+      }
+    }
+    // A participant of the event cannot tell a photo they are not in from one that does not exist.
+    const hidden = await raw({ query: `{ photo(id: "${f.hiddenPhotoId}") { id } }` }, tokens.participant);
+    const missing = await raw({ query: `{ photo(id: "${randomUUID()}") { id } }` }, tokens.participant);
+    assert.deepEqual(hidden, missing);
+  });
+
+  /** A new user of the same kind, for rows that would spoil the fixture. */
+  async function freshToken(actor: Exclude<Actor, 'anonymous'>): Promise<string> {
+    switch (actor) {
+      case 'participant':
+      case 'otherParticipant': {
+        const token = await account('PARTICIPANT');
+        await server.gql(JoinEventDocument, { code: actor === 'participant' ? f.code : (await codeOf(f.otherEventId)), consent: true }, { token });
+        return token;
+      }
+      case 'otherPhotographer':
+        return account('PHOTOGRAPHER');
+      case 'owner': {
+        // A photographer who owns an event (with a photo) of their own.
+        const token = await account('PHOTOGRAPHER');
+        const mine = await eventOf(token);
+        await uploadPhotos(server, token, mine.id, [{ name: 'x.jpg', bytes: await devGroupPhoto(1) }]);
+        return token;
+      }
+      case 'admin': {
+        const email = uniqueEmail('admin');
+        const token = await account('PARTICIPANT', email);
+        await server.sql(`update users set role = 'ADMIN' where email = ?`, [email]);
+        return token;
+      }
+    }
+  }
+});
+
+async function codeOf(eventId: string): Promise<string> {
+  const rows = await server.sql<{ code: string }>('select code from events where id = ?', [eventId]);
+  return rows[0]!.code;
+}
