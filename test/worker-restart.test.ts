@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -18,7 +19,7 @@ import { uploadTo } from './support/upload.js';
 const bin = new URL('../../bin/findme.js', import.meta.url).pathname;
 const QUEUE_ENV = { FACE_RECOGNIZER_PROVIDER: 'none', PHOTO_JOB_TIMEOUT_SECONDS: '5', QUEUE_MAINTENANCE_INTERVAL_SECONDS: '1', PHOTO_JOB_RETRY_DELAY_SECONDS: '1' };
 
-describe('findme worker killed mid-batch', () => {
+describe('findme worker / findme serve killed mid-batch (SIGKILL)', () => {
   let server: TestServer;
   const workers: ChildProcess[] = [];
 
@@ -30,9 +31,12 @@ describe('findme worker killed mid-batch', () => {
     await server.close();
   });
 
-  function startWorker(): ChildProcess {
-    const child = spawn(process.execPath, [bin, 'worker'], {
+  /** `findme worker`, or `findme serve` with its in-process worker on a fixed port. */
+  function startWorker(command: 'worker' | 'serve', port = 0): ChildProcess {
+    const child = spawn(process.execPath, [bin, command], {
       env: {
+        HOST: '127.0.0.1',
+        PORT: String(port),
         PATH: process.env['PATH'] ?? '',
         DATABASE_URL: server.databaseUrl,
         DATA_DIR: server.dataDir,
@@ -47,51 +51,69 @@ describe('findme worker killed mid-batch', () => {
     return child;
   }
 
-  it('should lose nothing and duplicate nothing: every photo ends DONE exactly once', async () => {
-    const { owner, eventId } = await newEvent(server, 'Restart');
-    const photos = await generatedPhotos(30, 1600);
-    const ws = server.ws({ authorization: `Bearer ${owner}` });
-    const events = collect<PhotoStatusChangedSubscription, { eventId: string }>(ws, PhotoStatusChangedDocument, { eventId });
-    await new Promise((r) => setTimeout(r, 100));
+  for (const command of ['worker', 'serve'] as const) {
+    it(`findme ${command}: should lose nothing and duplicate nothing; every photo ends DONE exactly once`, async () => {
+      const port = command === 'serve' ? await freePort() : 0;
+      const { owner, eventId } = await newEvent(server, 'Restart');
+      const photos = await generatedPhotos(30, 1600);
+      const ws = server.ws({ authorization: `Bearer ${owner}` });
+      const events = collect<PhotoStatusChangedSubscription, { eventId: string }>(ws, PhotoStatusChangedDocument, { eventId });
+      await new Promise((r) => setTimeout(r, 100));
 
-    const targets = (
-      await server.gql(
-        RequestPhotoUploadsDocument,
-        { eventId, files: photos.map((p, i) => ({ filename: `IMG_${1000 + i}.jpg`, contentType: 'image/jpeg', byteSize: p.length })) },
-        { token: owner },
-      )
-    ).data!.requestPhotoUploads;
-    await Promise.all(targets.map((t, i) => uploadTo(t.upload, photos[i]!, 'image/jpeg')));
-    await server.gql(CompletePhotoUploadsDocument, { photoIds: targets.map((t) => t.photo.id) }, { token: owner });
+      const targets = (
+        await server.gql(
+          RequestPhotoUploadsDocument,
+          { eventId, files: photos.map((p, i) => ({ filename: `IMG_${1000 + i}.jpg`, contentType: 'image/jpeg', byteSize: p.length })) },
+          { token: owner },
+        )
+      ).data!.requestPhotoUploads;
+      await Promise.all(targets.map((t, i) => uploadTo(t.upload, photos[i]!, 'image/jpeg')));
+      await server.gql(CompletePhotoUploadsDocument, { photoIds: targets.map((t) => t.photo.id) }, { token: owner });
 
-    const doneIds = () => events.values.filter((e) => e.photoStatusChanged.status === 'DONE').map((e) => e.photoStatusChanged.photo.id);
-    const first = startWorker();
-    await events.until(() => doneIds().length >= 5, 60_000);
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
-    const doneAtKill = doneIds().length;
-    assert.ok(doneAtKill < 30, `killed mid-batch (${doneAtKill} done)`);
+      const doneIds = () => events.values.filter((e) => e.photoStatusChanged.status === 'DONE').map((e) => e.photoStatusChanged.photo.id);
+      const first = startWorker(command, port);
+      await events.until(() => doneIds().length >= 5, 60_000);
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('exit', r));
+      const doneAtKill = doneIds().length;
+      assert.ok(doneAtKill < 30, `killed mid-batch (${doneAtKill} done)`);
 
-    const second = startWorker();
-    await events.until(() => new Set(doneIds()).size === 30, 90_000);
-    await new Promise((r) => setTimeout(r, 1500)); // let any straggling duplicate show itself
-    const exited = new Promise<number | null>((r) => second.once('exit', (code) => r(code)));
-    second.kill('SIGTERM');
-    assert.equal(await exited, 0, 'the worker stops cleanly on SIGTERM');
+      const second = startWorker(command, port);
+      await events.until(() => new Set(doneIds()).size === 30, 90_000);
+      if (command === 'serve') assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200, 'the API is back too');
+      await new Promise((r) => setTimeout(r, 1500)); // let any straggling duplicate show itself
+      const exited = new Promise<number | null>((r) => second.once('exit', (code) => r(code)));
+      second.kill('SIGTERM');
+      assert.equal(await exited, 0, `findme ${command} stops cleanly on SIGTERM`);
 
-    const perPhoto = new Map<string, number>();
-    for (const id of doneIds()) perPhoto.set(id, (perPhoto.get(id) ?? 0) + 1);
-    assert.equal(perPhoto.size, 30);
-    assert.deepEqual([...new Set(perPhoto.values())], [1], 'each photo reached DONE exactly once');
+      const perPhoto = new Map<string, number>();
+      for (const id of doneIds()) perPhoto.set(id, (perPhoto.get(id) ?? 0) + 1);
+      assert.equal(perPhoto.size, 30);
+      assert.deepEqual([...new Set(perPhoto.values())], [1], 'each photo reached DONE exactly once');
 
-    const rows = await server.sql<{ status: string; n: number }>('select status, count(*)::int as n from photos where event_id = ? group by status', [eventId]);
-    assert.deepEqual(rows, [{ status: 'DONE', n: 30 }]);
-    const jobs = await server.sql<{ state: string; n: number }>(`select state, count(*)::int as n from pgboss.job where name = 'photo-process' group by state`);
-    assert.ok(jobs.every((j) => j.state === 'completed'), JSON.stringify(jobs));
-    for (const t of targets) {
-      const dir = path.join(server.dataDir, 'objects', 'events', eventId, 'photos', t.photo.id);
-      assert.ok(existsSync(path.join(dir, 'display.jpg')) && existsSync(path.join(dir, 'thumb.webp')), `derived files of ${t.photo.id}`);
-    }
-    events.dispose();
-  });
+      const rows = await server.sql<{ status: string; n: number }>('select status, count(*)::int as n from photos where event_id = ? group by status', [eventId]);
+      assert.deepEqual(rows, [{ status: 'DONE', n: 30 }]);
+      const jobs = await server.sql<{ state: string; n: number }>(
+        `select state, count(*)::int as n from pgboss.job where name = 'photo-process' and data->>'photoId' in (select id::text from photos where event_id = ?) group by state`,
+        [eventId],
+      );
+      assert.ok(jobs.every((j) => j.state === 'completed'), JSON.stringify(jobs));
+      for (const t of targets) {
+        const dir = path.join(server.dataDir, 'objects', 'events', eventId, 'photos', t.photo.id);
+        assert.ok(existsSync(path.join(dir, 'display.jpg')) && existsSync(path.join(dir, 'thumb.webp')), `derived files of ${t.photo.id}`);
+      }
+      events.dispose();
+    });
+  }
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
