@@ -69,3 +69,20 @@ export async function databaseReady(orm: MikroORM): Promise<boolean> {
     return false;
   }
 }
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|ECONNREFUSED|Timeout acquiring a connection|the database system is (shutting down|starting up|in recovery)|Client has encountered a connection error|Connection ended unexpectedly/i;
+
+/** True when `err` (or what caused it) says PostgreSQL cannot be reached, rather than that a query was wrong. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = err;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const e = current as { code?: unknown; message?: unknown; cause?: unknown; previous?: unknown; originalError?: unknown };
+    if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
+    current = e.previous ?? e.cause ?? e.originalError;
+  }
+  return false;
+}

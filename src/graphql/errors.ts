@@ -1,6 +1,10 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
+import { isDatabaseUnavailable } from '../db/orm.js';
+
+/** Said when PostgreSQL is unreachable: the client may retry, nothing was changed half-way. */
+export const UNAVAILABLE_MESSAGE = 'FindMe is temporarily unavailable (its database cannot be reached); try again in a few seconds.';
 
 /** Codes raised by GraphQL itself whose messages describe the request, not the server. */
 const CLIENT_CODES = new Set([
@@ -30,6 +34,10 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
 
   if (original instanceof DomainError) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
+  }
+  if (isDatabaseUnavailable(original)) {
+    masking.logger.warn({ err: original, path: formatted.path }, 'database unavailable');
+    return { message: UNAVAILABLE_MESSAGE, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true } };
   }
   const code = typeof formatted.extensions?.['code'] === 'string' ? formatted.extensions['code'] : undefined;
   if (code && CLIENT_CODES.has(code)) {

@@ -12,7 +12,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContextFactory, GraphQLContext } from '../graphql/context.js';
-import { formatGraphQLError } from '../graphql/errors.js';
+import { formatGraphQLError, UNAVAILABLE_MESSAGE } from '../graphql/errors.js';
+import { isDatabaseUnavailable } from '../db/orm.js';
 import { DomainError } from '../domain/errors.js';
 import { documentTooLarge, limitRules, type QueryLimits } from '../graphql/limits.js';
 
@@ -199,7 +200,14 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
         const header = req.get('x-request-id');
         const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
         res.setHeader('x-request-id', requestId);
-        return options.context({ authorization: req.get('authorization'), ip: req.ip ?? 'unknown', requestId });
+        try {
+          return await options.context({ authorization: req.get('authorization'), ip: req.ip ?? 'unknown', requestId });
+        } catch (err) {
+          // Signing the caller in needs the database: say so plainly, with 503 so clients and balancers retry.
+          if (!isDatabaseUnavailable(err)) throw err;
+          logger.warn({ err, requestId }, 'database unavailable');
+          throw new GraphQLError(UNAVAILABLE_MESSAGE, { extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true, http: { status: 503 } } });
+        }
       },
     }),
   );

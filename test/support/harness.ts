@@ -79,9 +79,11 @@ export async function startTestServer(
     worker?: boolean;
     faces?: FaceEngine;
     queue?: JobQueue;
+    /** The PostgreSQL cluster to create the test database on (the suite's one by default). */
+    adminUrl?: string;
   } = {},
 ): Promise<TestServer> {
-  const adminUrl = process.env['FINDME_TEST_ADMIN_URL'];
+  const adminUrl = options.adminUrl ?? process.env['FINDME_TEST_ADMIN_URL'];
   if (!adminUrl) throw new Error('FINDME_TEST_ADMIN_URL is not set: run the suite with npm test');
   const dbName = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
