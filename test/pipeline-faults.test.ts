@@ -40,7 +40,12 @@ describe('photo pipeline under faults', () => {
   let eventId: string;
 
   before(async () => {
-    server = await startTestServer({ hasher: plainHasher, worker: true, faces, env: { PHOTO_JOB_MAX_ATTEMPTS: '3' } });
+    server = await startTestServer({
+      hasher: plainHasher,
+      worker: true,
+      faces,
+      env: { PHOTO_JOB_MAX_ATTEMPTS: '3', PHOTO_JOB_TIMEOUT_SECONDS: '5', STALE_JOB_SWEEP_INTERVAL_SECONDS: '1' },
+    });
     ({ owner, eventId } = await newEvent(server, 'Faults'));
   });
   after(() => server.close());
@@ -52,6 +57,19 @@ describe('photo pipeline under faults', () => {
     await uploadTo(t!.upload, bytes, 'image/jpeg');
     return t!.photo.id;
   }
+
+  it('should queue again a photo left PROCESSING without a job (stale-job sweeper), and finish it', async () => {
+    const id = await uploadOne('orphan.jpg');
+    // As after a crash that lost the job: PROCESSING for an hour, nothing queued.
+    await server.sql(`update photos set status = 'PROCESSING', updated_at = now() - interval '1 hour' where id = ?`, [id]);
+    const photo = await waitForPhoto(server, owner, id, 20_000);
+    assert.equal(photo.status, 'DONE');
+    // A photo still within its job timeout is left alone.
+    const fresh = await uploadOne('fresh.jpg');
+    await server.sql(`update photos set status = 'PROCESSING', updated_at = now() where id = ?`, [fresh]);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal((await server.sql<{ status: string }>('select status from photos where id = ?', [fresh]))[0]!.status, 'PROCESSING');
+  });
 
   it('should retry a transient failure with backoff and end DONE', async () => {
     const id = await uploadOne('flaky.jpg');

@@ -173,6 +173,16 @@ describe('biometric privacy (local engine, real storage)', () => {
     expected.setUTCDate(expected.getUTCDate() + 30);
     assert.equal(shown.faceDataExpiresOn, expected.toISOString().slice(0, 10));
     assert.equal(shown.faceDataPurgedAt, null);
+
+    // Photos of a wedding long past still get their whole period, counted from the day the event was created.
+    const old = await server.gql(CreateEventDocument, { input: { name: 'Last winter', date: '2026-01-10' } }, { token: owner });
+    const oldId = old.data!.createEvent.id;
+    const oldShown = (await server.gql(EventRetentionDocument, { id: oldId }, { token: owner })).data!.event!;
+    const fromCreation = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+    fromCreation.setUTCDate(fromCreation.getUTCDate() + 90);
+    assert.equal(oldShown.faceDataExpiresOn, fromCreation.toISOString().slice(0, 10));
+    await new Promise((r) => setTimeout(r, 1500)); // a scheduled sweep runs every second here
+    assert.equal((await server.gql(EventRetentionDocument, { id: oldId }, { token: owner })).data!.event!.faceDataPurgedAt, null);
   });
 
   it('should purge face data past the retention period on schedule (clock moved), keeping the photos', async () => {

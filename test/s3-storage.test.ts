@@ -13,13 +13,14 @@ import {
   RequestPhotoUploadsDocument,
 } from './generated/graphql.js';
 import { photoKeys } from '../src/services/object-keys.js';
-import { newEvent, waitForPhoto } from './support/flows.js';
+import { newEvent, uploadPhotos, waitForPhoto } from './support/flows.js';
 import { plainHasher, startTestServer, type TestServer } from './support/harness.js';
-import { devGroupPhoto } from './support/images.js';
+import { devGroupPhoto, generatedPhotos } from './support/images.js';
 import { uploadTo } from './support/upload.js';
 
 describe('S3 object store (against s3rver)', () => {
   let s3: S3rver;
+  let s3Port: number;
   let dir: string;
   let server: TestServer;
   let owner: string;
@@ -29,6 +30,7 @@ describe('S3 object store (against s3rver)', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'findme-s3rver-'));
     s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: 'findme-photos', configs: [] }] });
     const address = (await s3.run()) as unknown as AddressInfo;
+    s3Port = address.port;
     // s3rver's fixed credentials; the SDK reads them from the environment like in production.
     process.env['AWS_ACCESS_KEY_ID'] = 'S3RVER';
     process.env['AWS_SECRET_ACCESS_KEY'] = 'S3RVER';
@@ -44,6 +46,27 @@ describe('S3 object store (against s3rver)', () => {
     await server.close();
     await s3.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('should retry with backoff while the object store is unreachable mid-batch, then finish every photo', async () => {
+    const bytes = await generatedPhotos(30, 1000);
+    const ids = await uploadPhotos(server, owner, eventId, bytes.map((b, i) => ({ name: `s3-${i}.jpg`, bytes: b })));
+    const status = async () => server.sql<{ status: string; n: number }>(`select status, count(*)::int as n from photos where id in (select unnest(?::uuid[])) group by status order by status`, [`{${ids.join(',')}}`]);
+    const count = async (s: string) => (await status()).find((r) => r.status === s)?.n ?? 0;
+    for (let i = 0; i < 400 && (await count('DONE')) < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    // Gone at once, open keep-alive sockets included (as when the store's host drops).
+    const closing = s3.close();
+    (s3 as unknown as { httpServer: import('node:http').Server }).httpServer.closeAllConnections();
+    await closing;
+    await new Promise((r) => setTimeout(r, 6000));
+    const during = await count('DONE');
+    assert.ok(during < 30, `the outage hit the batch (${during} done)`);
+    s3 = new S3rver({ address: '127.0.0.1', port: s3Port, silent: true, directory: dir, configureBuckets: [{ name: 'findme-photos', configs: [] }] });
+    await s3.run();
+    for (let i = 0; i < 600 && (await count('DONE')) < 30; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(await status(), [{ status: 'DONE', n: 30 }]);
+    const retried = await server.sql<{ n: number }>(`select count(*)::int as n from photos where id in (select unnest(?::uuid[])) and attempts > 1`, [`{${ids.join(',')}}`]);
+    assert.ok(retried[0]!.n > 0, 'photos hit by the outage were retried');
   });
 
   it('should upload with a presigned POST, process from S3 and serve presigned downloads', async () => {

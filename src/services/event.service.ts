@@ -20,9 +20,14 @@ export interface CreateEventCommand {
 /** The law we design for (BIPA) allows at most three years. */
 export const MAX_FACE_RETENTION_DAYS = 1095;
 
-/** The day (yyyy-mm-dd) after which the event's face data is erased. */
-export function faceDataExpiresOn(event: Pick<Event, 'date' | 'faceRetentionDays'>): string {
-  const day = new Date(`${event.date}T00:00:00Z`);
+/**
+ * The day (yyyy-mm-dd) after which the event's face data is erased: the
+ * retention period counted from the event date, or from the day the event was
+ * created when that came later (photos of a past wedding still get their period).
+ */
+export function faceDataExpiresOn(event: Pick<Event, 'date' | 'faceRetentionDays' | 'createdAt'>): string {
+  const created = event.createdAt.toISOString().slice(0, 10);
+  const day = new Date(`${created > event.date ? created : event.date}T00:00:00Z`);
   day.setUTCDate(day.getUTCDate() + event.faceRetentionDays);
   return day.toISOString().slice(0, 10);
 }

@@ -21,7 +21,7 @@ export function privacyPolicy(defaultRetentionDays: number): PrivacyPolicy {
     faceDataRetentionDays: defaultRetentionDays,
     retentionRules: [
       'Your selfie and face template are kept while you have consented and are deleted when you delete your face data or your account.',
-      `Face data of an event (face templates in its photos, matches) is deleted ${defaultRetentionDays} days after the event date unless the photographer chose a shorter or longer period when creating it (shown on the event); never more than 3 years.`,
+      `Face data of an event (face templates in its photos, matches) is deleted ${defaultRetentionDays} days after the event date (or after the event was created, if later) unless the photographer chose a shorter or longer period when creating it (shown on the event); never more than 3 years.`,
       'Your selfie and template are deleted once none of your events is within its retention period.',
       'Faces of people who are not participants are stored only as anonymous templates attached to the photo, are never shown, and are deleted with the event face data.',
       'Deleting your account deletes your face data, your memberships and, for photographers, their events and photos.',

@@ -93,7 +93,9 @@ export class PrivacyService {
   async purgeExpiredFaceData(): Promise<{ events: string[]; users: number }> {
     const today = this.deps.clock.now().toISOString().slice(0, 10);
     const expired = await this.em.getConnection().execute<{ id: string }[]>(
-      `select id from events where face_data_purged_at is null and date + face_retention_days < ?::date`,
+      `select id from events
+        where face_data_purged_at is null
+          and greatest(date, (created_at at time zone 'UTC')::date) + face_retention_days < ?::date`,
       [today],
     );
     for (const { id: eventId } of expired) {

@@ -57,7 +57,7 @@ export class EventResolver {
     return { id: owner.id, displayName: owner.displayName };
   }
 
-  @FieldResolver(() => DateScalar, { description: 'The day after which face data of the event is erased (event date + faceRetentionDays).' })
+  @FieldResolver(() => DateScalar, { description: 'The day after which face data of the event is erased: faceRetentionDays after the event date (or after its creation, when it was created later).' })
   faceDataExpiresOn(@Root() event: Event): string {
     return faceDataExpiresOn(event);
   }
