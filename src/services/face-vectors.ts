@@ -33,15 +33,18 @@ export class PgFaceVectorSource implements FaceVectorSource, FaceRefSource {
   }
 
   async facesByEngineIds(engineFaceIds: string[]): Promise<{ faceId: string; photoId: string; engineFaceId: string }[]> {
-    if (engineFaceIds.length === 0) return [];
-    const rows = await this.orm.em
-      .fork()
-      .getConnection()
-      .execute<{ id: string; photo_id: string; engine_face_id: string }[]>(
-        `select id, photo_id, engine_face_id from faces where engine_face_id = any(?)`,
-        [engineFaceIds] as never[],
+    const connection = this.orm.em.fork().getConnection();
+    const out: { faceId: string; photoId: string; engineFaceId: string }[] = [];
+    // The query builder expands an array binding into a list: one placeholder per id, in chunks.
+    for (let i = 0; i < engineFaceIds.length; i += 1000) {
+      const chunk = engineFaceIds.slice(i, i + 1000);
+      const rows = await connection.execute<{ id: string; photo_id: string; engine_face_id: string }[]>(
+        `select id, photo_id, engine_face_id from faces where engine_face_id in (${chunk.map(() => '?').join(',')})`,
+        chunk,
       );
-    return rows.map((r) => ({ faceId: r.id, photoId: r.photo_id, engineFaceId: r.engine_face_id }));
+      out.push(...rows.map((r) => ({ faceId: r.id, photoId: r.photo_id, engineFaceId: r.engine_face_id })));
+    }
+    return out;
   }
 
   private async query(extra: string, params: unknown[]): Promise<FaceVector[]> {
