@@ -14,6 +14,7 @@ export class LiveEvents {
   private readonly rematch = new Map<string, Set<(m: BusMessages['rematch.progress']) => void>>();
   private readonly matches = new Map<string, Set<(m: BusMessages['match.created']) => void>>();
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly loads = new Map<string, Promise<unknown>>();
 
   constructor(bus: EventBus) {
     this.unsubscribe.push(
@@ -31,6 +32,21 @@ export class LiveEvents {
         for (const l of this.matches.get(`${m.userId}:${m.eventId}`) ?? []) l(m);
       }),
     );
+  }
+
+  /**
+   * One load per bus message however many subscribers show it: 2,000 sockets
+   * watching an event cost one query per change, not 2,000. Kept for a second.
+   */
+  shared<T>(key: string, load: () => Promise<T>): Promise<T> {
+    let pending = this.loads.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = load();
+      this.loads.set(key, pending);
+      const forget = () => setTimeout(() => this.loads.delete(key), 1000).unref();
+      pending.then(forget, forget);
+    }
+    return pending;
   }
 
   /** Status changes of the event's photos, in arrival order. */

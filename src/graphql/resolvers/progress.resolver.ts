@@ -15,7 +15,7 @@ export class ProgressResolver {
       await context.services.photos.assertCanWatch(viewerOf(context), args.eventId);
       return mapAsync(context.live.photoStatus(args.eventId), async (m) => {
         // Messages carry ids; show the photo as it is now.
-        const photo = await context.freshServices().photos.reload(m.photoId);
+        const photo = await context.live.shared(`photo:${m.photoId}:${m.status}:${m.at}`, () => context.freshServices().photos.reload(m.photoId));
         return photo ? { photo, previousStatus: m.previousStatus, status: m.status, at: new Date(m.at) } : null;
       });
     },
