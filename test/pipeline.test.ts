@@ -7,6 +7,9 @@ import {
   DeletePhotoDocument,
   EventProgressDocument,
   JoinEventDocument,
+  MyPhotosPageDocument,
+  type MyPhotosPageQuery,
+  type MyPhotosPageQueryVariables,
   PhotoDocument,
   PhotosDocument,
   PhotoStatusChangedDocument,
@@ -178,6 +181,32 @@ describe('photo pipeline (local storage, PostgreSQL queue)', () => {
     assert.equal(pages.length, 9);
     assert.equal(new Set(pages).size, 9);
     assert.equal(pages[0], 'bbt1.jpg', 'upload order');
+  });
+
+  it("should page a guest's photos newest first with a stable total, shown-to-everyone photos included", async () => {
+    const done = await server.sql<{ id: string }>(`select id from photos where event_id = ? and status = 'DONE'`, [eventId]);
+    assert.equal(done.length, 6);
+    const before = await server.gql(MyPhotosPageDocument, { eventId, first: 2 }, { token: guest });
+    assert.equal(before.data!.myPhotos.totalCount, 0, 'nothing is shown before the photographer shares it');
+    for (const { id } of done) await server.gql(SetPhotoVisibilityDocument, { id, showInGeneral: true }, { token: owner });
+    const seen: { id: string; createdAt: string }[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const res: Awaited<ReturnType<typeof server.gql<MyPhotosPageQuery, MyPhotosPageQueryVariables>>> = await server.gql(MyPhotosPageDocument, { eventId, first: 4, after }, { token: guest });
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      assert.equal(res.data!.myPhotos.totalCount, 6, 'the total does not depend on the page');
+      for (const e of res.data!.myPhotos.edges) {
+        assert.equal(e.node.event.id, eventId);
+        assert.equal(e.node.myMatch, null, 'shown to everyone, not a match');
+        seen.push({ id: e.node.id, createdAt: e.node.createdAt as string });
+      }
+      if (!res.data!.myPhotos.pageInfo.hasNextPage) break;
+      after = res.data!.myPhotos.pageInfo.endCursor ?? null;
+    }
+    assert.equal(seen.length, 6);
+    assert.equal(new Set(seen.map((s) => s.id)).size, 6);
+    assert.deepEqual(seen.map((s) => s.createdAt), [...seen.map((s) => s.createdAt)].sort().reverse(), 'newest first');
+    for (const { id } of done) await server.gql(SetPhotoVisibilityDocument, { id, showInGeneral: false }, { token: owner });
   });
 
   it('should keep photos to the owner: participants and strangers get FORBIDDEN or NOT_FOUND, and see nothing live', async () => {

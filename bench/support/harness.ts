@@ -68,7 +68,9 @@ export interface ServerChild {
 /** Starts `findme serve` with `env` on a free port and waits until /healthz answers. */
 export async function startServerChild(env: Record<string, string>): Promise<ServerChild> {
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'serve'], {
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof" profiles the server under load.
+  const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve'], {
     env: { PATH: process.env['PATH'] ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import DataLoader from 'dataloader';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { Event, Face, Match, Photo, PhotoStatus, type User } from '../domain/entities/index.js';
+import { Event, Face, Match, Photo, PhotoStatus, Role, type User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../domain/errors.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine } from '../ports/face-engine.js';
@@ -241,39 +241,63 @@ export class PhotoService {
    * photos shown in general when the event's gallery is public. Newest first.
    */
   async myPhotos(actor: User, eventId: string, args: PageArgs): Promise<Page<Photo>> {
-    const event = isUuid(eventId) ? await this.em.findOne(Event, { id: eventId }) : null;
-    if (!event || (await roleInEvent(this.em, actor, event)) === 'none') throw new NotFoundError('Event');
+    const conn = this.em.getConnection();
+    // The busiest query of a guest's phone: the event, membership and page in as few round trips as we can.
+    const [event] = isUuid(eventId)
+      ? await conn.execute<{ owner_id: string; public_gallery: boolean; joined: boolean }[]>(
+          `select e.owner_id, e.public_gallery, exists (select 1 from participations pa where pa.event_id = e.id and pa.user_id = ?) as joined
+             from events e where e.id = ?`,
+          [actor.id, eventId],
+        )
+      : [];
+    if (!event || (event.owner_id !== actor.id && actor.role !== Role.ADMIN && !event.joined)) throw new NotFoundError('Event');
     const limit = pageSize(args.first);
-    const visible = `p.event_id = ? and p.status = 'DONE' and (exists (select 1 from matches m where m.photo_id = p.id and m.user_id = ?)${
-      event.publicGallery ? ' or p.show_in_general' : ''
-    })`;
-    const params: unknown[] = [event.id, actor.id];
+    // The guest's matches (by index) plus the photos shown to everyone: never a scan of the whole event.
+    const visible = `
+      select p.id, p.created_at from matches m join photos p on p.id = m.photo_id
+       where m.user_id = ? and p.event_id = ? and p.status = 'DONE'
+      ${event.public_gallery ? `union select p.id, p.created_at from photos p where p.event_id = ? and p.status = 'DONE' and p.show_in_general` : ''}`;
+    const params: unknown[] = [actor.id, eventId, ...(event.public_gallery ? [eventId] : [])];
     let page = '';
     const pageParams: unknown[] = [];
     if (args.after) {
       const [createdAt, id] = decodeCursor(args.after, 2) as [string, string];
       const at = new Date(createdAt);
       if (Number.isNaN(at.getTime())) throw new BadUserInputError('after', 'after: is not a cursor returned by this list.');
-      page = ' and (p.created_at, p.id) < (?, ?)';
+      page = 'where (v.created_at, v.id) < (?, ?)';
       pageParams.push(at, id);
     }
-    const conn = this.em.getConnection();
-    const [ids, total] = await Promise.all([
-      conn.execute<{ id: string }[]>(`select p.id from photos p where ${visible}${page} order by p.created_at desc, p.id desc limit ?`, [
-        ...params,
-        ...pageParams,
-        limit + 1,
-      ] as never[]),
-      conn.execute<{ n: number }[]>(`select count(*)::int as n from photos p where ${visible}`, params as never[]),
-    ]);
-    const photos = await this.em.find(Photo, { id: { $in: ids.map((r) => r.id) } });
-    const byId = new Map(photos.map((p) => [p.id, p]));
-    const rows = ids.map((r) => byId.get(r.id)).filter((p): p is Photo => p !== undefined);
-    return toPage(rows, limit, total[0]?.n ?? 0, Boolean(args.after), (p) => [p.createdAt.toISOString(), p.id]);
+    // One round trip: the page's photos, each with the guest's match and the total.
+    const rows = await conn.execute<(Record<string, unknown> & { id: string; total: number; m_similarity: number | null; f_left: number; f_top: number; f_width: number; f_height: number })[]>(
+      `with visible as (${visible}),
+            paged as (select v.id, v.created_at from visible v ${page} order by v.created_at desc, v.id desc limit ?)
+       select p.*, (select count(*)::int from visible) as total,
+              m.similarity as m_similarity, f.box_left as f_left, f.box_top as f_top, f.box_width as f_width, f.box_height as f_height
+         from paged join photos p on p.id = paged.id
+         left join matches m on m.photo_id = p.id and m.user_id = ?
+         left join faces f on f.id = m.face_id
+        order by paged.created_at desc, paged.id desc`,
+      [...params, ...pageParams, limit + 1, actor.id] as never[],
+    );
+    const total = rows.length > 0 ? rows[0]!.total : (await conn.execute<{ n: number }[]>(`with visible as (${visible}) select count(*)::int as n from visible`, params as never[]))[0]!.n;
+    const loader = this.matches(actor);
+    const meta = this.em.getMetadata().get(Photo.name);
+    const photos = rows.map(({ total: _total, m_similarity, f_left, f_top, f_width, f_height, ...row }) => {
+      // em.map without its validation pass: these rows come straight from our own table.
+      const data = this.em.getDriver().mapResult(row as never, meta) as Record<string, unknown>;
+      const photo = this.em.merge(Photo, data, { refresh: true, convertCustomTypes: true, validate: false, cascade: false });
+      loader.prime(photo.id, m_similarity === null ? null : { similarity: m_similarity, box: { left: f_left, top: f_top, width: f_width, height: f_height } });
+      return photo;
+    });
+    return toPage(photos, limit, total, Boolean(args.after), (p) => [p.createdAt.toISOString(), p.id]);
   }
 
   /** The actor's own match in a photo (similarity and face box), batched across a page. */
   async myMatch(actor: User, photo: Photo): Promise<{ similarity: number; box: { left: number; top: number; width: number; height: number } } | null> {
+    return this.matches(actor).load(photo.id);
+  }
+
+  private matches(actor: User): DataLoader<string, { similarity: number; box: { left: number; top: number; width: number; height: number } } | null> {
     this.matchLoader ??= new DataLoader<string, { similarity: number; box: { left: number; top: number; width: number; height: number } } | null>(
       async (photoIds) => {
         const rows = await this.em.getConnection().execute<
@@ -288,7 +312,7 @@ export class PhotoService {
         return photoIds.map((id) => byPhoto.get(id) ?? null);
       },
     );
-    return this.matchLoader.load(photo.id);
+    return this.matchLoader;
   }
 
   /** Checks the actor may watch the event's processing (owner or admin). */
