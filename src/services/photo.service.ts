@@ -1,6 +1,6 @@
 import path from 'node:path';
 import DataLoader from 'dataloader';
-import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { Event, Face, Match, Photo, PhotoStatus, Role, type User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../domain/errors.js';
@@ -19,7 +19,11 @@ export interface UploadFile {
   filename: string;
   contentType: string;
   byteSize: number;
+  /** Hex SHA-256 of the file, when the client computed it: the same file is refused twice in one event. */
+  sha256?: string | null | undefined;
 }
+
+const SHA256 = /^[0-9a-f]{64}$/;
 
 export interface PhotoSettings {
   maxBytes: number;
@@ -68,7 +72,21 @@ export class PhotoService {
       throw new BadUserInputError('files', `files: at most ${settings.batchMax} files per request; split the batch.`);
     }
     const checked = files.map((file, i) => this.checkFile(file, `files[${i}]`));
-    const photos = checked.map((file) => {
+    const existing = await this.photosWithHashes(event.id, checked);
+    const photos = checked.map((file, i) => {
+      const known = file.sha256 ? existing.get(file.sha256) : undefined;
+      if (known && known.status !== PhotoStatus.PENDING) {
+        throw new ConflictError(`files[${i}]: ${file.filename} is already in this event as ${known.originalFilename} (photo ${known.id}, ${known.status}).`, {
+          field: `files[${i}].sha256`,
+          photoId: known.id,
+          status: known.status,
+        });
+      }
+      if (known) {
+        // Requested before but never uploaded (an interrupted upload): a new target for the same photo.
+        Object.assign(known, { originalFilename: file.filename, contentType: file.contentType, byteSize: file.byteSize });
+        return known;
+      }
       const photo = this.em.create(Photo, {
         event,
         uploader: actor,
@@ -76,11 +94,19 @@ export class PhotoService {
         contentType: file.contentType,
         byteSize: file.byteSize,
         originalKey: '',
+        contentSha256: file.sha256 ?? null,
       });
       photo.originalKey = photoKeys(event.id, photo.id).original;
       return photo;
     });
-    await this.em.flush();
+    try {
+      await this.em.flush();
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) {
+        throw new ConflictError('files: one of these files was just added to this event by another request; list the event photos and retry.', { field: 'files' });
+      }
+      throw err;
+    }
     const uploads = await Promise.all(
       photos.map((photo) =>
         store.createUpload(photo.originalKey, {
@@ -337,7 +363,35 @@ export class PhotoService {
     if (!Number.isInteger(file.byteSize) || file.byteSize < 1 || file.byteSize > maxBytes) {
       throw new BadUserInputError(`${field}.byteSize`, `${field}.byteSize: must be between 1 and ${maxBytes} bytes (${Math.round(maxBytes / 1048576)} MB).`);
     }
-    return { filename, contentType, byteSize: file.byteSize };
+    const sha256 = file.sha256?.trim().toLowerCase() || null;
+    if (sha256 !== null && !SHA256.test(sha256)) {
+      throw new BadUserInputError(`${field}.sha256`, `${field}.sha256: must be the file's SHA-256 as 64 hexadecimal characters.`);
+    }
+    return { filename, contentType, byteSize: file.byteSize, sha256 };
+  }
+
+  /** Photos of the event with these files' hashes, by hash; a hash listed twice in one request is refused. */
+  private async photosWithHashes(eventId: string, files: UploadFile[]): Promise<Map<string, Photo>> {
+    const seen = new Map<string, number>();
+    files.forEach((f, i) => {
+      if (!f.sha256) return;
+      const first = seen.get(f.sha256);
+      if (first !== undefined) throw new BadUserInputError(`files[${i}].sha256`, `files[${i}]: the same file as files[${first}] (${files[first]!.filename}).`);
+      seen.set(f.sha256, i);
+    });
+    if (seen.size === 0) return new Map();
+    const photos = await this.em.find(Photo, { event: eventId, contentSha256: { $in: [...seen.keys()] } });
+    return new Map(photos.map((p) => [p.contentSha256!, p]));
+  }
+
+  /** The event's photos with these content hashes (owner, admin): what an uploader may skip. */
+  async byHashes(actor: User, eventId: string, hashes: string[]): Promise<Photo[]> {
+    const event = await loadManagedEvent(this.em, actor, eventId);
+    if (hashes.length > this.deps.settings.batchMax) throw new BadUserInputError('sha256', `sha256: at most ${this.deps.settings.batchMax} per request.`);
+    const wanted = hashes.map((h) => h.trim().toLowerCase());
+    if (!wanted.every((h) => SHA256.test(h))) throw new BadUserInputError('sha256', 'sha256: each must be 64 hexadecimal characters.');
+    if (wanted.length === 0) return [];
+    return this.em.find(Photo, { event: event.id, contentSha256: { $in: wanted } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
   /** The photos, all of events the actor manages; any other id makes the whole call NOT_FOUND. */

@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, Property, type Ref, type Opt } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, Property, Unique, type Ref, type Opt } from '@mikro-orm/core';
 import { BaseEntity } from './base.js';
 import { Event } from './event.entity.js';
 import { User } from './user.entity.js';
@@ -15,6 +15,7 @@ export enum PhotoStatus {
 @Index({ properties: ['event', 'status'] })
 @Index({ properties: ['event', 'createdAt', 'id'] })
 @Index({ properties: ['status', 'updatedAt'] })
+@Unique({ properties: ['event', 'contentSha256'] })
 export class Photo extends BaseEntity {
   @ManyToOne(() => Event, { ref: true, deleteRule: 'cascade' })
   event!: Ref<Event>;
@@ -66,6 +67,10 @@ export class Photo extends BaseEntity {
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
   updatedAt: Opt<Date> = new Date();
+
+  /** Hex SHA-256 of the original as the uploader computed it; unique per event. */
+  @Property({ type: 'text', nullable: true })
+  contentSha256: string | null = null;
 
   @Property({ type: 'timestamptz', nullable: true })
   processedAt: Date | null = null;

@@ -10,4 +10,10 @@ export class UploadFileInput {
 
   @Field(() => Int, { description: 'Exact size in bytes; the upload target refuses more.' })
   byteSize!: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The file's SHA-256 (hex). A file already in the event is refused with CONFLICT naming the photo; one requested but never uploaded gets a new target.",
+  })
+  sha256?: string | null;
 }

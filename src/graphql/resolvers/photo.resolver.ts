@@ -28,6 +28,12 @@ export class PhotoResolver {
   }
 
   @Authorized()
+  @Query(() => [PhotoType], { description: "The event's photos with these SHA-256 hashes (owner, admin): what an uploader can skip. At most PHOTO_BATCH_MAX hashes." })
+  photosByHash(@Arg('eventId', () => ID) eventId: string, @Arg('sha256', () => [String]) sha256: string[], @Ctx() ctx: GraphQLContext) {
+    return ctx.services.photos.byHashes(viewerOf(ctx), eventId, sha256);
+  }
+
+  @Authorized()
   @Mutation(() => [PhotoUploadType], { description: 'Creates PENDING photos and a signed upload target for each (owner, admin). Throttled per account and per IP (RATE_LIMITED).' })
   async requestPhotoUploads(
     @Arg('eventId', () => ID) eventId: string,

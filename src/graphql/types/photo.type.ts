@@ -16,6 +16,9 @@ export class PhotoType {
   @Field()
   originalFilename!: string;
 
+  @Field(() => String, { name: 'sha256', nullable: true, description: 'SHA-256 of the original, when the uploader sent it.' })
+  contentSha256!: string | null;
+
   @Field()
   contentType!: string;
 
