@@ -18,7 +18,7 @@ import { Role } from '../src/domain/entities/index.js';
 import { arg, benchEnvironment, freePort, machine, percentile, startServerChild, stopChild } from './support/harness.js';
 
 const PHOTOS = arg('--photos', 10_000);
-const GUESTS = arg('--guests', 300);
+const GUESTS = arg("--guests", Number(process.env["BENCH_GUESTS"] ?? 300));
 const SECONDS = arg('--seconds', 60);
 const BASELINE_SECONDS = arg('--baseline-seconds', 15);
 const PER_GUEST_MATCHES = 40;

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT, errors, jwtVerify } from 'jose';
 import type { Clock } from '../../ports/clock.js';
 import type { TokenCheck, TokenClaims, TokenIssuer } from '../../ports/token-issuer.js';
@@ -6,14 +7,15 @@ const ISSUER = 'findme';
 
 /** HS256 JWTs signed with SECRET_KEY. */
 export class JwtTokenIssuer implements TokenIssuer {
-  private readonly key: Uint8Array;
+  /** Imported once: jose would otherwise import raw bytes on every verification. */
+  private readonly key: KeyObject;
 
   constructor(
     secretKey: string,
     private readonly ttlSeconds: number,
     private readonly clock: Clock,
   ) {
-    this.key = new TextEncoder().encode(secretKey);
+    this.key = createSecretKey(Buffer.from(secretKey, 'utf8'));
   }
 
   async issue(claims: TokenClaims): Promise<{ token: string; expiresAt: Date }> {
