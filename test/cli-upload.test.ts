@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
+import { generatedPhotos } from './support/images.js';
+import { RegisterDocument, CreateEventDocument } from './generated/graphql.js';
+
+const bin = new URL('../../bin/findme.js', import.meta.url).pathname;
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+}
+
+describe('findme login / findme upload (real server, public API)', () => {
+  let server: TestServer;
+  let configDir: string;
+  let folder: string;
+  let email: string;
+  let code: string;
+  let eventId: string;
+
+  before(async () => {
+    server = await startTestServer({ hasher: plainHasher, worker: true, env: { PHOTO_DISPLAY_MOZJPEG: 'false' } });
+    configDir = await mkdtemp(path.join(os.tmpdir(), 'findme-cli-config-'));
+    folder = await mkdtemp(path.join(os.tmpdir(), 'findme-cli-photos-'));
+    email = uniqueEmail('studio');
+    const token = (await server.gql(RegisterDocument, { input: { email, password: 'long enough password', displayName: 'Studio', role: 'PHOTOGRAPHER' } })).data!.register.token;
+    const event = (await server.gql(CreateEventDocument, { input: { name: 'Wedding', date: '2026-06-01' } }, { token })).data!.createEvent;
+    ({ code, id: eventId } = event);
+    const photos = await generatedPhotos(12, 900);
+    for (const [i, bytes] of photos.entries()) await writeFile(path.join(folder, `IMG_${String(i).padStart(4, '0')}.jpg`), bytes);
+    await writeFile(path.join(folder, 'broken.jpg'), photos[0]!.subarray(0, 4000));
+    await writeFile(path.join(folder, 'notes.txt'), 'not a photo');
+  });
+  after(async () => {
+    await server.close();
+    await rm(configDir, { recursive: true, force: true });
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  function findme(args: string[]): Run {
+    let output = '';
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { PATH: process.env['PATH'] ?? '', FINDME_CONFIG_DIR: configDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    return { child, output: () => output, exit: new Promise((r) => child.once('exit', (c) => r(c))) };
+  }
+
+  const photosInEvent = async () => (await server.sql<{ n: number }>('select count(*)::int as n from photos where event_id = ?', [eventId]))[0]!.n;
+
+  it('should refuse to upload before login, with one clear line and a non-zero exit', async () => {
+    const run = findme(['upload', folder, '--event', code]);
+    assert.equal(await run.exit, 1);
+    assert.equal(run.output().trim(), 'findme: Not signed in: run findme login --server <url> first.');
+  });
+
+  it('should log in and keep the token in the config directory with 0600 permissions', async () => {
+    const wrong = findme(['login', '--server', server.baseUrl, '--email', email, '--password', 'wrong password!!']);
+    assert.equal(await wrong.exit, 1);
+    assert.match(wrong.output(), /^findme: Wrong email or password\.$/m);
+    const run = findme(['login', '--server', server.baseUrl, '--email', email, '--password', 'long enough password']);
+    assert.equal(await run.exit, 0, run.output());
+    assert.match(run.output(), /Signed in as Studio \(PHOTOGRAPHER\)/);
+    const file = path.join(configDir, 'credentials.json');
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { server: string; token: string };
+    assert.equal(saved.server, server.baseUrl);
+    assert.ok(saved.token.split('.').length === 3);
+  });
+
+  it('should upload a folder, survive an interruption, resume without duplicates and report every outcome', async () => {
+    // Interrupted after a few files: one at a time, killed once three photos exist.
+    const first = findme(['upload', folder, '--event', code, '--concurrency', '1', '--batch', '4']);
+    for (let i = 0; i < 400 && (await photosInEvent()) < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const afterKill = await server.sql<{ status: string }>('select status from photos where event_id = ?', [eventId]);
+    assert.ok(afterKill.length >= 3 && afterKill.length < 13, `interrupted mid-way (${afterKill.length} photos)`);
+
+    const second = findme(['upload', folder, '--event', code]);
+    const exit = await second.exit;
+    const output = second.output();
+    assert.equal(exit, 2, `one photo failed, so the exit code says so:\n${output}`);
+    assert.match(output, /13 photo\(s\) in /, 'the text file is not a photo');
+    assert.match(output, /Uploading\s+\d+\/\d+ \[#+\] 100%/);
+    assert.match(output, /Processing\s+\d+\/\d+ \[#+\] 100%/);
+    assert.match(output, /Done: 12, failed: 1/);
+    assert.match(output, /FAILED broken\.jpg: The file is not a readable image/);
+    assert.match(output, /findme: 1 photo\(s\) failed processing/);
+
+    const rows = await server.sql<{ n: number; hashes: number; files: number }>(
+      `select count(*)::int as n, count(distinct content_sha256)::int as hashes, count(distinct original_filename)::int as files from photos where event_id = ?`,
+      [eventId],
+    );
+    assert.deepEqual(rows[0], { n: 13, hashes: 13, files: 13 }, 'every file once, none twice');
+    const statuses = await server.sql<{ status: string; n: number }>('select status, count(*)::int as n from photos where event_id = ? group by status order by status', [eventId]);
+    assert.deepEqual(statuses, [
+      { status: 'DONE', n: 12 },
+      { status: 'FAILED', n: 1 },
+    ]);
+
+    // A third run has nothing to do.
+    const third = findme(['upload', folder, '--event', code]);
+    assert.equal(await third.exit, 0, third.output());
+    assert.match(third.output(), /13 already in the event \(same content\): skipped/);
+    assert.equal(await photosInEvent(), 13);
+  });
+
+  it('should refuse a duplicate through the API with CONFLICT naming the existing photo', async () => {
+    const token = JSON.parse(await readFile(path.join(configDir, 'credentials.json'), 'utf8')).token as string;
+    const [photo] = await server.sql<{ id: string; content_sha256: string; original_filename: string; byte_size: number }>(
+      `select id, content_sha256, original_filename, byte_size from photos where event_id = ? and status = 'DONE' limit 1`,
+      [eventId],
+    );
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query: 'mutation($e: ID!, $f: [UploadFileInput!]!) { requestPhotoUploads(eventId: $e, files: $f) { photo { id } } }',
+        variables: { e: eventId, f: [{ filename: 'copy.jpg', contentType: 'image/jpeg', byteSize: photo!.byte_size, sha256: photo!.content_sha256 }] },
+      }),
+    });
+    const body = (await res.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
+    assert.equal(body.errors[0]!.extensions['code'], 'CONFLICT');
+    assert.equal(body.errors[0]!.extensions['photoId'], photo!.id);
+    assert.match(body.errors[0]!.message, new RegExp(`already in this event as ${photo!.original_filename.replace('.', '\\.')}`));
+  });
+
+  it('should exit with one clear line for an unknown event or an unreachable server', async () => {
+    const unknown = findme(['upload', folder, '--event', 'NOPE-NOPE']);
+    assert.equal(await unknown.exit, 1);
+    assert.equal(unknown.output().trim(), 'findme: You have no event with the code NOPE-NOPE.');
+    const down = findme(['upload', folder, '--event', code, '--server', 'http://127.0.0.1:9']);
+    assert.equal(await down.exit, 1);
+    assert.match(down.output().trim(), /^findme: Cannot reach http:\/\/127\.0\.0\.1:9\/graphql: .+\.$/);
+  });
+
+  it('should keep watching the folder and upload a photo added later, once it is completely written', async () => {
+    const watched = await mkdtemp(path.join(os.tmpdir(), 'findme-cli-watch-'));
+    const [a, b] = await generatedPhotos(2, 700);
+    await writeFile(path.join(watched, 'first.jpg'), a!);
+    // The photographer's own second event, created through the API with the saved session.
+    const token = JSON.parse(await readFile(path.join(configDir, 'credentials.json'), 'utf8')).token as string;
+    const event = (await server.gql(CreateEventDocument, { input: { name: 'Studio session', date: '2026-06-02' } }, { token })).data!.createEvent;
+    const run = findme(['upload', watched, '--event', event.code, '--watch']);
+    const count = async () => (await server.sql<{ n: number }>(`select count(*)::int as n from photos where event_id = ? and status = 'DONE'`, [event.id]))[0]!.n;
+    for (let i = 0; i < 200 && !run.output().includes('Watching'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(run.output(), /Watching/);
+
+    // Written in two halves, as a camera does over USB: only the whole file may be sent.
+    const handle = await open(path.join(watched, 'IMG_LATER.jpg'), 'w');
+    await handle.write(b!.subarray(0, Math.floor(b!.length / 2)));
+    await new Promise((r) => setTimeout(r, 600));
+    await handle.write(b!.subarray(Math.floor(b!.length / 2)));
+    await handle.close();
+    for (let i = 0; i < 300 && (await count()) < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await count(), 2, run.output());
+    const later = await server.sql<{ byte_size: number; status: string }>(`select byte_size, status from photos where event_id = ? and original_filename = 'IMG_LATER.jpg'`, [event.id]);
+    assert.deepEqual(later, [{ byte_size: b!.length, status: 'DONE' }], 'the complete file, once');
+
+    run.child.kill('SIGINT');
+    assert.equal(await run.exit, 0, run.output());
+    assert.match(run.output(), /Stopped watching/);
+    assert.match(run.output(), /Done: 2, failed: 0/);
+    await rm(watched, { recursive: true, force: true });
+  });
+});
