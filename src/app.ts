@@ -42,6 +42,15 @@ import type { ObjectStore } from './ports/object-store.js';
 import { canReadHeic } from './worker/image-normalizer.js';
 import { eventMatchHandler, PhotoProcessor } from './worker/photo-processor.js';
 import { Maintenance, requeueStalePhotos } from './worker/maintenance.js';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { PrometheusTelemetry } from './adapters/metrics/prometheus.telemetry.js';
+import { PgUsageRecorder } from './adapters/usage/pg.usage-recorder.js';
+import { noTelemetry, type Telemetry } from './ports/telemetry.js';
+import { AdminService, type AdminSettings } from './services/admin.service.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Replacements for adapters, for tests (a mailer whose outbox they read, a clock they move). */
 export interface AppOverrides {
@@ -106,6 +115,11 @@ export class Application {
   private readonly maintenance: Maintenance;
   private detachFaces: (() => void) | undefined;
   readonly privacyPolicy: PrivacyPolicy;
+  readonly telemetry: Telemetry;
+  private readonly usage: PgUsageRecorder | undefined;
+  private readonly adminSettings: AdminSettings;
+  /** This process's row in worker_heartbeats, once it runs the worker. */
+  private workerId: string | undefined;
   /** Where clients reach this process; follows the real port when PORT=0 and PUBLIC_URL is unset. */
   private publicUrl: string;
 
@@ -124,11 +138,36 @@ export class Application {
     this.publicUrl = config.http.publicUrl;
     this.privacyPolicy = privacyPolicy(config.privacy.faceRetentionDays);
     this.maintenance = new Maintenance(logger.child({ component: 'maintenance' }));
+
     this.store = createObjectStore(config, () => this.publicUrl, this.clock, logger);
     this.queue = overrides.queue ?? createJobQueue(config, db.url, logger);
     this.bus = new PgNotifyEventBus(db.url, logger);
-    this.faces = overrides.faces ?? createFaceEngine(config, db, logger);
+    this.telemetry = config.metrics.enabled
+      ? new PrometheusTelemetry({
+          queueStats: () => this.queue.stats('photo.process'),
+          subscriptions: () => this.http?.subscriptions() ?? 0,
+          usdPerCall: config.prices.usdPer1000Calls / 1000,
+        })
+      : noTelemetry;
+    this.usage = config.faces.provider === 'aws' && !overrides.faces ? new PgUsageRecorder(db.orm, logger, (api) => this.telemetry.faceEngineCall(api)) : undefined;
+    this.faces = overrides.faces ?? createFaceEngine(config, db, logger, this.usage);
     if (this.faces instanceof LocalFaceEngine) this.detachFaces = this.faces.attach(this.bus);
+    this.adminSettings = {
+      version: VERSION,
+      environment: config.env,
+      configSources: config.sources,
+      ssmPrefix: config.ssmPrefix,
+      drivers: {
+        database: config.database.url ? 'postgres (DATABASE_URL)' : 'embedded postgres',
+        objectStore: this.store.driver,
+        jobQueue: this.queue.driver,
+        faceEngine: this.faces.name,
+        mailer: overrides.mailer ? 'custom' : config.mail.smtpUrl ? 'smtp' : 'log',
+      },
+      usdPer1000Calls: config.prices.usdPer1000Calls,
+      usdPerFaceMonth: config.prices.usdPerFaceMonth,
+      startedAt: new Date(),
+    };
   }
 
   /** Services bound to one unit of work (a request, a job). */
@@ -154,6 +193,7 @@ export class Application {
           ...config.rateLimits,
         },
       }),
+      admin: new AdminService(em, { queue: this.queue, settings: this.adminSettings }),
       privacy: new PrivacyService(em, { store: this.store, faces: this.faces, bus: this.bus, clock: this.clock, logger }),
       events: new EventService(em, { clock: this.clock, logger, settings: { faceRetentionDays: config.privacy.faceRetentionDays } }),
       selfies: new SelfieService(em, {
@@ -245,6 +285,8 @@ export class Application {
         ready: () => databaseReady(this.db.orm),
         routers: this.store instanceof LocalObjectStore ? [this.store.router()] : [],
         limits: this.config.graphql,
+        telemetry: this.telemetry,
+        ...(this.telemetry instanceof PrometheusTelemetry ? { metrics: { render: () => (this.telemetry as PrometheusTelemetry).render(), token: this.config.metrics.token } } : {}),
         onSessionsRevoked: (listener) => this.bus.subscribe('sessions.revoked', (m) => listener(m.userId)),
       },
       port,
@@ -267,6 +309,7 @@ export class Application {
       limits: { maxBytes: this.config.photos.maxBytes, maxPixels: this.config.photos.maxPixels, mozjpeg: this.config.photos.displayMozjpeg },
       queue: this.queue,
       batchMatchDelaySeconds: this.config.faces.batchMatchDelaySeconds,
+      telemetry: this.telemetry,
     });
     const selfies = new SelfieProcessor({
       orm: this.db.orm,
@@ -274,12 +317,23 @@ export class Application {
       faces: this.faces,
       bus: this.bus,
       logger: this.logger.child({ component: 'worker' }),
+      telemetry: this.telemetry,
     });
     await this.queue.work('photo.process', processor.handle, { concurrency: this.config.worker.concurrency });
     await this.queue.work('selfie.process', selfies.handle, { concurrency: this.config.worker.concurrency });
     await this.queue.work('event.match', eventMatchHandler({ orm: this.db.orm, faces: this.faces, bus: this.bus, logger: this.logger }), { concurrency: 1 });
     const cfg = this.config;
+    this.workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const started = new Date();
+    const beat = () =>
+      this.db.orm.em.getConnection().execute(
+        `insert into worker_heartbeats (id, host, pid, concurrency, started_at, last_seen_at) values (?, ?, ?, ?, ?, now())
+         on conflict (id) do update set last_seen_at = now()`,
+        [this.workerId, os.hostname(), process.pid, cfg.worker.concurrency, started],
+      );
+    await beat();
     this.maintenance.start([
+      { name: 'worker-heartbeat', intervalSeconds: 10, run: beat },
       {
         name: 'face-data-retention',
         intervalSeconds: cfg.privacy.retentionSweepIntervalSeconds,
@@ -301,6 +355,13 @@ export class Application {
     await this.http?.stop();
     this.http = undefined;
     await this.maintenance.stop();
+    if (this.workerId) {
+      await this.db.orm.em
+        .getConnection()
+        .execute('delete from worker_heartbeats where id = ?', [this.workerId])
+        .catch((err: unknown) => this.logger.warn({ err }, 'could not remove the worker heartbeat'));
+    }
+    await this.usage?.close();
     if (this.infraStarted) {
       await this.queue.stop({ graceSeconds: this.workerRunning ? 30 : 0 });
       this.live?.close();
@@ -331,7 +392,7 @@ export function acceptedPhotoTypes(): string[] {
   return ['image/jpeg', 'image/png', 'image/webp', ...(canReadHeic() ? ['image/heic', 'image/heif'] : [])];
 }
 
-function createFaceEngine(config: AppConfig, db: Database, logger: Logger): FaceEngine {
+function createFaceEngine(config: AppConfig, db: Database, logger: Logger, usage: PgUsageRecorder | undefined): FaceEngine {
   const f = config.faces;
   if (f.provider === 'none') return new DisabledFaceEngine();
   if (f.provider === 'aws') {
@@ -349,6 +410,7 @@ function createFaceEngine(config: AppConfig, db: Database, logger: Logger): Face
       },
       new PgFaceVectorSource(db.orm),
       logger.child({ component: 'faces' }),
+      usage,
     );
   }
   return new LocalFaceEngine(

@@ -212,6 +212,18 @@ const ROWS: Row[] = [
   },
   { op: 'Mutation.deleteMyFaceData', expect: everyoneSignedIn(), freshActors: ['participant'], request: () => ({ query: 'mutation { deleteMyFaceData }' }) },
   { op: 'Mutation.deleteAccount', expect: everyoneSignedIn(), freshActors: ['otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'], request: () => ({ query: 'mutation { deleteAccount }' }) },
+  {
+    op: 'Query.photosByHash',
+    expect: managed,
+    request: ({ f }) => ({ query: `query($e: ID!) { photosByHash(eventId: $e, sha256: ["${'0'.repeat(64)}"]) { id } }`, variables: { e: f.eventId } }),
+  },
+  ...(['queueStats { driver waiting }', 'faceEngineUsage { provider }', 'systemStatus { version }'] as const).map(
+    (selection): Row => ({
+      op: `Query.${selection.split(' ')[0]}`,
+      expect: { ...everyoneSignedIn('FORBIDDEN'), admin: 'ok' },
+      request: () => ({ query: `{ ${selection} }` }),
+    }),
+  ),
   { op: 'Subscription.heartbeat', expect: everyoneSignedIn(), request: () => ({ query: 'subscription { heartbeat(intervalSeconds: 60) { at } }' }) },
   { op: 'Subscription.rematchProgress', expect: everyoneSignedIn(), request: () => ({ query: 'subscription { rematchProgress { status } }' }) },
   {

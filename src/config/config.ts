@@ -107,6 +107,10 @@ export interface AppConfig {
       maxTps: number;
     };
   };
+  /** Prometheus metrics at /metrics, behind a bearer token when one is set. */
+  metrics: { enabled: boolean; token: string | undefined };
+  /** Unit prices of the paid face service, for cost estimates. */
+  prices: { usdPer1000Calls: number; usdPerFaceMonth: number };
   logLevel: RawConfig['LOG_LEVEL'];
   /** Which layers contributed, lowest precedence first (for `systemStatus`). */
   sources: ConfigSource[];
@@ -280,6 +284,8 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
         maxTps: raw.REKOGNITION_MAX_TPS,
       },
     },
+    metrics: { enabled: raw.METRICS_ENABLED, token: raw.METRICS_TOKEN },
+    prices: { usdPer1000Calls: raw.REKOGNITION_USD_PER_1000_CALLS, usdPerFaceMonth: raw.REKOGNITION_USD_PER_FACE_MONTH },
     logLevel: raw.LOG_LEVEL,
     sources,
     ssmPrefix,

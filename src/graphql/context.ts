@@ -5,6 +5,7 @@ import type { AccountService, AuthFailure } from '../services/account.service.js
 import type { EventService } from '../services/event.service.js';
 import type { PhotoService } from '../services/photo.service.js';
 import type { PrivacyService } from '../services/privacy.service.js';
+import type { AdminService } from '../services/admin.service.js';
 import type { SelfieService } from '../services/selfie.service.js';
 import type { PrivacyPolicy } from '../services/privacy-policy.js';
 import type { LiveEvents } from './live-events.js';
@@ -16,6 +17,7 @@ export interface RequestServices {
   photos: PhotoService;
   selfies: SelfieService;
   privacy: PrivacyService;
+  admin: AdminService;
 }
 
 export interface GraphQLContext {

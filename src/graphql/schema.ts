@@ -3,6 +3,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
 import { AccountResolver } from './resolvers/account.resolver.js';
+import { AdminResolver } from './resolvers/admin.resolver.js';
 import { EventResolver, ParticipationResolver } from './resolvers/event.resolver.js';
 import { HeartbeatResolver } from './resolvers/heartbeat.resolver.js';
 import { PhotoResolver } from './resolvers/photo.resolver.js';
@@ -19,6 +20,7 @@ const resolvers = [
   SelfieResolver,
   PrivacyResolver,
   HeartbeatResolver,
+  AdminResolver,
 ] as const;
 
 /** The one schema served over HTTP and graphql-ws. */

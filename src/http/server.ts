@@ -16,6 +16,7 @@ import { formatGraphQLError, UNAVAILABLE_MESSAGE } from '../graphql/errors.js';
 import { isDatabaseUnavailable } from '../db/orm.js';
 import { DomainError } from '../domain/errors.js';
 import { documentTooLarge, limitRules, type QueryLimits } from '../graphql/limits.js';
+import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
@@ -38,6 +39,9 @@ export interface HttpServerOptions {
   };
   /** Calls back with a user id whenever that user's sessions end (account deleted, password reset). */
   onSessionsRevoked?: (listener: (userId: string) => void) => () => void;
+  telemetry?: Telemetry;
+  /** Serves GET /metrics (Prometheus text), behind `Authorization: Bearer <token>` when a token is set. */
+  metrics?: { render: () => Promise<{ contentType: string; body: string }>; token: string | undefined };
 }
 
 /** Per-socket state of a signed-in graphql-ws connection. */
@@ -55,6 +59,8 @@ export interface RunningHttpServer {
   port: number;
   /** Stops accepting, lets in-flight requests finish, closes WebSockets. */
   stop(): Promise<void>;
+  /** Subscriptions open on this server's sockets. */
+  subscriptions(): number;
 }
 
 const REQUEST_ID = /^[\w.-]{1,128}$/;
@@ -80,6 +86,9 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     }
   };
   const { limits } = options;
+  const telemetry = options.telemetry ?? noTelemetry;
+  // Every acknowledged socket's graphql-ws context: open connections and their subscriptions.
+  const connections = new Set<{ subscriptions: Record<string, unknown> }>();
   const rules = [...specifiedRules, ...limitRules(limits)];
   // Signed-in sockets by user, so that ending a user's sessions closes their sockets too.
   const sessions = new Map<WebSocket, SocketSession>();
@@ -102,6 +111,20 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     for (const [socket, session] of sessions) if (session.userId === userId) endSession(socket, 'Session revoked');
   });
 
+  type SocketContext = { connectionParams?: Readonly<Record<string, unknown>> | undefined; extra: { request: http.IncomingMessage; socket: WebSocket } };
+  const acceptSocket = async (ctx: SocketContext): Promise<boolean> => {
+    const authorization = stringParam(ctx.connectionParams?.['authorization']);
+    if (!authorization) return true;
+    // A token that does not authenticate closes the socket with 4403 Forbidden.
+    const context = await wsContext({ authorization, ip: clientIp(ctx.extra.request), requestId: randomUUID() });
+    if (!context.viewer) return false;
+    // The socket lives no longer than its token (4403 when it expires).
+    const session: SocketSession = { userId: context.viewer.id, expiryTimer: undefined };
+    sessions.set(ctx.extra.socket, session);
+    if (context.tokenExpiresAt) expireAt(ctx.extra.socket, session, context.tokenExpiresAt);
+    return true;
+  };
+
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: limits.maxBodyBytes });
   const wsCleanup = useServer<Record<string, unknown> | undefined, { request: http.IncomingMessage; socket: WebSocket }>(
     {
@@ -109,18 +132,15 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
       connectionInitWaitTimeout: limits.wsConnectionInitTimeoutMs,
       validate: (s, document) => validate(s, document, rules),
       onConnect: async (ctx) => {
-        const authorization = stringParam(ctx.connectionParams?.['authorization']);
-        if (!authorization) return true;
-        // A token that does not authenticate closes the socket with 4403 Forbidden.
-        const context = await wsContext({ authorization, ip: clientIp(ctx.extra.request), requestId: randomUUID() });
-        if (!context.viewer) return false;
-        // The socket lives no longer than its token (4403 when it expires).
-        const session: SocketSession = { userId: context.viewer.id, expiryTimer: undefined };
-        sessions.set(ctx.extra.socket, session);
-        if (context.tokenExpiresAt) expireAt(ctx.extra.socket, session, context.tokenExpiresAt);
-        return true;
+        const accepted = await acceptSocket(ctx);
+        if (accepted) {
+          connections.add(ctx);
+          telemetry.socketOpened();
+        }
+        return accepted;
       },
       onClose: (ctx) => {
+        if (connections.delete(ctx)) telemetry.socketClosed();
         const session = sessions.get(ctx.extra.socket);
         if (session) clearTimeout(session.expiryTimer);
         sessions.delete(ctx.extra.socket);
@@ -164,6 +184,18 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
+        async requestDidStart() {
+          const started = performance.now();
+          return {
+            async willSendResponse(rc) {
+              const body = rc.response.body;
+              const failed = (rc.errors?.length ?? 0) > 0 || (body.kind === 'single' && (body.singleResult.errors?.length ?? 0) > 0);
+              telemetry.graphqlOperation(rc.operationName ?? 'anonymous', failed ? 'error' : 'ok', (performance.now() - started) / 1000);
+            },
+          };
+        },
+      },
+      {
         async serverWillStart() {
           return {
             async drainServer() {
@@ -182,6 +214,23 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     },
   });
   await apollo.start();
+
+  app.use((_req, res, next) => {
+    res.once('finish', () => telemetry.httpResponse(res.statusCode));
+    next();
+  });
+
+  if (options.metrics) {
+    const { render, token } = options.metrics;
+    app.get('/metrics', async (req, res) => {
+      if (token && req.get('authorization') !== `Bearer ${token}`) {
+        res.status(401).set('www-authenticate', 'Bearer').json({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <METRICS_TOKEN>.' });
+        return;
+      }
+      const metrics = await render();
+      res.status(200).type(metrics.contentType).send(metrics.body);
+    });
+  }
 
   app.get('/healthz', async (_req, res) => {
     const ready = await options.ready();
@@ -226,6 +275,7 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     stop: async () => {
       await apollo.stop();
     },
+    subscriptions: () => [...connections].reduce((n, c) => n + Object.keys(c.subscriptions).length, 0),
   };
 }
 

@@ -27,6 +27,8 @@ export interface QueueStats {
   waiting: number;
   active: number;
   failed: number;
+  /** Age of the oldest waiting job, in seconds; null when none waits or the driver cannot tell. */
+  oldestWaitingSeconds: number | null;
 }
 
 /**

@@ -4,6 +4,7 @@ import { Event, Face, Photo, PhotoStatus } from '../domain/entities/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import { UnreadableImageError, type DetectedFace, type FaceEngine } from '../ports/face-engine.js';
+import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 import type { JobContext, JobQueue } from '../ports/job-queue.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.js';
 import { photoKeys } from '../services/object-keys.js';
@@ -48,6 +49,7 @@ export class PhotoProcessor {
       queue: JobQueue;
       /** How long a batch may settle before its participants are searched (engines that prefer batches). */
       batchMatchDelaySeconds: number;
+      telemetry?: Telemetry;
     },
   ) {}
 
@@ -71,8 +73,9 @@ export class PhotoProcessor {
       to: PhotoStatus.PROCESSING,
       set: { attempts: job.attempt },
     });
+    const telemetry = this.deps.telemetry ?? noTelemetry;
     try {
-      await this.process(photo, logger);
+      if (await this.process(photo, logger)) telemetry.photoFinished('done');
       logger.info({ ms: Date.now() - started }, 'photo processed');
     } catch (err) {
       const failure = classify(err);
@@ -86,6 +89,7 @@ export class PhotoProcessor {
             errorMessage: failure.permanent ? failure.message : `${failure.message.replace(/\.$/, '')} (gave up after ${job.attempt} attempts).`,
           },
         });
+        telemetry.photoFinished('failed');
         if (failure.permanent) return; // acknowledged: retrying a bad file cannot help
       } else {
         logger.warn({ err, code: failure.code }, 'photo attempt failed; will retry');
@@ -95,7 +99,9 @@ export class PhotoProcessor {
     }
   };
 
-  private async process(photo: Photo, logger: Logger): Promise<void> {
+  /** True when this run took the photo to DONE. */
+  private async process(photo: Photo, logger: Logger): Promise<boolean> {
+    const telemetry = this.deps.telemetry ?? noTelemetry;
     const { store, faces, limits } = this.deps;
     const eventId = photo.event.id;
     const keys = photoKeys(eventId, photo.id);
@@ -113,7 +119,9 @@ export class PhotoProcessor {
     const purged = (await this.deps.orm.em.fork().findOne(Event, { id: eventId }, { fields: ['faceDataPurgedAt'] }))?.faceDataPurgedAt ?? null;
     let detected: DetectedFace[] = [];
     try {
+      const detectStarted = performance.now();
       if (!purged) detected = await faces.indexPhotoFaces({ photoId: photo.id, eventId, original: bytes, objectKey: photo.originalKey });
+      if (!purged) telemetry.faceStage('detect', (performance.now() - detectStarted) / 1000);
     } catch (err) {
       if (err instanceof PhotoProcessingError) throw err;
       if (err instanceof UnreadableImageError) throw new PhotoProcessingError('UNSUPPORTED_FORMAT', `${err.message.replace(/\.$/, '')}; export it as a standard JPEG.`, { cause: err });
@@ -151,13 +159,15 @@ export class PhotoProcessor {
       // Deleted while we worked: leave nothing behind.
       await store.delete([keys.display, keys.thumbnail]);
       logger.info('photo deleted during processing; derived files removed');
-      return;
+      return false;
     }
     await this.deps.bus.publish('faces.indexed', { eventId, photoId: photo.id });
     const matching = new MatchingService(em, { faces, bus: this.deps.bus });
     let result: { matches: NewMatch[]; deferred: boolean } = { matches: [], deferred: false };
     try {
+      const matchStarted = performance.now();
       if (!purged) result = await matching.matchPhoto(eventId, photo.id);
+      if (!purged) telemetry.faceStage('match', (performance.now() - matchStarted) / 1000);
     } catch (err) {
       throw new PhotoProcessingError('FACE_ENGINE_FAILED', 'Matching the faces with the guests failed.', { cause: err });
     }
@@ -173,6 +183,7 @@ export class PhotoProcessor {
       await this.deps.queue.enqueue('event.match', { eventId }, { key: `event-match:${eventId}`, delaySeconds: this.deps.batchMatchDelaySeconds });
     }
     if (matches.length > 0) logger.info({ matches: matches.length }, 'participants found in photo');
+    return true;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Match, MatchSource, Participation, RematchJob, RematchStatus, Selfie, SelfieStatus, User } from '../domain/entities/index.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine, FaceMatch, ParticipantFace } from '../ports/face-engine.js';
+import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 import type { JobContext } from '../ports/job-queue.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { fromVector } from '../services/face-vectors.js';
@@ -16,7 +17,7 @@ import { sniffFormat } from './image-normalizer.js';
  */
 export class SelfieProcessor {
   constructor(
-    private readonly deps: { orm: MikroORM; store: ObjectStore; faces: FaceEngine; bus: EventBus; logger: Logger },
+    private readonly deps: { orm: MikroORM; store: ObjectStore; faces: FaceEngine; bus: EventBus; logger: Logger; telemetry?: Telemetry },
   ) {}
 
   readonly handle = async (job: JobContext<'selfie.process'>): Promise<void> => {
@@ -27,6 +28,7 @@ export class SelfieProcessor {
     if (!rematch || [RematchStatus.DONE, RematchStatus.VALIDATION_FAILED, RematchStatus.FAILED].includes(rematch.status)) return;
     const selfie = rematch.selfie.getEntity();
     const userId = rematch.user.id;
+    const started = performance.now();
     await this.update(em, rematch, { status: RematchStatus.RUNNING });
     const engineFaces: ParticipantFace[] = [];
     try {
@@ -95,6 +97,7 @@ export class SelfieProcessor {
         [userId],
       );
       await this.update(em, rematch, { status: RematchStatus.DONE, processed, matched: visible.length, finishedAt: new Date() });
+      (this.deps.telemetry ?? noTelemetry).faceStage('selfie', (performance.now() - started) / 1000);
       await matching.announce(created);
       logger.info({ matched: visible.length, events: counts.length }, 'selfie matched');
     } catch (err) {

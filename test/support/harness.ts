@@ -81,6 +81,8 @@ export async function startTestServer(
     queue?: JobQueue;
     /** The PostgreSQL cluster to create the test database on (the suite's one by default). */
     adminUrl?: string;
+    /** Where log lines go (JSON, one per line), for tests about logging. */
+    logStream?: import('pino').DestinationStream;
   } = {},
 ): Promise<TestServer> {
   const adminUrl = options.adminUrl ?? process.env['FINDME_TEST_ADMIN_URL'];
@@ -118,7 +120,7 @@ export async function startTestServer(
       ...options.env,
     },
   });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logStream);
   const db = await openDatabase(config, logger);
   const mailer = new MemoryMailer();
   const app = new Application(config, logger, db, {

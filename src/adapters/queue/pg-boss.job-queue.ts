@@ -88,11 +88,21 @@ export class PgBossJobQueue implements JobQueue {
   }
 
   async stats(name: JobName): Promise<QueueStats> {
-    const { rows } = await this.boss
-      .getDb()
-      .executeSql(`select state, count(*)::int as n from pgboss.job where name = $1 group by state`, [queueName(name)]);
+    const { rows } = await this.boss.getDb().executeSql(
+      `select state, count(*)::int as n,
+              extract(epoch from now() - min(created_on) filter (where state in ('created', 'retry')))::float as oldest
+         from pgboss.job where name = $1 group by state`,
+      [queueName(name)],
+    );
     const by = Object.fromEntries(rows.map((r: { state: string; n: number }) => [r.state, r.n])) as Record<string, number>;
-    return { driver: this.driver, waiting: (by['created'] ?? 0) + (by['retry'] ?? 0), active: by['active'] ?? 0, failed: by['failed'] ?? 0 };
+    const ages = rows.map((r: { oldest: number | null }) => r.oldest).filter((a: number | null): a is number => a !== null);
+    return {
+      driver: this.driver,
+      waiting: (by['created'] ?? 0) + (by['retry'] ?? 0),
+      active: by['active'] ?? 0,
+      failed: by['failed'] ?? 0,
+      oldestWaitingSeconds: ages.length > 0 ? Math.max(...ages) : null,
+    };
   }
 
   private async prepare(name: JobName): Promise<void> {

@@ -96,7 +96,9 @@ export class SqsJobQueue implements JobQueue {
       driver: this.driver,
       waiting: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
       active: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+      // Failed jobs wait in the dead-letter queue (see its own metrics); SQS does not tell the age here.
       failed: 0,
+      oldestWaitingSeconds: null,
     };
   }
 

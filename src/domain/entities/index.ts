@@ -8,8 +8,9 @@ import { RateLimitBucket } from './rate-limit-bucket.entity.js';
 import { RematchJob } from './rematch-job.entity.js';
 import { Selfie } from './selfie.entity.js';
 import { User } from './user.entity.js';
+import { FaceEngineCall, WorkerHeartbeat } from './operations.entity.js';
 
-export { Event, Face, Match, Participation, PasswordResetToken, Photo, RateLimitBucket, RematchJob, Selfie, User };
+export { Event, Face, FaceEngineCall, Match, Participation, PasswordResetToken, Photo, RateLimitBucket, RematchJob, Selfie, User, WorkerHeartbeat };
 export { RematchStatus } from './rematch-job.entity.js';
 export { Role } from './user.entity.js';
 export { PhotoStatus } from './photo.entity.js';
@@ -17,4 +18,4 @@ export { SelfieStatus } from './selfie.entity.js';
 export { MatchSource } from './match.entity.js';
 
 /** Every entity, for the ORM configuration. */
-export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket, RematchJob];
+export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket, RematchJob, FaceEngineCall, WorkerHeartbeat];

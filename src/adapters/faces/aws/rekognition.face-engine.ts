@@ -9,6 +9,7 @@ import {
   type Image,
 } from '@aws-sdk/client-rekognition';
 import type { Logger } from 'pino';
+import { noUsageRecorder, type UsageRecorder } from '../../../ports/usage-recorder.js';
 import sharp from 'sharp';
 import {
   UnreadableImageError,
@@ -60,12 +61,14 @@ export class RekognitionFaceEngine implements FaceEngine {
     private readonly settings: RekognitionSettings,
     private readonly refs: FaceRefSource,
     private readonly logger: Logger,
+    /** Every call, by API and event: what it costs (faceEngineUsage, metrics). */
+    private readonly usageRecorder: UsageRecorder = noUsageRecorder,
   ) {
     this.bucket = new TokenBucket(settings.maxTps);
   }
 
-  static create(region: string | undefined, settings: RekognitionSettings, refs: FaceRefSource, logger: Logger): RekognitionFaceEngine {
-    return new RekognitionFaceEngine(new RekognitionClient(region ? { region } : {}), settings, refs, logger);
+  static create(region: string | undefined, settings: RekognitionSettings, refs: FaceRefSource, logger: Logger, usage?: UsageRecorder): RekognitionFaceEngine {
+    return new RekognitionFaceEngine(new RekognitionClient(region ? { region } : {}), settings, refs, logger, usage);
   }
 
   async indexPhotoFaces(image: PhotoImage): Promise<DetectedFace[]> {
@@ -80,8 +83,7 @@ export class RekognitionFaceEngine implements FaceEngine {
           MaxFaces: 100,
           QualityFilter: 'AUTO',
         }),
-      ),
-    );
+      ), image.eventId);
     return (out.FaceRecords ?? [])
       .filter((r) => (r.Face?.Confidence ?? 0) >= this.settings.detectMinConfidence && r.Face?.FaceId)
       .map((r) => ({
@@ -107,7 +109,7 @@ export class RekognitionFaceEngine implements FaceEngine {
     const bytes = await this.bytesOf(input.image);
     let detected;
     try {
-      detected = await this.send('DetectFaces', () => this.client.send(new DetectFacesCommand({ Image: { Bytes: bytes } })));
+      detected = await this.send('DetectFaces', () => this.client.send(new DetectFacesCommand({ Image: { Bytes: bytes } })), null);
     } catch (err) {
       if (err instanceof UnreadableImageError) {
         return { ok: false, reason: 'NOT_AN_IMAGE', message: 'This file is not a photo we can read: take a selfie with your camera.', faces: 0 };
@@ -128,8 +130,7 @@ export class RekognitionFaceEngine implements FaceEngine {
       const out = await this.send('IndexFaces', () =>
         this.client.send(
           new IndexFacesCommand({ CollectionId: collection, Image: { Bytes: bytes }, ExternalImageId: `user:${input.userId}`, MaxFaces: 1, QualityFilter: 'AUTO' }),
-        ),
-      );
+        ), eventId);
       const faceId = out.FaceRecords?.[0]?.Face?.FaceId;
       if (!faceId) {
         const reasons = out.UnindexedFaces?.flatMap((u) => u.Reasons ?? []) ?? [];
@@ -200,8 +201,7 @@ export class RekognitionFaceEngine implements FaceEngine {
 
   private async search(collection: string, faceId: string): Promise<{ faceId: string | undefined; similarity: number }[]> {
     const out = await this.send('SearchFaces', () =>
-      this.client.send(new SearchFacesCommand({ CollectionId: collection, FaceId: faceId, MaxFaces: 4096, FaceMatchThreshold: this.settings.faceThreshold })),
-    );
+      this.client.send(new SearchFacesCommand({ CollectionId: collection, FaceId: faceId, MaxFaces: 4096, FaceMatchThreshold: this.settings.faceThreshold })), this.eventOf(collection));
     return (out.FaceMatches ?? []).map((m) => ({ faceId: m.Face?.FaceId, similarity: m.Similarity ?? 0 }));
   }
 
@@ -210,8 +210,7 @@ export class RekognitionFaceEngine implements FaceEngine {
     if (!ref) return [];
     const collection = await this.collection(input.eventId);
     const out = await this.send('SearchFaces', () =>
-      this.client.send(new SearchFacesCommand({ CollectionId: collection, FaceId: ref, MaxFaces: 4096, FaceMatchThreshold: this.settings.faceThreshold })),
-    );
+      this.client.send(new SearchFacesCommand({ CollectionId: collection, FaceId: ref, MaxFaces: 4096, FaceMatchThreshold: this.settings.faceThreshold })), input.eventId);
     const hits = (out.FaceMatches ?? []).filter(
       (m) => m.Face?.FaceId && m.Face.ExternalImageId?.startsWith('photo:') && (m.Similarity ?? 0) >= this.settings.minSimilarity,
     );
@@ -240,7 +239,7 @@ export class RekognitionFaceEngine implements FaceEngine {
 
   async deleteEventFaces(eventId: string): Promise<void> {
     try {
-      await this.send('DeleteCollection', () => this.client.send(new DeleteCollectionCommand({ CollectionId: this.collectionName(eventId) })));
+      await this.send('DeleteCollection', () => this.client.send(new DeleteCollectionCommand({ CollectionId: this.collectionName(eventId) })), eventId);
     } catch (err) {
       if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
     }
@@ -263,13 +262,17 @@ export class RekognitionFaceEngine implements FaceEngine {
   private async deleteFaces(collection: string, ids: string[]): Promise<void> {
     for (let i = 0; i < ids.length; i += 4096) {
       try {
-        await this.send('DeleteFaces', () => this.client.send(new DeleteFacesCommand({ CollectionId: collection, FaceIds: ids.slice(i, i + 4096) })));
+        await this.send('DeleteFaces', () => this.client.send(new DeleteFacesCommand({ CollectionId: collection, FaceIds: ids.slice(i, i + 4096) })), this.eventOf(collection));
       } catch (err) {
         // A collection already deleted (event erased) holds nothing left to delete.
         if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
         return;
       }
     }
+  }
+
+  private eventOf(collection: string): string {
+    return collection.slice(`${this.settings.collectionPrefix}event-`.length);
   }
 
   private collectionName(eventId: string): string {
@@ -281,7 +284,7 @@ export class RekognitionFaceEngine implements FaceEngine {
     const name = this.collectionName(eventId);
     if (this.collections.has(name)) return name;
     try {
-      await this.send('CreateCollection', () => this.client.send(new CreateCollectionCommand({ CollectionId: name })));
+      await this.send('CreateCollection', () => this.client.send(new CreateCollectionCommand({ CollectionId: name })), eventId);
     } catch (err) {
       if ((err as { name?: string }).name !== 'ResourceAlreadyExistsException') throw err;
     }
@@ -301,10 +304,11 @@ export class RekognitionFaceEngine implements FaceEngine {
   }
 
   /** Paces, counts and retries one call. */
-  private async send<T>(api: string, call: () => Promise<T>): Promise<T> {
+  private async send<T>(api: string, call: () => Promise<T>, eventId: string | null): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       await this.bucket.take();
       this.calls.set(api, (this.calls.get(api) ?? 0) + 1);
+      this.usageRecorder.record(api, eventId);
       try {
         return await call();
       } catch (err) {

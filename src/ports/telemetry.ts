@@ -1,0 +1,21 @@
+/** What the application reports about itself (Prometheus in production, nothing in tools). */
+export interface Telemetry {
+  graphqlOperation(operation: string, outcome: 'ok' | 'error', seconds: number): void;
+  httpResponse(status: number): void;
+  photoFinished(outcome: 'done' | 'failed'): void;
+  /** Time spent in one stage of the face pipeline: detect (photo faces), match, selfie. */
+  faceStage(stage: 'detect' | 'match' | 'selfie', seconds: number): void;
+  faceEngineCall(api: string): void;
+  socketOpened(): void;
+  socketClosed(): void;
+}
+
+export const noTelemetry: Telemetry = {
+  graphqlOperation: () => undefined,
+  httpResponse: () => undefined,
+  photoFinished: () => undefined,
+  faceStage: () => undefined,
+  faceEngineCall: () => undefined,
+  socketOpened: () => undefined,
+  socketClosed: () => undefined,
+};
