@@ -43,6 +43,7 @@ import { canReadHeic } from './worker/image-normalizer.js';
 import { eventMatchHandler, PhotoProcessor } from './worker/photo-processor.js';
 import { Maintenance, requeueStalePhotos } from './worker/maintenance.js';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { PrometheusTelemetry } from './adapters/metrics/prometheus.telemetry.js';
@@ -120,6 +121,7 @@ export class Application {
   private readonly adminSettings: AdminSettings;
   /** This process's row in worker_heartbeats, once it runs the worker. */
   private workerId: string | undefined;
+  private workerMetrics: http.Server | undefined;
   /** Where clients reach this process; follows the real port when PORT=0 and PUBLIC_URL is unset. */
   private publicUrl: string;
 
@@ -350,10 +352,35 @@ export class Application {
     this.logger.info({ queue: this.queue.driver, concurrency: this.config.worker.concurrency, faces: this.faces.name }, 'photo worker started');
   }
 
+  /**
+   * `findme worker` has no API: its own series (photos processed, face-engine
+   * stages, Rekognition calls) are served on METRICS_PORT when it is set.
+   */
+  async serveWorkerMetrics(): Promise<void> {
+    const { workerPort, token } = this.config.metrics;
+    if (!workerPort || !(this.telemetry instanceof PrometheusTelemetry)) return;
+    const telemetry = this.telemetry;
+    const server = http.createServer((req, res) => {
+      if (req.url !== '/metrics') return void res.writeHead(404).end();
+      if (token && req.headers.authorization !== `Bearer ${token}`) return void res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+      telemetry.render().then(
+        (m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body),
+        (err: unknown) => {
+          this.logger.error({ err }, 'metrics failed');
+          res.writeHead(500).end();
+        },
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(workerPort, this.config.http.host, resolve));
+    this.workerMetrics = server;
+    this.logger.info({ port: workerPort }, 'worker metrics on /metrics');
+  }
+
   /** Drains the API, stops the worker (finishing or releasing jobs), then closes the database. */
   async close(): Promise<void> {
     await this.http?.stop();
     this.http = undefined;
+    await new Promise((resolve) => (this.workerMetrics ? this.workerMetrics.close(resolve) : resolve(undefined)));
     await this.maintenance.stop();
     if (this.workerId) {
       await this.db.orm.em

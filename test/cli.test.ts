@@ -19,7 +19,7 @@ describe('findme CLI', () => {
   after(() => server.close());
 
   it('should print help for every command', async () => {
-    for (const args of [['--help'], ['serve', '--help'], ['worker', '--help'], ['migrate', '--help'], ['admin', 'create', '--help'], ['schema', '--help'], ['faces', 'detect', '--help'], ['faces', 'compare', '--help']]) {
+    for (const args of [['--help'], ['serve', '--help'], ['worker', '--help'], ['migrate', '--help'], ['admin', 'create', '--help'], ['schema', '--help'], ['faces', 'detect', '--help'], ['faces', 'compare', '--help'], ['login', '--help'], ['upload', '--help']]) {
       const { stdout } = await run(process.execPath, [bin, ...args], { env });
       assert.match(stdout, /Usage: findme/, args.join(' '));
     }

@@ -32,11 +32,12 @@ describe('findme worker / findme serve killed mid-batch (SIGKILL)', () => {
   });
 
   /** `findme worker`, or `findme serve` with its in-process worker on a fixed port. */
-  function startWorker(command: 'worker' | 'serve', port = 0): ChildProcess {
+  function startWorker(command: 'worker' | 'serve', port = 0, metricsPort?: number): ChildProcess {
     const child = spawn(process.execPath, [bin, command], {
       env: {
         HOST: '127.0.0.1',
         PORT: String(port),
+        ...(metricsPort ? { METRICS_PORT: String(metricsPort) } : {}),
         PATH: process.env['PATH'] ?? '',
         DATABASE_URL: server.databaseUrl,
         DATA_DIR: server.dataDir,
@@ -78,9 +79,16 @@ describe('findme worker / findme serve killed mid-batch (SIGKILL)', () => {
       const doneAtKill = doneIds().length;
       assert.ok(doneAtKill < 30, `killed mid-batch (${doneAtKill} done)`);
 
-      const second = startWorker(command, port);
+      const metricsPort = command === 'worker' ? await freePort() : undefined;
+      const second = startWorker(command, port, metricsPort);
       await events.until(() => new Set(doneIds()).size === 30, 90_000);
       if (command === 'serve') assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200, 'the API is back too');
+      if (metricsPort) {
+        // A separate worker serves its own series.
+        const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        const done = Number(/^findme_photos_processed_total\{outcome="done"\} (\d+)/m.exec(metrics)?.[1]);
+        assert.ok(done >= 30 - doneAtKill && done <= 30, `the second worker processed ${done} photos`);
+      }
       await new Promise((r) => setTimeout(r, 1500)); // let any straggling duplicate show itself
       const exited = new Promise<number | null>((r) => second.once('exit', (code) => r(code)));
       second.kill('SIGTERM');

@@ -70,6 +70,7 @@ async function worker(): Promise<void> {
   onShutdown(logger, () => app.close());
   await app.prepare();
   await app.startWorker();
+  await app.serveWorkerMetrics();
 }
 
 async function runMigrations(): Promise<void> {

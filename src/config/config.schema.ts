@@ -100,6 +100,7 @@ export const rawConfigSchema = z.object({
   BATCH_MATCH_DELAY_SECONDS: int(1, 900).default(20),
   REKOGNITION_MAX_TPS: z.coerce.number().min(0.1).max(1000).default(5),
   METRICS_ENABLED: bool.default(true),
+  METRICS_PORT: int(1, 65535).optional(),
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   REKOGNITION_USD_PER_1000_CALLS: z.coerce.number().min(0).max(1000).default(1),
   REKOGNITION_USD_PER_FACE_MONTH: z.coerce.number().min(0).max(1).default(0.00001),

@@ -108,7 +108,7 @@ export interface AppConfig {
     };
   };
   /** Prometheus metrics at /metrics, behind a bearer token when one is set. */
-  metrics: { enabled: boolean; token: string | undefined };
+  metrics: { enabled: boolean; token: string | undefined; /** Port of `findme worker`'s own /metrics. */ workerPort: number | undefined };
   /** Unit prices of the paid face service, for cost estimates. */
   prices: { usdPer1000Calls: number; usdPerFaceMonth: number };
   logLevel: RawConfig['LOG_LEVEL'];
@@ -284,7 +284,7 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
         maxTps: raw.REKOGNITION_MAX_TPS,
       },
     },
-    metrics: { enabled: raw.METRICS_ENABLED, token: raw.METRICS_TOKEN },
+    metrics: { enabled: raw.METRICS_ENABLED, token: raw.METRICS_TOKEN, workerPort: raw.METRICS_PORT },
     prices: { usdPer1000Calls: raw.REKOGNITION_USD_PER_1000_CALLS, usdPerFaceMonth: raw.REKOGNITION_USD_PER_FACE_MONTH },
     logLevel: raw.LOG_LEVEL,
     sources,
