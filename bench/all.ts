@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const header = [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${((Date.now() - started) / 60000).toFixed(1)} minutes.`,
+    `Written by \`npm run bench\` (last run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${only ? `, --only ${only.join(',')}` : `, ${((Date.now() - started) / 60000).toFixed(1)} minutes`}); each section gives its own command and duration.`,
     '',
     `Machine: ${machine()}, ${os.platform()} ${os.release()}. Every benchmark runs its baseline in the same run, on the same machine, so the figures read as ratios.`,
     '',
