@@ -18,7 +18,7 @@ import { Role } from '../src/domain/entities/index.js';
 import { arg, benchEnvironment, freePort, machine, percentile, startServerChild, stopChild } from './support/harness.js';
 
 const PHOTOS = arg('--photos', 10_000);
-const GUESTS = arg("--guests", Number(process.env["BENCH_GUESTS"] ?? 300));
+const GUESTS = arg('--guests', 300);
 const SECONDS = arg('--seconds', 60);
 const BASELINE_SECONDS = arg('--baseline-seconds', 15);
 const PER_GUEST_MATCHES = 40;
@@ -86,7 +86,7 @@ function fmt(o: Outcome): string {
 }
 
 /** An event of PHOTOS DONE photos sharing one real thumbnail, GUESTS guests each found in PER_GUEST_MATCHES photos. */
-export async function seed(bench: Awaited<ReturnType<typeof benchEnvironment>>): Promise<{ eventId: string; emails: string[] }> {
+async function seed(bench: Awaited<ReturnType<typeof benchEnvironment>>): Promise<{ eventId: string; emails: string[] }> {
   const services = bench.app.services(bench.db.orm.em.fork());
   const { user: owner } = await services.accounts.register({ email: 'studio@example.test', password: PASSWORD, displayName: 'Studio', role: Role.PHOTOGRAPHER }, 'bench');
   const event = await services.events.createEvent(owner, { name: 'City Marathon', date: '2026-06-01' });
@@ -218,7 +218,7 @@ async function bareApollo(): Promise<{ url: string; child: ReturnType<typeof spa
   return { url: `http://127.0.0.1:${port}/graphql`, child };
 }
 
-if (process.argv[1]?.endsWith("load.js")) main().then(
+main().then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err);

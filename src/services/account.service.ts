@@ -9,7 +9,7 @@ import type { Mailer } from '../ports/mailer.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { TokenIssuer } from '../ports/token-issuer.js';
-import type { Throttle } from './throttle.js';
+import { quotaKeys, type Throttle } from './throttle.js';
 import { normalizeEmail, requireText, validatePassword } from './validation.js';
 
 export interface AccountSettings {
@@ -66,7 +66,7 @@ export class AccountService {
     const { settings } = this.deps;
     await this.deps.throttle.consume(
       'register',
-      [{ key: `register:ip:${ip}`, max: settings.registrationsPerIp, windowSeconds: settings.registrationWindowSeconds }],
+      [{ key: quotaKeys.registerIp(ip), max: settings.registrationsPerIp, windowSeconds: settings.registrationWindowSeconds }],
       (s) => `Too many accounts created from your network. Try again in ${s} seconds.`,
     );
     const email = normalizeEmail(command.email);
@@ -101,8 +101,8 @@ export class AccountService {
   async login(emailInput: string, password: string, ip: string): Promise<Session> {
     const email = normalizeEmail(emailInput);
     const { limiter, settings } = this.deps;
-    const emailKey = `login:email:${email}`;
-    const ipKey = `login:ip:${ip}`;
+    const emailKey = quotaKeys.loginEmail(email);
+    const ipKey = quotaKeys.loginIp(ip);
     const [byEmail, byIp] = await Promise.all([limiter.peek(emailKey), limiter.peek(ipKey)]);
     const blocked = [
       byEmail && byEmail.hits >= settings.loginFailuresPerEmail ? byEmail : null,
@@ -152,8 +152,8 @@ export class AccountService {
     await this.deps.throttle.consume(
       'password-reset',
       [
-        { key: `reset:email:${email}`, max: settings.passwordResetsPerEmail, windowSeconds: settings.passwordResetWindowSeconds },
-        { key: `reset:ip:${ip}`, max: settings.passwordResetsPerIp, windowSeconds: settings.passwordResetWindowSeconds },
+        { key: quotaKeys.resetEmail(email), max: settings.passwordResetsPerEmail, windowSeconds: settings.passwordResetWindowSeconds },
+        { key: quotaKeys.resetIp(ip), max: settings.passwordResetsPerIp, windowSeconds: settings.passwordResetWindowSeconds },
       ],
       (s) => `Too many password reset requests. Try again in ${s} seconds.`,
     );
@@ -199,7 +199,7 @@ export class AccountService {
       await em.nativeUpdate(PasswordResetToken, { user: user.id, usedAt: null }, { usedAt: now });
       await em.nativeUpdate(User, { id: user.id }, { passwordHash, tokenVersion: user.tokenVersion + 1 });
     });
-    await this.deps.limiter.reset(`login:email:${user.email}`);
+    await this.deps.limiter.reset(quotaKeys.loginEmail(user.email));
     await this.deps.bus.publish('sessions.revoked', { userId: user.id });
     this.deps.logger.info({ userId: user.id }, 'password reset');
   }

@@ -12,7 +12,7 @@ import { loadManagedEvent, roleInEvent } from './event-access.js';
 import { photoKeys } from './object-keys.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { changeStatus } from './photo-status.js';
-import type { Throttle } from './throttle.js';
+import { quotaKeys, type Throttle } from './throttle.js';
 import { isUuid } from './validation.js';
 
 export interface UploadFile {
@@ -61,8 +61,8 @@ export class PhotoService {
     await this.deps.throttle.consume(
       'photo-uploads',
       [
-        { key: `uploads:user:${actor.id}`, max: settings.uploadRequestsPerAccount, windowSeconds: settings.uploadRequestWindowSeconds },
-        { key: `uploads:ip:${ip}`, max: settings.uploadRequestsPerIp, windowSeconds: settings.uploadRequestWindowSeconds },
+        { key: quotaKeys.uploadsUser(actor.id), max: settings.uploadRequestsPerAccount, windowSeconds: settings.uploadRequestWindowSeconds },
+        { key: quotaKeys.uploadsIp(ip), max: settings.uploadRequestsPerIp, windowSeconds: settings.uploadRequestWindowSeconds },
       ],
       (s) => `Too many upload requests. Send more files per request, or try again in ${s} seconds.`,
     );

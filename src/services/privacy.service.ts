@@ -6,6 +6,7 @@ import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine, StoredFace } from '../ports/face-engine.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { photoKeys } from './object-keys.js';
+import { quotaKeys } from './throttle.js';
 
 /** Objects deleted per store call. */
 const DELETE_CHUNK = 500;
@@ -65,7 +66,8 @@ export class PrivacyService {
       const connection = tx.getConnection();
       const ctx = tx.getTransactionContext();
       // Throttling counters are keyed by email or id: personal data too.
-      await connection.execute(`delete from rate_limit_buckets where key like ? or key like ?`, [`%:email:${user.email}`, `%:user:${user.id}`], 'run', ctx);
+      const keys = quotaKeys.ofAccount(user);
+      await connection.execute(`delete from rate_limit_buckets where key in (${keys.map(() => '?').join(', ')})`, keys, 'run', ctx);
       // Participations, selfies, jobs and reset tokens go with the row (ON DELETE CASCADE).
       await tx.nativeDelete(User, { id: user.id });
     });

@@ -6,7 +6,7 @@ import type { EventBus } from '../ports/event-bus.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { ObjectStore, PresignedUpload } from '../ports/object-store.js';
 import type { UploadFile } from './photo.service.js';
-import type { Throttle } from './throttle.js';
+import { quotaKeys, type Throttle } from './throttle.js';
 import { isUuid } from './validation.js';
 
 export interface SelfieSettings {
@@ -31,8 +31,8 @@ export class SelfieService {
     await this.deps.throttle.consume(
       'selfie-upload',
       [
-        { key: `selfies:user:${actor.id}`, max: settings.uploadsPerAccount, windowSeconds: settings.uploadWindowSeconds },
-        { key: `selfies:ip:${ip}`, max: settings.uploadsPerIp, windowSeconds: settings.uploadWindowSeconds },
+        { key: quotaKeys.selfiesUser(actor.id), max: settings.uploadsPerAccount, windowSeconds: settings.uploadWindowSeconds },
+        { key: quotaKeys.selfiesIp(ip), max: settings.uploadsPerIp, windowSeconds: settings.uploadWindowSeconds },
       ],
       (s) => `Too many selfies sent. Try again in ${s} seconds.`,
     );

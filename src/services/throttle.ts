@@ -3,6 +3,26 @@ import { RateLimitedError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { RateLimiter, RateWindow } from '../ports/rate-limiter.js';
 
+/** The counters' keys: one place, so deleting an account can find every one that names it. */
+export const quotaKeys = {
+  loginEmail: (email: string) => `login:email:${email}`,
+  loginIp: (ip: string) => `login:ip:${ip}`,
+  registerIp: (ip: string) => `register:ip:${ip}`,
+  resetEmail: (email: string) => `reset:email:${email}`,
+  resetIp: (ip: string) => `reset:ip:${ip}`,
+  uploadsUser: (userId: string) => `uploads:user:${userId}`,
+  uploadsIp: (ip: string) => `uploads:ip:${ip}`,
+  selfiesUser: (userId: string) => `selfies:user:${userId}`,
+  selfiesIp: (ip: string) => `selfies:ip:${ip}`,
+  /** Every key that names this account (by email or id). */
+  ofAccount: (user: { id: string; email: string }): string[] => [
+    quotaKeys.loginEmail(user.email),
+    quotaKeys.resetEmail(user.email),
+    quotaKeys.uploadsUser(user.id),
+    quotaKeys.selfiesUser(user.id),
+  ],
+};
+
 /** One counter an action spends from: at most `max` hits per `windowSeconds`. */
 export interface Quota {
   key: string;
