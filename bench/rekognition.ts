@@ -9,11 +9,8 @@ import { CreateCollectionCommand, IndexFacesCommand, RekognitionClient, SearchFa
 import { mockClient } from 'aws-sdk-client-mock';
 import { RekognitionFaceEngine } from '../src/adapters/faces/aws/rekognition.face-engine.js';
 import { createLogger } from '../src/logger.js';
+import { arg } from './support/harness.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const PHOTOS = arg('--photos', 500);
 const PARTICIPANTS = arg('--participants', 40);
 /** Photos that settle together (a folder upload, a burst from a tethered camera). */

@@ -20,22 +20,14 @@ import { createLogger } from '../src/logger.js';
 import { PgFaceVectorSource, fromVector } from '../src/services/face-vectors.js';
 import { VectorIndex } from '../src/adapters/faces/local/vector-index.js';
 import { FACES, identityPhoto } from '../test/support/images.js';
+import { arg, percentile } from './support/harness.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const TOTAL_FACES = arg('--faces', 50_000);
 const RUNS = arg('--runs', 20);
 const FACES_PER_PHOTO = 5;
 
 function gaussian(): number {
   return Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function main(): Promise<void> {

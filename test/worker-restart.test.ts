@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -10,6 +9,7 @@ import {
   RequestPhotoUploadsDocument,
   type PhotoStatusChangedSubscription,
 } from './generated/graphql.js';
+import { freePort } from '../src/db/embedded-postgres.js';
 import { newEvent } from './support/flows.js';
 import { plainHasher, startTestServer, type TestServer } from './support/harness.js';
 import { generatedPhotos } from './support/images.js';
@@ -115,13 +115,3 @@ describe('findme worker / findme serve killed mid-batch (SIGKILL)', () => {
   }
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
