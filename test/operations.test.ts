@@ -96,7 +96,7 @@ describe('operations: admin queries, metrics, logs', () => {
 
   it('should report the queue, its live worker and the photos of each event (queueStats)', async () => {
     const res = await adminQuery<{ queueStats: any }>(
-      '{ queueStats { driver waiting active failed oldestWaitingSeconds workers { id pid concurrency alive lastSeenAt } photosByEvent { eventId eventName pending uploaded processing done failed } } }',
+      '{ queueStats { driver waiting active failed oldestWaitingSeconds workers { id pid concurrency alive lastSeenAt } photosByEvent { eventId eventName total pending uploaded processing done failed } } }',
     );
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
     const q = res.data!.queueStats;
@@ -106,7 +106,7 @@ describe('operations: admin queries, metrics, logs', () => {
     assert.equal(q.workers.length, 1);
     assert.deepEqual([q.workers[0].pid, q.workers[0].concurrency, q.workers[0].alive], [process.pid, 2, true]);
     const mine = q.photosByEvent.find((e: { eventId: string }) => e.eventId === eventId);
-    assert.deepEqual(mine, { eventId, eventName: 'Conference', pending: 0, uploaded: 0, processing: 0, done: 4, failed: 1 });
+    assert.deepEqual(mine, { eventId, eventName: 'Conference', total: 5, pending: 0, uploaded: 0, processing: 0, done: 4, failed: 1 });
     assert.equal((await adminQuery('{ queueStats { driver } }', owner)).errors?.[0]?.extensions.code, 'FORBIDDEN');
   });
 

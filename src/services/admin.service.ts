@@ -26,7 +26,7 @@ export interface QueueReport {
   failed: number;
   oldestWaitingSeconds: number | null;
   workers: { id: string; host: string; pid: number; concurrency: number; startedAt: Date; lastSeenAt: Date; alive: boolean }[];
-  photosByEvent: { eventId: string; eventName: string; pending: number; uploaded: number; processing: number; done: number; failed: number }[];
+  photosByEvent: { eventId: string; eventName: string; total: number; pending: number; uploaded: number; processing: number; done: number; failed: number }[];
 }
 
 export interface UsageLine {
@@ -69,8 +69,9 @@ export class AdminService {
     ]);
     const byEvent = new Map<string, QueueReport['photosByEvent'][number]>();
     for (const row of photos) {
-      const entry = byEvent.get(row.event_id) ?? { eventId: row.event_id, eventName: row.name, pending: 0, uploaded: 0, processing: 0, done: 0, failed: 0 };
+      const entry = byEvent.get(row.event_id) ?? { eventId: row.event_id, eventName: row.name, total: 0, pending: 0, uploaded: 0, processing: 0, done: 0, failed: 0 };
       entry[row.status.toLowerCase() as 'pending' | 'uploaded' | 'processing' | 'done' | 'failed'] = row.n;
+      entry.total += row.n;
       byEvent.set(row.event_id, entry);
     }
     return {

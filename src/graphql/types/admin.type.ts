@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { EventProgressType } from './photo.type.js';
 
 @ObjectType('WorkerStatus', { description: 'A worker process, from its heartbeats.' })
 export class WorkerStatusType {
@@ -24,28 +25,10 @@ export class WorkerStatusType {
   alive!: boolean;
 }
 
-@ObjectType('EventPhotoCounts')
-export class EventPhotoCountsType {
-  @Field(() => ID)
-  eventId!: string;
-
+@ObjectType('EventPhotoCounts', { description: "An event's photos by status (the counts of eventProgress), with its name." })
+export class EventPhotoCountsType extends EventProgressType {
   @Field()
   eventName!: string;
-
-  @Field(() => Int)
-  pending!: number;
-
-  @Field(() => Int)
-  uploaded!: number;
-
-  @Field(() => Int)
-  processing!: number;
-
-  @Field(() => Int)
-  done!: number;
-
-  @Field(() => Int)
-  failed!: number;
 }
 
 @ObjectType('QueueStats', { description: 'The photo queue and the workers draining it.' })
