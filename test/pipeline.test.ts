@@ -7,9 +7,9 @@ import {
   DeletePhotoDocument,
   EventProgressDocument,
   JoinEventDocument,
-  MyPhotosPageDocument,
-  type MyPhotosPageQuery,
-  type MyPhotosPageQueryVariables,
+  MyPhotosDocument,
+  type MyPhotosQuery,
+  type MyPhotosQueryVariables,
   PhotoDocument,
   PhotosDocument,
   PhotoStatusChangedDocument,
@@ -186,13 +186,13 @@ describe('photo pipeline (local storage, PostgreSQL queue)', () => {
   it("should page a guest's photos newest first with a stable total, shown-to-everyone photos included", async () => {
     const done = await server.sql<{ id: string }>(`select id from photos where event_id = ? and status = 'DONE'`, [eventId]);
     assert.equal(done.length, 6);
-    const before = await server.gql(MyPhotosPageDocument, { eventId, first: 2 }, { token: guest });
+    const before = await server.gql(MyPhotosDocument, { eventId, first: 2 }, { token: guest });
     assert.equal(before.data!.myPhotos.totalCount, 0, 'nothing is shown before the photographer shares it');
     for (const { id } of done) await server.gql(SetPhotoVisibilityDocument, { id, showInGeneral: true }, { token: owner });
     const seen: { id: string; createdAt: string }[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const res: Awaited<ReturnType<typeof server.gql<MyPhotosPageQuery, MyPhotosPageQueryVariables>>> = await server.gql(MyPhotosPageDocument, { eventId, first: 4, after }, { token: guest });
+      const res: Awaited<ReturnType<typeof server.gql<MyPhotosQuery, MyPhotosQueryVariables>>> = await server.gql(MyPhotosDocument, { eventId, first: 4, after }, { token: guest });
       assert.equal(res.errors, undefined, JSON.stringify(res.errors));
       assert.equal(res.data!.myPhotos.totalCount, 6, 'the total does not depend on the page');
       for (const e of res.data!.myPhotos.edges) {
