@@ -34,6 +34,8 @@ import { PgBossJobQueue } from './adapters/queue/pg-boss.job-queue.js';
 import { SqsJobQueue } from './adapters/queue/sqs.job-queue.js';
 import { LocalObjectStore } from './adapters/storage/local.object-store.js';
 import { S3ObjectStore } from './adapters/storage/s3.object-store.js';
+import { PgUploadTargets } from './adapters/pg/pg.upload-targets.js';
+import type { UploadTargets } from './ports/upload-targets.js';
 import { LiveEvents } from './graphql/live-events.js';
 import type { EventBus } from './ports/event-bus.js';
 import type { FaceEngine } from './ports/face-engine.js';
@@ -141,7 +143,7 @@ export class Application {
     this.privacyPolicy = privacyPolicy(config.privacy.faceRetentionDays);
     this.maintenance = new Maintenance(logger.child({ component: 'maintenance' }));
 
-    this.store = createObjectStore(config, () => this.publicUrl, this.clock, logger);
+    this.store = createObjectStore(config, () => this.publicUrl, this.clock, logger, new PgUploadTargets(() => db.orm.em.fork()));
     this.queue = overrides.queue ?? createJobQueue(config, db.url, logger);
     this.bus = new PgNotifyEventBus(db.url, logger);
     this.telemetry = config.metrics.enabled
@@ -285,7 +287,7 @@ export class Application {
         corsOrigins: this.config.http.corsOrigins,
         trustProxy: this.config.http.trustProxy,
         ready: () => databaseReady(this.db.orm),
-        routers: this.store instanceof LocalObjectStore ? [this.store.router()] : [],
+        routers: this.store.routes(),
         limits: this.config.graphql,
         telemetry: this.telemetry,
         ...(this.telemetry instanceof PrometheusTelemetry ? { metrics: { render: () => (this.telemetry as PrometheusTelemetry).render(), token: this.config.metrics.token } } : {}),
@@ -447,10 +449,10 @@ function createFaceEngine(config: AppConfig, db: Database, logger: Logger, usage
   );
 }
 
-function createObjectStore(config: AppConfig, publicUrl: () => string, clock: Clock, logger: Logger): ObjectStore {
+function createObjectStore(config: AppConfig, publicUrl: () => string, clock: Clock, logger: Logger, targets: UploadTargets): ObjectStore {
   const storage = config.storage;
   if (storage.driver === 's3') return S3ObjectStore.create(storage);
-  return new LocalObjectStore(storage.dir, publicUrl, config.auth.secretKey, clock, logger);
+  return new LocalObjectStore(storage.dir, publicUrl, config.auth.secretKey, clock, logger, targets);
 }
 
 function createJobQueue(config: AppConfig, databaseUrl: string, logger: Logger): JobQueue {

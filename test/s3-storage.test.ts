@@ -12,7 +12,7 @@ import {
   PhotoDocument,
   RequestPhotoUploadsDocument,
 } from './generated/graphql.js';
-import { photoKeys } from '../src/services/object-keys.js';
+import { photoKeys } from '../src/domain/object-keys.js';
 import { newEvent, uploadPhotos, waitForPhoto } from './support/flows.js';
 import { plainHasher, startTestServer, type TestServer } from './support/harness.js';
 import { devGroupPhoto, generatedPhotos } from './support/images.js';

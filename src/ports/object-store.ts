@@ -20,9 +20,16 @@ export interface StoredObject {
   contentType: string | undefined;
 }
 
+import type { Router } from 'express';
+
 /** Photo and selfie bytes. Keys are opaque paths (`events/<id>/photos/<id>/original`). */
 export interface ObjectStore {
   readonly driver: 'local' | 's3';
+  /**
+   * HTTP routes the store serves itself (the local store's signed uploads and
+   * downloads); none for stores clients reach directly.
+   */
+  routes(): Router[];
   createUpload(key: string, constraints: UploadConstraints): Promise<PresignedUpload>;
   /** A short-lived URL that downloads the object; `filename` sets Content-Disposition. */
   createDownloadUrl(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string>;
@@ -32,6 +39,8 @@ export interface ObjectStore {
   put(key: string, body: Buffer, contentType: string): Promise<void>;
   /** Deletes the keys; missing ones are fine. */
   delete(keys: string[]): Promise<void>;
+  /** Deletes every object whose key starts with `prefix` (which ends with `/`). */
+  deletePrefix(prefix: string): Promise<void>;
 }
 
 /** Raised by stores when an object is absent, so callers can tell it from an outage. */

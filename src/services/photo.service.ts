@@ -1,4 +1,3 @@
-import path from 'node:path';
 import DataLoader from 'dataloader';
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
@@ -9,11 +8,11 @@ import type { FaceEngine } from '../ports/face-engine.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { ObjectStore, PresignedUpload } from '../ports/object-store.js';
 import { loadManagedEvent, roleInEvent } from './event-access.js';
-import { photoKeys } from './object-keys.js';
+import { photoKeys } from '../domain/object-keys.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { changeStatus } from './photo-status.js';
 import { quotaKeys, type Throttle } from './throttle.js';
-import { isUuid } from './validation.js';
+import { cleanFilename, isUuid } from './validation.js';
 
 export interface UploadFile {
   filename: string;
@@ -353,7 +352,7 @@ export class PhotoService {
 
   private checkFile(file: UploadFile, field: string): UploadFile {
     const { acceptedTypes, maxBytes } = this.deps.settings;
-    const filename = path.basename(file.filename.replace(/\\/g, '/')).trim();
+    const filename = cleanFilename(file.filename);
     if (filename.length === 0 || filename.length > 255) {
       throw new BadUserInputError(`${field}.filename`, `${field}.filename: must be 1 to 255 characters.`);
     }

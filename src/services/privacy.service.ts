@@ -5,7 +5,7 @@ import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine, StoredFace } from '../ports/face-engine.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { photoKeys } from './object-keys.js';
+import { photoKeys } from '../domain/object-keys.js';
 import { quotaKeys } from './throttle.js';
 
 /** Objects deleted per store call. */

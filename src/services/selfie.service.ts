@@ -8,6 +8,7 @@ import type { ObjectStore, PresignedUpload } from '../ports/object-store.js';
 import type { UploadFile } from './photo.service.js';
 import { quotaKeys, type Throttle } from './throttle.js';
 import { isUuid } from './validation.js';
+import { selfieKey } from '../domain/object-keys.js';
 
 export interface SelfieSettings {
   maxBytes: number;
@@ -47,7 +48,7 @@ export class SelfieService {
       throw new BadUserInputError('input.byteSize', `input.byteSize: must be between 1 and ${settings.maxBytes} bytes.`);
     }
     const selfie = this.em.create(Selfie, { user: actor, objectKey: '', contentType, byteSize: file.byteSize });
-    selfie.objectKey = `users/${actor.id}/selfies/${selfie.id}`;
+    selfie.objectKey = selfieKey(actor.id, selfie.id);
     await this.em.flush();
     const upload = await this.deps.store.createUpload(selfie.objectKey, {
       contentType,

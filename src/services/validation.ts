@@ -36,3 +36,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
+
+/**
+ * A file name as the user's computer gave it, minus what only causes harm:
+ * folders, control characters (CR/LF in headers, NUL) and the bidirectional
+ * overrides that disguise `gpj.exe` as `exe.jpg`. Any script and emoji stay.
+ */
+export function cleanFilename(name: string): string {
+  const base = name.replace(/\\/g, '/').split('/').pop() ?? '';
+  return base
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .normalize('NFC')
+    .trim();
+}

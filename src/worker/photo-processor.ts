@@ -7,7 +7,7 @@ import { UnreadableImageError, type DetectedFace, type FaceEngine } from '../por
 import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 import type { JobContext, JobQueue } from '../ports/job-queue.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.js';
-import { photoKeys } from '../services/object-keys.js';
+import { photoKeys } from '../domain/object-keys.js';
 import { MatchingService, type NewMatch } from '../services/matching.service.js';
 import { changeStatus } from '../services/photo-status.js';
 import { normalizeImage } from './image-normalizer.js';

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import type { JobContext, JobHandler, JobName, JobPayloads, JobQueue, QueueStats } from '../../ports/job-queue.js';
-import { parseOriginalKey } from '../../services/object-keys.js';
+import { parseOriginalKey } from '../../domain/object-keys.js';
 
 export interface SqsQueueOptions {
   queueUrl: string;

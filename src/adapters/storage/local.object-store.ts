@@ -1,6 +1,6 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -8,6 +8,8 @@ import type { Request, Response, Router } from 'express';
 import express from 'express';
 import type { Logger } from 'pino';
 import type { Clock } from '../../ports/clock.js';
+import type { UploadTargets } from '../../ports/upload-targets.js';
+import { attachmentDisposition } from './content-disposition.js';
 import {
   ObjectNotFoundError,
   type ObjectStore,
@@ -26,6 +28,9 @@ interface Meta {
 
 class UploadTooLarge extends Error {}
 
+/** Every target accepts (for tools that use the store without a database). */
+const anyTarget: UploadTargets = { isAwaitingUpload: async () => true };
+
 /**
  * Objects as files under DATA_DIR/objects, uploaded and downloaded through the
  * app itself with HMAC-signed, expiring URLs (the same shape as S3 presigned
@@ -42,6 +47,8 @@ export class LocalObjectStore implements ObjectStore {
     secretKey: string,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** Asked before an upload is accepted: a link writes once, and only while its row waits for it. */
+    private readonly targets: UploadTargets = anyTarget,
   ) {
     // A key of its own, so a storage signature can never double as anything else.
     this.signingKey = createHmac('sha256', secretKey).update('findme/local-object-store/v1').digest();
@@ -101,12 +108,21 @@ export class LocalObjectStore implements ObjectStore {
     await Promise.all(keys.flatMap((key) => [rm(this.file(key), { force: true }), rm(this.metaFile(key), { force: true })]));
   }
 
-  /** The routes that receive signed uploads and serve signed downloads. */
-  router(): Router {
+  async deletePrefix(prefix: string): Promise<void> {
+    const dir = prefix.replace(/\/+$/, '');
+    await rm(this.file(dir), { recursive: true, force: true });
+  }
+
+  /**
+   * The routes that receive signed uploads and serve signed downloads. The
+   * handlers' promises go to Express, whose error middleware answers anything
+   * they throw: no request can take the process down.
+   */
+  routes(): Router[] {
     const router = express.Router();
-    router.put(`${ROUTE}/*key`, (req, res) => void this.handleUpload(req, res));
-    router.get(`${ROUTE}/*key`, (req, res) => void this.handleDownload(req, res));
-    return router;
+    router.put(`${ROUTE}/*key`, (req, res) => this.handleUpload(req, res));
+    router.get(`${ROUTE}/*key`, (req, res) => this.handleDownload(req, res));
+    return [router];
   }
 
   private async handleUpload(req: Request, res: Response): Promise<void> {
@@ -121,6 +137,11 @@ export class LocalObjectStore implements ObjectStore {
     }
     if (req.get('content-type') !== type) {
       res.status(403).json({ error: 'CONTENT_TYPE_MISMATCH', message: `This link accepts Content-Type ${type} only.` });
+      return;
+    }
+    if (!(await this.targets.isAwaitingUpload(key))) {
+      res.status(409).json({ error: 'ALREADY_UPLOADED', message: 'This upload link has already been used, or what it was for no longer exists. Ask for a new one.' });
+      req.resume();
       return;
     }
     const declared = Number(req.get('content-length') ?? NaN);
@@ -143,7 +164,10 @@ export class LocalObjectStore implements ObjectStore {
     });
     try {
       await pipeline(req, cap, createWriteStream(tmp));
-      await this.commit(key, tmp, { contentType: type, size });
+      if (!(await this.commitOnce(key, tmp, { contentType: type, size }))) {
+        res.status(409).json({ error: 'ALREADY_UPLOADED', message: 'This upload link has already been used. Ask for a new one.' });
+        return;
+      }
       res.status(200).json({ key, size });
     } catch (err) {
       await rm(tmp, { force: true });
@@ -174,9 +198,29 @@ export class LocalObjectStore implements ObjectStore {
       'content-length': String(meta.size),
       'cache-control': 'private, max-age=300',
       'x-content-type-options': 'nosniff',
-      ...(filename ? { 'content-disposition': `attachment; filename="${filename.replace(/["\\\r\n]/g, '_')}"` } : {}),
+      ...(filename ? { 'content-disposition': attachmentDisposition(filename) } : {}),
     });
     await pipeline(createReadStream(this.file(key)), res).catch((err: unknown) => this.logger.warn({ err, key }, 'download interrupted'));
+  }
+
+  /**
+   * Links the upload into place only if nothing is there yet (two racing PUTs
+   * with one link: the first wins); false when the object already exists.
+   */
+  private async commitOnce(key: string, tmp: string, meta: Meta): Promise<boolean> {
+    try {
+      await link(tmp, this.file(key));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        await rm(tmp, { force: true });
+        return false;
+      }
+      throw err;
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
+    await writeFile(this.metaFile(key), JSON.stringify(meta));
+    return true;
   }
 
   private async commit(key: string, tmp: string, meta: Meta): Promise<void> {

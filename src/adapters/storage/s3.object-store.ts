@@ -2,6 +2,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   NotFound,
   NoSuchKey,
   PutObjectCommand,
@@ -9,6 +10,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { Router } from 'express';
+import { attachmentDisposition } from './content-disposition.js';
 import {
   ObjectNotFoundError,
   type ObjectStore,
@@ -58,10 +61,15 @@ export class S3ObjectStore implements ObjectStore {
       Bucket: this.bucket,
       Key: key,
       ...(options.filename
-        ? { ResponseContentDisposition: `attachment; filename="${options.filename.replace(/["\\\r\n]/g, '_')}"` }
+        ? { ResponseContentDisposition: attachmentDisposition(options.filename) }
         : {}),
     });
     return getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
+  }
+
+  /** Clients talk to S3 directly. */
+  routes(): Router[] {
+    return [];
   }
 
   async head(key: string): Promise<StoredObject | null> {
@@ -97,5 +105,15 @@ export class S3ObjectStore implements ObjectStore {
         new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }),
       );
     }
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      const keys = (page.Contents ?? []).map((o) => o.Key).filter((k): k is string => typeof k === 'string');
+      if (keys.length > 0) await this.delete(keys);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 }

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse as parseDisposition } from 'content-disposition';
+import {
+  DeleteAccountDocument,
+  DeleteMyFaceDataDocument,
+  JoinEventDocument,
+  MeDocument,
+  PhotoDocument,
+  RequestPhotoUploadsDocument,
+  RequestSelfieUploadDocument,
+} from './generated/graphql.js';
+import { newAccount, newEvent, uploadPhotos, waitForPhoto } from './support/flows.js';
+import { errorCode, plainHasher, startTestServer, type TestServer } from './support/harness.js';
+import { generatedPhotos } from './support/images.js';
+import { uploadTo } from './support/upload.js';
+
+/** Names photographers' computers really produce, and names an attacker would send. */
+const NAMES: { sent: string; shown: string }[] = [
+  { sent: 'Фото свадьбы.jpg', shown: 'Фото свадьбы.jpg' },
+  { sent: '婚礼照片 2026.jpg', shown: '婚礼照片 2026.jpg' },
+  { sent: 'Café crème brûlée.jpg', shown: 'Café crème brûlée.jpg' },
+  { sent: 'party 🎉😀.jpg', shown: 'party 🎉😀.jpg' },
+  { sent: 'photo\u202Egpj.exe', shown: 'photogpj.exe' },
+  { sent: 'שלום\u200F עולם.jpg', shown: 'שלום עולם.jpg' },
+  { sent: 'ctl\u0000\u0001\u0007\u007f.jpg', shown: 'ctl.jpg' },
+  { sent: 'x\r\nSet-Cookie: a=b.jpg', shown: 'xSet-Cookie: a=b.jpg' },
+  { sent: `quote"s 'and' back\\slash.jpg`, shown: 'slash.jpg' },
+  { sent: '..', shown: '..' },
+  { sent: '../../etc/passwd', shown: 'passwd' },
+  { sent: 'name; filename="evil.html"', shown: 'name; filename="evil.html"' },
+  { sent: '%41%0d%0a.jpg', shown: '%41%0d%0a.jpg' },
+  { sent: `${'long name '.repeat(24)}.jpg`, shown: `${'long name '.repeat(24)}.jpg`.trim() },
+];
+
+async function healthy(server: TestServer): Promise<void> {
+  const res = await fetch(`${server.baseUrl}/healthz`);
+  assert.equal(res.status, 200, 'the server must still answer');
+}
+
+describe('File names and upload links', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ hasher: plainHasher, worker: true });
+  });
+  after(() => server.close());
+
+  it('should store, process and download every file name, the server answering after each', async () => {
+    const { owner, eventId } = await newEvent(server);
+    const bytes = await generatedPhotos(NAMES.length, 320);
+    const ids = await uploadPhotos(server, owner, eventId, NAMES.map((n, i) => ({ name: n.sent, bytes: bytes[i]! })));
+    for (const [i, id] of ids.entries()) {
+      const photo = await waitForPhoto(server, owner, id);
+      assert.equal(photo.status, 'DONE', `${JSON.stringify(NAMES[i]!.sent)}: ${photo.errorMessage}`);
+      assert.equal(photo.originalFilename, NAMES[i]!.shown);
+      const download = await fetch(photo.downloadUrl!);
+      assert.equal(download.status, 200, JSON.stringify(NAMES[i]!.sent));
+      assert.deepEqual(Buffer.from(await download.arrayBuffer()), bytes[i], 'the owner gets the original, byte for byte');
+      const disposition = parseDisposition(download.headers.get('content-disposition')!);
+      assert.equal(disposition.type, 'attachment');
+      assert.equal(disposition.parameters['filename'], NAMES[i]!.shown);
+      await healthy(server);
+    }
+  });
+
+  it('should refuse a 1,000-character file name with a sentence, and keep answering', async () => {
+    const { owner, eventId } = await newEvent(server);
+    const res = await server.gql(RequestPhotoUploadsDocument, { eventId, files: [{ filename: `${'é'.repeat(996)}.jpg`, contentType: 'image/jpeg', byteSize: 10 }] }, { token: owner });
+    assert.equal(errorCode(res), 'BAD_USER_INPUT');
+    assert.match(res.errors![0]!.message, /filename: must be 1 to 255 characters/);
+    await healthy(server);
+  });
+
+  it('should accept exactly one upload per link: a replay after processing is refused and the original is unchanged', async () => {
+    const { owner, eventId } = await newEvent(server);
+    const [first, second] = await generatedPhotos(2, 300);
+    const req = await server.gql(RequestPhotoUploadsDocument, { eventId, files: [{ filename: 'a.jpg', contentType: 'image/jpeg', byteSize: first!.length }] }, { token: owner });
+    const target = req.data!.requestPhotoUploads[0]!;
+    assert.equal((await uploadTo(target.upload, first!, 'image/jpeg')).status, 200);
+    const racing = await uploadTo(target.upload, first!, 'image/jpeg');
+    assert.equal(racing.status, 409, 'a second upload before completion is refused too');
+    const [id] = await uploadPhotos(server, owner, eventId, [{ name: 'b.jpg', bytes: second! }]);
+    await waitForPhoto(server, owner, id!);
+    const replay = await uploadTo(target.upload, second!, 'image/jpeg');
+    // The link of the first photo, still within its lifetime: the photo is not PENDING any more.
+    assert.equal(replay.status, 409);
+    assert.match(((await replay.json()) as { message: string }).message, /already been used/);
+  });
+
+  it('should not let an erased selfie be recreated through its old link, nor survive account deletion', async () => {
+    const { code } = await newEvent(server);
+    const guest = await newAccount(server, 'PARTICIPANT');
+    await server.gql(JoinEventDocument, { code, consent: true }, { token: guest });
+    const [selfie] = await generatedPhotos(1, 200);
+    const req = await server.gql(RequestSelfieUploadDocument, { input: { filename: 'me.jpg', contentType: 'image/jpeg', byteSize: selfie!.length } }, { token: guest });
+    const target = req.data!.requestSelfieUpload.upload;
+    assert.equal((await server.gql(DeleteMyFaceDataDocument, {}, { token: guest })).data?.deleteMyFaceData, true);
+    const late = await uploadTo(target, selfie!, 'image/jpeg');
+    assert.equal(late.status, 409);
+    const me = (await server.gql(MeDocument, {}, { token: guest })).data!.me!;
+    assert.equal((await server.gql(DeleteAccountDocument, {}, { token: guest })).data?.deleteAccount, true);
+    const left = await readdir(path.join(server.dataDir, 'objects', 'users'), { recursive: true }).catch(() => [] as string[]);
+    assert.deepEqual(left.filter((f) => f.includes(me.id)), [], 'nothing of the account is left in the store');
+  });
+
+  it('should refuse a download link whose signature does not match, with 403 and no crash', async () => {
+    const { owner, eventId } = await newEvent(server);
+    const [bytes] = await generatedPhotos(1, 200);
+    const [id] = await uploadPhotos(server, owner, eventId, [{ name: 'Фото.jpg', bytes: bytes! }]);
+    await waitForPhoto(server, owner, id!);
+    const url = new URL((await server.gql(PhotoDocument, { id: id! }, { token: owner })).data!.photo!.downloadUrl!);
+    url.searchParams.set('filename', 'другое\r\n.jpg');
+    assert.equal((await fetch(url)).status, 403);
+    await healthy(server);
+  });
+});
