@@ -290,7 +290,9 @@ export class Application {
         routers: this.store.routes(),
         limits: this.config.graphql,
         telemetry: this.telemetry,
-        ...(this.telemetry instanceof PrometheusTelemetry ? { metrics: { render: () => (this.telemetry as PrometheusTelemetry).render(), token: this.config.metrics.token } } : {}),
+        ...(this.telemetry instanceof PrometheusTelemetry && (!this.config.isProduction || this.config.metrics.token)
+          ? { metrics: { render: () => (this.telemetry as PrometheusTelemetry).render(), token: this.config.metrics.token } }
+          : {}),
         onSessionsRevoked: (listener) => this.bus.subscribe('sessions.revoked', (m) => listener(m.userId)),
       },
       port,
@@ -355,10 +357,11 @@ export class Application {
   }
 
   /**
-   * `findme worker` has no API: its own series (photos processed, face-engine
-   * stages, Rekognition calls) are served on METRICS_PORT when it is set.
+   * /metrics on METRICS_PORT, when it is set, for `findme serve` and
+   * `findme worker` alike: a port the operator keeps off the public network
+   * (in production the API port serves metrics only behind METRICS_TOKEN).
    */
-  async serveWorkerMetrics(): Promise<void> {
+  async serveMetricsPort(): Promise<void> {
     const { workerPort, token } = this.config.metrics;
     if (!workerPort || !(this.telemetry instanceof PrometheusTelemetry)) return;
     const telemetry = this.telemetry;
@@ -375,7 +378,7 @@ export class Application {
     });
     await new Promise<void>((resolve) => server.listen(workerPort, this.config.http.host, resolve));
     this.workerMetrics = server;
-    this.logger.info({ port: workerPort }, 'worker metrics on /metrics');
+    this.logger.info({ port: workerPort }, 'metrics on /metrics');
   }
 
   /** Drains the API, stops the worker (finishing or releasing jobs), then closes the database. */

@@ -163,8 +163,8 @@ describe('operations: admin queries, metrics, logs', () => {
       assert.ok(line, `${series} is exposed`);
       return Number(line.split(' ').at(-1));
     };
-    assert.ok(value('findme_graphql_operation_duration_seconds_count{operation="CompletePhotoUploads",outcome="ok"}') >= 1);
-    assert.ok(value('findme_graphql_operation_duration_seconds_count{operation="Photo",outcome="ok"}') >= 5);
+    assert.ok(value('findme_graphql_operation_duration_seconds_count{operation="completePhotoUploads",outcome="ok"}') >= 1);
+    assert.ok(value('findme_graphql_operation_duration_seconds_count{operation="photo",outcome="ok"}') >= 5);
     assert.ok(value('findme_http_responses_total{status="200"}') > 10);
     assert.ok(value('findme_http_responses_total{status="401"}') >= 1);
     assert.equal(value('findme_photos_processed_total{outcome="done"}'), 4);

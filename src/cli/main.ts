@@ -57,6 +57,7 @@ async function serve(): Promise<void> {
   await app.prepare();
   const http = await app.listen();
   if (config.worker.enabled) await app.startWorker();
+  await app.serveMetricsPort();
   logger.info(
     { url: `${http.url}/graphql`, startupMs: Date.now() - started, configSources: config.sources },
     `FindMe API listening on ${http.url}/graphql`,
@@ -70,7 +71,7 @@ async function worker(): Promise<void> {
   onShutdown(logger, () => app.close());
   await app.prepare();
   await app.startWorker();
-  await app.serveWorkerMetrics();
+  await app.serveMetricsPort();
 }
 
 async function runMigrations(): Promise<void> {

@@ -1,3 +1,4 @@
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 const bool = z
@@ -31,7 +32,24 @@ export const rawConfigSchema = z.object({
   JWT_TTL_SECONDS: int(60, 30 * 24 * 3600).default(3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: list.default([]),
-  TRUST_PROXY: bool.default(false),
+  /** `false`, a hop count (`1`) or proxy addresses and CIDRs (`10.0.0.0/8,127.0.0.1`); never `true`. */
+  TRUST_PROXY: optionalString.transform((value, ctx) => {
+    const v = value?.trim().toLowerCase();
+    if (v === undefined || v === '' || v === 'false' || v === '0') return false as const;
+    if (v === 'true') {
+      ctx.addIssue({ code: 'custom', message: 'true would trust any client to choose its own IP address through X-Forwarded-For; give the number of proxies in front of FindMe (e.g. 1) or their addresses or CIDR ranges' });
+      return z.NEVER;
+    }
+    if (/^\d+$/.test(v)) return Number(v);
+    const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+    try {
+      proxyaddr.compile(list);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `not a hop count nor a list of IP addresses or CIDR ranges (${(err as Error).message})` });
+      return z.NEVER;
+    }
+    return list;
+  }),
   INTROSPECTION: bool.optional(),
   ADMIN_EMAILS: list.default([]),
   SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
@@ -54,6 +72,8 @@ export const rawConfigSchema = z.object({
   GRAPHQL_MAX_DEPTH: int(2, 100).default(12),
   GRAPHQL_MAX_COST: int(10, 10_000_000).default(5000),
   GRAPHQL_MAX_ALIASES: int(1, 1000).default(30),
+  GRAPHQL_MAX_DIRECTIVES: int(1, 1000).default(50),
+  GRAPHQL_MAX_TOKENS: int(100, 100_000).default(4000),
   GRAPHQL_MAX_OPERATIONS: int(1, 100).default(1),
   GRAPHQL_MAX_DOCUMENT_BYTES: int(256, 1024 * 1024).default(16 * 1024),
   HTTP_MAX_BODY_BYTES: int(1024, 50 * 1024 * 1024).default(256 * 1024),

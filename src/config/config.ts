@@ -7,6 +7,7 @@ import dotenv from 'dotenv';
 import { z } from 'zod';
 import { rawConfigSchema, type RawConfig } from './config.schema.js';
 import type { SsmParameterSource } from './ssm.js';
+import type { TrustedProxies } from '../http/client-ip.js';
 
 export type ConfigSource = 'defaults' | '.env' | 'environment' | `ssm:${string}`;
 
@@ -14,7 +15,7 @@ export type ConfigSource = 'defaults' | '.env' | 'environment' | `ssm:${string}`
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   isProduction: boolean;
-  http: { host: string; port: number; publicUrl: string; publicUrlConfigured: boolean; corsOrigins: string[]; trustProxy: boolean; introspection: boolean };
+  http: { host: string; port: number; publicUrl: string; publicUrlConfigured: boolean; corsOrigins: string[]; trustProxy: TrustedProxies; introspection: boolean };
   dataDir: string;
   database: { url: string | undefined; embeddedPort: number | undefined };
   auth: {
@@ -44,6 +45,9 @@ export interface AppConfig {
     maxDepth: number;
     maxCost: number;
     maxAliases: number;
+    maxDirectives: number;
+    /** Lexical tokens in one document (names, punctuation, values). */
+    maxTokens: number;
     /** Operations per HTTP request (1 = no batching). */
     maxOperations: number;
     maxDocumentBytes: number;
@@ -230,6 +234,8 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
       maxDepth: raw.GRAPHQL_MAX_DEPTH,
       maxCost: raw.GRAPHQL_MAX_COST,
       maxAliases: raw.GRAPHQL_MAX_ALIASES,
+      maxDirectives: raw.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: raw.GRAPHQL_MAX_TOKENS,
       maxOperations: raw.GRAPHQL_MAX_OPERATIONS,
       maxDocumentBytes: raw.GRAPHQL_MAX_DOCUMENT_BYTES,
       maxBodyBytes: raw.HTTP_MAX_BODY_BYTES,

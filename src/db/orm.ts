@@ -1,4 +1,4 @@
-import { DataloaderType, MikroORM, type Options } from '@mikro-orm/postgresql';
+import { DataloaderType, DriverException, MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -85,4 +85,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     current = e.previous ?? e.cause ?? e.originalError;
   }
   return false;
+}
+
+/** True when `err` came from the database driver (its message quotes SQL and parameters). */
+export function isDatabaseError(err: unknown): boolean {
+  return err instanceof DriverException || err instanceof pg.DatabaseError;
 }

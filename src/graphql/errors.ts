@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
-import { isDatabaseUnavailable } from '../db/orm.js';
+import { isDatabaseError, isDatabaseUnavailable } from '../db/orm.js';
 
 /** Said when PostgreSQL is unreachable: the client may retry, nothing was changed half-way. */
 export const UNAVAILABLE_MESSAGE = 'FindMe is temporarily unavailable (its database cannot be reached); try again in a few seconds.';
@@ -18,7 +18,10 @@ const CLIENT_CODES = new Set([
 ]);
 
 export interface ErrorMasking {
-  /** Outside development, unexpected errors become a bare INTERNAL_SERVER_ERROR. */
+  /**
+   * In production, unexpected errors become a bare INTERNAL_SERVER_ERROR and
+   * "Did you mean …?" hints are cut, so the schema cannot be read off errors.
+   */
   production: boolean;
   logger: Logger;
 }
@@ -42,15 +45,29 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   const code = typeof formatted.extensions?.['code'] === 'string' ? formatted.extensions['code'] : undefined;
   if (code && CLIENT_CODES.has(code)) {
     const { stacktrace: _stack, ...rest } = formatted.extensions ?? {};
-    return { ...base, extensions: masking.production ? { code } : { ...rest, code } };
+    return { ...base, ...hideSuggestions(base.message, masking), extensions: masking.production ? { code, ...limitOf(rest) } : { ...rest, code } };
   }
   if (!code && error instanceof GraphQLError && !error.originalError && !error.path) {
     // Raised by graphql-js validation or coercion (graphql-ws path): a client error.
-    return { ...base, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+    return { ...base, ...hideSuggestions(base.message, masking), extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...limitOf(formatted.extensions ?? {}) } };
   }
   masking.logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
+  if (isDatabaseError(original) && !masking.production) {
+    // The driver's message quotes the SQL and its parameters: for the log only, in every mode.
+    return { message: 'Internal server error (a database statement failed; the details are in the server log).', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  }
   if (masking.production) {
     return { message: 'Internal server error.', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   }
   return { ...base, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/** graphql-js's "Did you mean …?" hints name fields and types: cut in production, on every transport. */
+function hideSuggestions(message: string, masking: ErrorMasking): { message: string } {
+  return { message: masking.production ? message.replace(/ ?Did you mean .+\?$/, '') : message };
+}
+
+/** The limit a refused document broke (clients show it), kept in every mode. */
+function limitOf(extensions: Record<string, unknown>): Record<string, unknown> {
+  return 'limit' in extensions ? { limit: extensions['limit'], max: extensions['max'] } : {};
 }

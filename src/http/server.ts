@@ -6,7 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, specifiedRules, validate, type FieldNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -15,7 +15,8 @@ import type { ContextFactory, GraphQLContext } from '../graphql/context.js';
 import { formatGraphQLError, UNAVAILABLE_MESSAGE } from '../graphql/errors.js';
 import { isDatabaseUnavailable } from '../db/orm.js';
 import { DomainError } from '../domain/errors.js';
-import { documentTooLarge, limitRules, type QueryLimits } from '../graphql/limits.js';
+import { documentProblem, validationRules, type QueryLimits } from '../graphql/validation.js';
+import { clientIp, compileTrust, type TrustedProxies } from './client-ip.js';
 import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 
 export interface HttpServerOptions {
@@ -25,7 +26,8 @@ export interface HttpServerOptions {
   production: boolean;
   introspection: boolean;
   corsOrigins: string[];
-  trustProxy: boolean;
+  /** Proxies whose `X-Forwarded-For` is believed (the same for HTTP and WebSocket). */
+  trustProxy: TrustedProxies;
   /** True when the service can answer (database reachable, migrations applied). */
   ready: () => Promise<boolean>;
   /** Extra routes (the local object store's signed uploads and downloads). */
@@ -40,7 +42,11 @@ export interface HttpServerOptions {
   /** Calls back with a user id whenever that user's sessions end (account deleted, password reset). */
   onSessionsRevoked?: (listener: (userId: string) => void) => () => void;
   telemetry?: Telemetry;
-  /** Serves GET /metrics (Prometheus text), behind `Authorization: Bearer <token>` when a token is set. */
+  /**
+   * Serves GET /metrics (Prometheus text) on this port, behind
+   * `Authorization: Bearer <token>` when a token is set. Left out in
+   * production without a token: metrics then go to METRICS_PORT only.
+   */
   metrics?: { render: () => Promise<{ contentType: string; body: string }>; token: string | undefined };
 }
 
@@ -70,7 +76,9 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
   const { schema, logger, production } = options;
   const masking = { production, logger };
   const app = express();
-  app.set('trust proxy', options.trustProxy);
+  const trust = compileTrust(options.trustProxy);
+  // Express's req.ip and our WebSocket path answer with one function.
+  app.set('trust proxy', trust);
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
 
@@ -86,10 +94,18 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     }
   };
   const { limits } = options;
+  // Metrics label operations by their root field, a name the schema registers: clients cannot add series.
+  const rootFields = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((t) => Object.keys(t?.getFields() ?? {})));
+  const operationLabel = (operation: OperationDefinitionNode | undefined): string => {
+    const field = operation?.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD && !s.name.value.startsWith('__'));
+    return field && rootFields.has(field.name.value) ? field.name.value : 'other';
+  };
   const telemetry = options.telemetry ?? noTelemetry;
   // Every acknowledged socket's graphql-ws context: open connections and their subscriptions.
   const connections = new Set<{ subscriptions: Record<string, unknown> }>();
-  const rules = [...specifiedRules, ...limitRules(limits)];
+  // One validation pipeline for both transports (Apollo adds specifiedRules itself).
+  const extraRules = validationRules(limits, { introspection: options.introspection });
+  const rules = [...specifiedRules, ...extraRules];
   // Signed-in sockets by user, so that ending a user's sessions closes their sockets too.
   const sessions = new Map<WebSocket, SocketSession>();
   const endSession = (socket: WebSocket, reason: string) => {
@@ -116,7 +132,7 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     const authorization = stringParam(ctx.connectionParams?.['authorization']);
     if (!authorization) return true;
     // A token that does not authenticate closes the socket with 4403 Forbidden.
-    const context = await wsContext({ authorization, ip: clientIp(ctx.extra.request), requestId: randomUUID() });
+    const context = await wsContext({ authorization, ip: clientIp(ctx.extra.request, trust), requestId: randomUUID() });
     if (!context.viewer) return false;
     // The socket lives no longer than its token (4403 when it expires).
     const session: SocketSession = { userId: context.viewer.id, expiryTimer: undefined };
@@ -146,8 +162,8 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
         sessions.delete(ctx.extra.socket);
       },
       onSubscribe: (ctx, id, payload) => {
-        const tooLarge = documentTooLarge(payload.query, limits.maxDocumentBytes);
-        if (tooLarge) return [new GraphQLError(tooLarge, { extensions: { code: 'BAD_USER_INPUT', limit: 'maxDocumentBytes' } })];
+        const problem = documentProblem(payload.query, limits);
+        if (problem) return [new GraphQLError(problem.message, { extensions: { code: 'BAD_USER_INPUT', limit: problem.limit, max: problem.max } })];
         // graphql-ws registers this operation before asking us: count the others.
         const active = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
         if (active >= limits.wsMaxSubscriptionsPerConnection) {
@@ -162,7 +178,7 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
       context: (ctx) =>
         wsContext({
           authorization: stringParam(ctx.connectionParams?.['authorization']),
-          ip: clientIp(ctx.extra.request),
+          ip: clientIp(ctx.extra.request, trust),
           requestId: randomUUID(),
         }) as Promise<GraphQLContext & Record<string, unknown>>,
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatGraphQLError(e.toJSON(), e, masking)),
@@ -176,7 +192,7 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     schema,
     introspection: options.introspection,
     csrfPrevention: true,
-    validationRules: limitRules(limits),
+    validationRules: extraRules,
     allowBatchedHttpRequests: limits.maxOperations > 1,
     includeStacktraceInErrorResponses: !production,
     hideSchemaDetailsFromClientErrors: production,
@@ -190,7 +206,7 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
             async willSendResponse(rc) {
               const body = rc.response.body;
               const failed = (rc.errors?.length ?? 0) > 0 || (body.kind === 'single' && (body.singleResult.errors?.length ?? 0) > 0);
-              telemetry.graphqlOperation(rc.operationName ?? 'anonymous', failed ? 'error' : 'ok', (performance.now() - started) / 1000);
+              telemetry.graphqlOperation(operationLabel(rc.operation), failed ? 'error' : 'ok', (performance.now() - started) / 1000);
             },
           };
         },
@@ -250,7 +266,7 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
         const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
         res.setHeader('x-request-id', requestId);
         try {
-          return await options.context({ authorization: req.get('authorization'), ip: req.ip ?? 'unknown', requestId });
+          return await options.context({ authorization: req.get('authorization'), ip: clientIp(req, trust), requestId });
         } catch (err) {
           // Signing the caller in needs the database: say so plainly, with 503 so clients and balancers retry.
           if (!isDatabaseUnavailable(err)) throw err;
@@ -300,9 +316,9 @@ function refuseOversizedRequests(limits: HttpServerOptions['limits']): express.R
     }
     const documents = Array.isArray(body) ? body.map((op: { query?: unknown }) => op?.query) : [(body as { query?: unknown } | undefined)?.query ?? req.query['query']];
     for (const query of documents) {
-      const tooLarge = documentTooLarge(query, limits.maxDocumentBytes);
-      if (tooLarge) {
-        refuse(res, 400, tooLarge, { limit: 'maxDocumentBytes', max: limits.maxDocumentBytes });
+      const problem = documentProblem(query, limits);
+      if (problem) {
+        refuse(res, 400, problem.message, { limit: problem.limit, max: problem.max });
         return;
       }
     }
@@ -334,7 +350,4 @@ function stringParam(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function clientIp(request: http.IncomingMessage): string {
-  return request.socket.remoteAddress ?? 'unknown';
-}
 

@@ -26,7 +26,7 @@ export class PrometheusTelemetry implements Telemetry {
     collectDefaultMetrics({ register: this.registry, prefix: 'findme_' });
     this.graphql = new Histogram({
       name: 'findme_graphql_operation_duration_seconds',
-      help: 'GraphQL operations over HTTP, by operation name and outcome',
+      help: 'GraphQL operations over HTTP, by root field (other when unknown) and outcome',
       labelNames: ['operation', 'outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
