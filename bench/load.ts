@@ -109,7 +109,7 @@ async function seed(bench: Awaited<ReturnType<typeof benchEnvironment>>): Promis
   for (let g = 0; g < GUESTS; g++) {
     const email = `guest${g}@example.test`;
     const { user } = await services.accounts.register({ email, password: PASSWORD, displayName: `Guest ${g}`, role: Role.PARTICIPANT }, 'bench');
-    await services.events.joinEvent(user, event.code, true);
+    await services.events.joinEvent(user, event.code, true, 'bench');
     emails.push(email);
   }
   await sql.execute(

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     const owner = (await services.accounts.register({ email: 'owner@example.test', password: 'long enough password', displayName: 'O', role: Role.PHOTOGRAPHER }, 'bench')).user;
     const guest = (await services.accounts.register({ email: 'raj@example.test', password: 'long enough password', displayName: 'R', role: Role.PARTICIPANT }, 'bench')).user;
     const event = await services.events.createEvent(owner, { name: 'Marathon', date: '2026-06-01' });
-    await services.events.joinEvent(guest, event.code, true);
+    await services.events.joinEvent(guest, event.code, true, 'bench');
 
     // Real vectors: the dev group photos. Synthetic: real ones pushed far away by noise.
     const real: Float32Array[] = [];

@@ -199,7 +199,17 @@ export class Application {
       }),
       admin: new AdminService(em, { queue: this.queue, settings: this.adminSettings }),
       privacy: new PrivacyService(em, { store: this.store, faces: this.faces, bus: this.bus, clock: this.clock, logger }),
-      events: new EventService(em, { clock: this.clock, logger, settings: { faceRetentionDays: config.privacy.faceRetentionDays } }),
+      events: new EventService(em, {
+        clock: this.clock,
+        logger,
+        throttle,
+        settings: {
+          faceRetentionDays: config.privacy.faceRetentionDays,
+          codeLookupFailuresPerIp: r.codeLookupFailuresPerIp,
+          codeLookupFailuresPerAccount: r.codeLookupFailuresPerAccount,
+          codeLookupWindowSeconds: r.codeLookupWindowSeconds,
+        },
+      }),
       selfies: new SelfieService(em, {
         store: this.store,
         queue: this.queue,

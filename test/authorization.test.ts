@@ -210,6 +210,26 @@ const ROWS: Row[] = [
       return { query: 'mutation($id: ID!) { completeSelfieUpload(id: $id) { id } }', variables: { id: upload.id } };
     },
   },
+  {
+    op: 'Query.eventParticipants',
+    expect: managed,
+    request: ({ f }) => ({ query: `query($e: ID!) { eventParticipants(eventId: $e) { ${PAGE} } }`, variables: { e: f.eventId } }),
+  },
+  {
+    op: 'Mutation.updateEvent',
+    // Guests are refused by role before the event is looked up.
+    expect: { ...managed, otherParticipant: 'FORBIDDEN' },
+    request: ({ f }) => ({ query: 'mutation($e: ID!) { updateEvent(id: $e, input: { name: "Gala" }) { id } }', variables: { e: f.eventId } }),
+  },
+  {
+    op: 'Mutation.setParticipantApproval',
+    // A guest cannot tell another guest's membership exists.
+    expect: { ...managed, participant: 'NOT_FOUND' },
+    request: async ({ f }) => {
+      const [row] = await server.sql<{ id: string }>('select id from participations where event_id = ?', [f.eventId]);
+      return { query: 'mutation($id: ID!) { setParticipantApproval(id: $id, approved: true) { id status } }', variables: { id: row!.id } };
+    },
+  },
   { op: 'Mutation.deleteMyFaceData', expect: everyoneSignedIn(), freshActors: ['participant'], request: () => ({ query: 'mutation { deleteMyFaceData }' }) },
   { op: 'Mutation.deleteAccount', expect: everyoneSignedIn(), freshActors: ['otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'], request: () => ({ query: 'mutation { deleteAccount }' }) },
   {

@@ -39,6 +39,10 @@ export interface AppConfig {
     selfieUploadsPerAccount: number;
     selfieUploadsPerIp: number;
     selfieUploadWindowSeconds: number;
+    /** Event-code look-ups that find nothing (guessing), per IP and per account. */
+    codeLookupFailuresPerIp: number;
+    codeLookupFailuresPerAccount: number;
+    codeLookupWindowSeconds: number;
   };
   /** Limits on what one GraphQL request may ask for. */
   graphql: {
@@ -229,6 +233,9 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
       selfieUploadsPerAccount: raw.SELFIE_UPLOADS_MAX_PER_ACCOUNT,
       selfieUploadsPerIp: raw.SELFIE_UPLOADS_MAX_PER_IP,
       selfieUploadWindowSeconds: raw.SELFIE_UPLOADS_WINDOW_SECONDS,
+      codeLookupFailuresPerIp: raw.EVENT_CODE_FAILURES_PER_IP,
+      codeLookupFailuresPerAccount: raw.EVENT_CODE_FAILURES_PER_ACCOUNT,
+      codeLookupWindowSeconds: raw.EVENT_CODE_FAILURE_WINDOW_SECONDS,
     },
     graphql: {
       maxDepth: raw.GRAPHQL_MAX_DEPTH,

@@ -10,6 +10,8 @@ export interface RateLimiter {
   peek(key: string): Promise<RateWindow | null>;
   /** Counts one hit, opening a window of `windowSeconds` if none is open. */
   hit(key: string, windowSeconds: number): Promise<RateWindow>;
+  /** Takes back one hit from the open window (an attempt that turned out fine). */
+  refund(key: string): Promise<void>;
   /** Forgets `key` (after a successful login). */
   reset(key: string): Promise<void>;
 }

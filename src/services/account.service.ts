@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { PasswordResetToken, Role, User } from '../domain/entities/index.js';
-import { BadUserInputError, ConflictError, DomainError, RateLimitedError } from '../domain/errors.js';
+import { BadUserInputError, ConflictError, DomainError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { Mailer } from '../ports/mailer.js';
@@ -100,30 +100,27 @@ export class AccountService {
    */
   async login(emailInput: string, password: string, ip: string): Promise<Session> {
     const email = normalizeEmail(emailInput);
-    const { limiter, settings } = this.deps;
+    const { settings } = this.deps;
     const emailKey = quotaKeys.loginEmail(email);
     const ipKey = quotaKeys.loginIp(ip);
-    const [byEmail, byIp] = await Promise.all([limiter.peek(emailKey), limiter.peek(ipKey)]);
-    const blocked = [
-      byEmail && byEmail.hits >= settings.loginFailuresPerEmail ? byEmail : null,
-      byIp && byIp.hits >= settings.loginFailuresPerIp ? byIp : null,
-    ].filter((w) => w !== null);
-    if (blocked.length > 0) {
-      const retryAfterSeconds = this.deps.throttle.retryAfter(blocked);
-      this.deps.logger.warn({ ip, retryAfterSeconds }, 'login throttled');
-      throw new RateLimitedError(`Too many failed logins. Try again in ${retryAfterSeconds} seconds.`, retryAfterSeconds);
-    }
+    // The attempt is counted before the password is checked: 25 parallel guesses get `max` checks, not 25.
+    const attempt = await this.deps.throttle.reserve(
+      'login',
+      [
+        { key: emailKey, max: settings.loginFailuresPerEmail, windowSeconds: settings.loginFailureWindowSeconds },
+        { key: ipKey, max: settings.loginFailuresPerIp, windowSeconds: settings.loginFailureWindowSeconds },
+      ],
+      (s) => `Too many failed logins. Try again in ${s} seconds.`,
+    );
     const user = await this.em.findOne(User, { email }, { populate: ['passwordHash'] });
-    const ok = user !== null && user.active && (await this.deps.hasher.verify(user.passwordHash, password));
-    if (!ok || !user) {
-      await Promise.all([
-        limiter.hit(emailKey, settings.loginFailureWindowSeconds),
-        limiter.hit(ipKey, settings.loginFailureWindowSeconds),
-      ]);
+    // An unknown address costs the same hash check as a wrong password: timing tells nothing.
+    const verified = await this.deps.hasher.verify(user?.passwordHash ?? (await dummyHash(this.deps.hasher)), password);
+    if (!verified || !user || !user.active) {
       this.deps.logger.info({ ip }, 'login failed');
       throw new DomainError('UNAUTHENTICATED', 'Wrong email or password.');
     }
-    await limiter.reset(emailKey);
+    await this.deps.limiter.reset(emailKey);
+    await attempt.refund([ipKey]);
     return this.startSession(user);
   }
 
@@ -239,4 +236,15 @@ export class AccountService {
 
 function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
+}
+
+/** A hash of a random password per hasher, checked when no account has the address. */
+const dummyHashes = new WeakMap<PasswordHasher, Promise<string>>();
+function dummyHash(hasher: PasswordHasher): Promise<string> {
+  let hash = dummyHashes.get(hasher);
+  if (!hash) {
+    hash = hasher.hash(randomBytes(24).toString('base64url'));
+    dummyHashes.set(hasher, hash);
+  }
+  return hash;
 }

@@ -1,16 +1,18 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Event, Participation, Role, type User } from '../domain/entities/index.js';
+import { Event, ParticipantStatus, Participation, Role, type User } from '../domain/entities/index.js';
 import { ForbiddenError, NotFoundError } from '../domain/errors.js';
 import { isUuid } from './validation.js';
 
-export type EventRole = 'admin' | 'owner' | 'participant' | 'none';
+/** `awaiting`: joined an event that requires approval, and not (or not yet) approved: sees the event, no photo. */
+export type EventRole = 'admin' | 'owner' | 'participant' | 'awaiting' | 'none';
 
 /** How `actor` relates to `event`. */
 export async function roleInEvent(em: EntityManager, actor: User, event: Event): Promise<EventRole> {
   if (event.owner.id === actor.id) return 'owner';
   if (actor.role === Role.ADMIN) return 'admin';
-  const joined = await em.count(Participation, { user: actor.id, event: event.id });
-  return joined > 0 ? 'participant' : 'none';
+  const joined = await em.findOne(Participation, { user: actor.id, event: event.id }, { fields: ['status'] });
+  if (!joined) return 'none';
+  return joined.status === ParticipantStatus.APPROVED ? 'participant' : 'awaiting';
 }
 
 /**
@@ -22,6 +24,11 @@ export async function loadManagedEvent(em: EntityManager, actor: User, eventId: 
   if (!event) throw new NotFoundError('Event');
   const role = await roleInEvent(em, actor, event);
   if (role === 'none') throw new NotFoundError('Event');
-  if (role === 'participant') throw new ForbiddenError("Only the event's photographer can do this.");
+  if (role === 'participant' || role === 'awaiting') throw new ForbiddenError("Only the event's photographer can do this.");
   return event;
+}
+
+/** The answer to a guest waiting for (or refused) approval. */
+export function awaitingApproval(eventName: string): ForbiddenError {
+  return new ForbiddenError(`The photographer of ${eventName} approves each guest; you will see the photos once they have approved you.`);
 }

@@ -1,13 +1,22 @@
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { Event, Participation, Role, User } from '../domain/entities/index.js';
+import { Event, OriginalsPolicy, ParticipantStatus, Participation, Role, User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, DomainError, ForbiddenError, NotFoundError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
-import { roleInEvent } from './event-access.js';
-import { generateEventCode, normalizeEventCode } from './event-code.js';
+import { awaitingApproval, loadManagedEvent, roleInEvent } from './event-access.js';
+import { codeCandidates, generateEventCode, normalizeEventCode } from './event-code.js';
+import { quotaKeys, type Quota, type Throttle } from './throttle.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { PRIVACY_POLICY_VERSION } from './privacy-policy.js';
 import { isIsoDate, isUuid, requireText } from './validation.js';
+
+/** Settings a photographer may set; anything omitted keeps its value (or default). */
+export interface EventSettingsCommand {
+  publicGallery?: boolean | null | undefined;
+  guestApproval?: boolean | null | undefined;
+  originalsPolicy?: OriginalsPolicy | null | undefined;
+  faceRetentionDays?: number | null | undefined;
+}
 
 export interface CreateEventCommand {
   name: string;
@@ -15,6 +24,29 @@ export interface CreateEventCommand {
   code?: string | null | undefined;
   /** Days after the event date its face data is kept; the configured default when omitted. */
   faceRetentionDays?: number | null | undefined;
+  settings?: EventSettingsCommand | null | undefined;
+}
+
+export interface UpdateEventCommand {
+  name?: string | null | undefined;
+  date?: string | null | undefined;
+  settings?: EventSettingsCommand | null | undefined;
+}
+
+export interface EventSettings {
+  faceRetentionDays: number;
+  /** Failed code look-ups allowed per IP and per account in each window. */
+  codeLookupFailuresPerIp: number;
+  codeLookupFailuresPerAccount: number;
+  codeLookupWindowSeconds: number;
+}
+
+/** A guest as the event's owner sees them in the participant list. */
+export interface ParticipantRow {
+  participation: Participation;
+  displayName: string;
+  hasSelfie: boolean;
+  matchedPhotoCount: number;
 }
 
 /** The law we design for (BIPA) allows at most three years. */
@@ -44,7 +76,7 @@ export interface EventPreview {
 export class EventService {
   constructor(
     private readonly em: EntityManager,
-    private readonly deps: { clock: Clock; logger: Logger; settings: { faceRetentionDays: number } },
+    private readonly deps: { clock: Clock; logger: Logger; throttle: Throttle; settings: EventSettings },
   ) {}
 
   async createEvent(actor: User, command: CreateEventCommand): Promise<Event> {
@@ -53,16 +85,14 @@ export class EventService {
     }
     const name = requireText(command.name, 'name', 120);
     if (!isIsoDate(command.date)) throw new BadUserInputError('date', 'date: must be a calendar date written yyyy-mm-dd.');
-    const faceRetentionDays = command.faceRetentionDays ?? this.deps.settings.faceRetentionDays;
-    if (!Number.isInteger(faceRetentionDays) || faceRetentionDays < 1 || faceRetentionDays > MAX_FACE_RETENTION_DAYS) {
-      throw new BadUserInputError('faceRetentionDays', `faceRetentionDays: must be between 1 and ${MAX_FACE_RETENTION_DAYS} days (3 years).`);
-    }
+    const settings = checkSettings({ faceRetentionDays: command.faceRetentionDays, ...command.settings }, 'settings');
+    const faceRetentionDays = settings.faceRetentionDays ?? this.deps.settings.faceRetentionDays;
     const chosen = command.code !== undefined && command.code !== null && command.code.trim() !== '';
     const requested = chosen ? normalizeEventCode(command.code as string) : undefined;
     // A generated code can collide; retry a few times before giving up.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const code = requested ?? generateEventCode(name);
-      const event = this.em.create(Event, { name, date: command.date, code, owner: actor, faceRetentionDays });
+      const code = requested ?? generateEventCode();
+      const event = this.em.create(Event, { name, date: command.date, code, owner: actor, ...settings, faceRetentionDays });
       try {
         await this.em.flush();
         this.deps.logger.info({ eventId: event.id, ownerId: actor.id }, 'event created');
@@ -76,12 +106,30 @@ export class EventService {
     throw new DomainError('INTERNAL_SERVER_ERROR', 'Could not generate a unique event code; try again.');
   }
 
-  async previewByCode(code: string): Promise<EventPreview | null> {
-    const value = code.trim().toUpperCase();
-    if (value.length === 0 || value.length > 64) return null;
-    const event = await this.em.findOne(Event, { code: value }, { populate: ['owner'] });
+  /**
+   * What an event is, from its code. Look-ups that find nothing are counted per
+   * IP and per account (each alias of a request counts), so codes cannot be
+   * enumerated: past the limit, RATE_LIMITED with a retry hint.
+   */
+  async previewByCode(code: string, caller: { ip: string; userId?: string | undefined }): Promise<EventPreview | null> {
+    const event = await this.findByCode(code, caller);
     if (!event) return null;
+    await this.em.populate(event, ['owner']);
     return { code: event.code, name: event.name, date: event.date, photographerName: event.owner.getEntity().displayName };
+  }
+
+  /** The event with this code; the attempt is reserved first and given back when it finds one. */
+  private async findByCode(code: string, caller: { ip: string; userId?: string | undefined }): Promise<Event | null> {
+    const { settings } = this.deps;
+    const quotas: Quota[] = [{ key: quotaKeys.codeLookupsIp(caller.ip), max: settings.codeLookupFailuresPerIp, windowSeconds: settings.codeLookupWindowSeconds }];
+    if (caller.userId) quotas.push({ key: quotaKeys.codeLookupsUser(caller.userId), max: settings.codeLookupFailuresPerAccount, windowSeconds: settings.codeLookupWindowSeconds });
+    const attempt = await this.deps.throttle.reserve('event-code', quotas, (s) => `Too many event codes that match no event. Check the code and try again in ${s} seconds.`);
+    const candidates = codeCandidates(code);
+    const events = candidates.length > 0 ? await this.em.find(Event, { code: { $in: candidates } }) : [];
+    const event = candidates.map((c) => events.find((e) => e.code === c)).find((e) => e !== undefined) ?? null;
+    if (event) await attempt.refund();
+    else this.deps.logger.info({ ip: caller.ip, userId: caller.userId }, 'event code matched no event');
+    return event;
   }
 
   /** The event, if `actor` owns it, joined it or is an admin; NOT_FOUND otherwise (existence is not revealed). */
@@ -121,11 +169,11 @@ export class EventService {
    * recorded with the policy version; joining again is harmless and keeps the
    * first join time (a newer policy version is recorded afresh).
    */
-  async joinEvent(actor: User, code: string, consent: boolean): Promise<Participation> {
+  async joinEvent(actor: User, code: string, consent: boolean, ip: string): Promise<Participation> {
     if (!consent) {
       throw new BadUserInputError('consent', 'consent: you must agree to face matching to join an event (see privacyPolicy).');
     }
-    const event = await this.em.findOne(Event, { code: code.trim().toUpperCase() });
+    const event = await this.findByCode(code, { ip, userId: actor.id });
     if (!event) throw new NotFoundError('Event');
     if (event.owner.id === actor.id) throw new BadUserInputError('code', 'code: you own this event; guests join it, not its photographer.');
     const now = this.deps.clock.now();
@@ -139,13 +187,111 @@ export class EventService {
       return existing;
     }
     // Upsert: two taps on "join" at once must not fail or duplicate.
+    const status = event.guestApproval ? ParticipantStatus.PENDING : ParticipantStatus.APPROVED;
     await this.em.getConnection().execute(
-      `insert into participations (id, user_id, event_id, joined_at, consented_at, consent_version)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?) on conflict (user_id, event_id) do nothing`,
-      [actor.id, event.id, now, now, PRIVACY_POLICY_VERSION],
+      `insert into participations (id, user_id, event_id, joined_at, consented_at, consent_version, status)
+       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?) on conflict (user_id, event_id) do nothing`,
+      [actor.id, event.id, now, now, PRIVACY_POLICY_VERSION, status],
     );
     const participation = await this.em.findOneOrFail(Participation, { user: actor.id, event: event.id });
-    this.deps.logger.info({ eventId: event.id, userId: actor.id, consentVersion: PRIVACY_POLICY_VERSION }, 'participant joined');
+    this.deps.logger.info({ eventId: event.id, userId: actor.id, consentVersion: PRIVACY_POLICY_VERSION, status: participation.status }, 'participant joined');
     return participation;
   }
+
+  /** Name, date and settings; only what is given changes (owner, admin). */
+  async updateEvent(actor: User, id: string, command: UpdateEventCommand): Promise<Event> {
+    const event = await loadManagedEvent(this.em, actor, id);
+    if (command.name !== undefined && command.name !== null) event.name = requireText(command.name, 'input.name', 120);
+    if (command.date !== undefined && command.date !== null) {
+      if (!isIsoDate(command.date)) throw new BadUserInputError('input.date', 'input.date: must be a calendar date written yyyy-mm-dd.');
+      event.date = command.date;
+    }
+    const settings = checkSettings(command.settings ?? {}, 'input.settings');
+    Object.assign(event, settings);
+    await this.em.flush();
+    this.deps.logger.info({ eventId: event.id, actorId: actor.id }, 'event updated');
+    return event;
+  }
+
+  /**
+   * Whether the actor may see the event's photos: its owner and admins, and
+   * guests the owner approved (every guest when the event needs no approval).
+   */
+  async assertCanSeePhotos(actor: User, eventId: string): Promise<Event> {
+    const event = await this.getVisibleEvent(actor, eventId);
+    const role = await roleInEvent(this.em, actor, event);
+    if (role === 'awaiting') throw awaitingApproval(event.name);
+    return event;
+  }
+
+  /** The event's guests with what the owner needs to approve them, newest first (owner, admin). */
+  async participants(actor: User, eventId: string, args: PageArgs): Promise<Page<ParticipantRow>> {
+    const event = await loadManagedEvent(this.em, actor, eventId);
+    const limit = pageSize(args.first);
+    let after = '';
+    const afterParams: unknown[] = [];
+    if (args.after) {
+      const [joinedAt, id] = decodeCursor(args.after, 2) as [string, string];
+      const at = new Date(joinedAt);
+      if (Number.isNaN(at.getTime()) || !isUuid(id)) throw new BadUserInputError('after', 'after: is not a cursor returned by this list.');
+      after = 'and (pa.joined_at, pa.id) < (?, ?)';
+      afterParams.push(at, id);
+    }
+    const rows = await this.participantRows(event.id, `${after} order by pa.joined_at desc, pa.id desc limit ?`, [...afterParams, limit + 1]);
+    const total = rows[0]?.total ?? (await this.em.count(Participation, { event: event.id }));
+    return toPage(rows, limit, total, Boolean(args.after), (row) => [row.participation.joinedAt.toISOString(), row.participation.id]);
+  }
+
+  /** Participants of the event with their selfie state and matched photo count (one statement), then their rows. */
+  private async participantRows(eventId: string, tail: string, params: unknown[]): Promise<(ParticipantRow & { total: number })[]> {
+    const rows = await this.em.getConnection().execute<{ id: string; display_name: string; has_selfie: boolean; matched: number; total: number }[]>(
+      `select pa.id, u.display_name,
+              exists (select 1 from selfies s where s.user_id = pa.user_id and s.status = 'ACTIVE') as has_selfie,
+              (select count(*)::int from matches m join photos p on p.id = m.photo_id where m.user_id = pa.user_id and p.event_id = pa.event_id) as matched,
+              (select count(*)::int from participations c where c.event_id = pa.event_id) as total
+         from participations pa join users u on u.id = pa.user_id
+        where pa.event_id = ? ${tail}`,
+      [eventId, ...params],
+    );
+    const participations = rows.length > 0 ? await this.em.find(Participation, { id: { $in: rows.map((r) => r.id) } }) : [];
+    return rows.map((r) => ({
+      participation: participations.find((p) => p.id === r.id)!,
+      displayName: r.display_name,
+      hasSelfie: r.has_selfie,
+      matchedPhotoCount: r.matched,
+      total: r.total,
+    }));
+  }
+
+  /** Approves or refuses a guest; approval shows them their photos at once (owner, admin). */
+  async setParticipantApproval(actor: User, participationId: string, approved: boolean): Promise<ParticipantRow> {
+    const participation = isUuid(participationId) ? await this.em.findOne(Participation, { id: participationId }) : null;
+    if (!participation) throw new NotFoundError('Participant');
+    await loadManagedEvent(this.em, actor, participation.event.id).catch(() => {
+      throw new NotFoundError('Participant');
+    });
+    participation.status = approved ? ParticipantStatus.APPROVED : ParticipantStatus.REFUSED;
+    participation.decidedAt = this.deps.clock.now();
+    await this.em.flush();
+    this.deps.logger.info({ participationId, eventId: participation.event.id, actorId: actor.id, status: participation.status }, 'participant decided');
+    const [row] = await this.participantRows(participation.event.id, 'and pa.id = ?', [participation.id]);
+    return row!;
+  }
+}
+
+
+/** Validates settings; returns only those given. */
+function checkSettings(input: EventSettingsCommand, _field: string): Partial<Pick<Event, 'publicGallery' | 'guestApproval' | 'originalsPolicy' | 'faceRetentionDays'>> {
+  const out: Partial<Pick<Event, 'publicGallery' | 'guestApproval' | 'originalsPolicy' | 'faceRetentionDays'>> = {};
+  if (input.faceRetentionDays !== undefined && input.faceRetentionDays !== null) {
+    const days = input.faceRetentionDays;
+    if (!Number.isInteger(days) || days < 1 || days > MAX_FACE_RETENTION_DAYS) {
+      throw new BadUserInputError('faceRetentionDays', `faceRetentionDays: must be between 1 and ${MAX_FACE_RETENTION_DAYS} days (3 years).`);
+    }
+    out.faceRetentionDays = days;
+  }
+  if (input.publicGallery !== undefined && input.publicGallery !== null) out.publicGallery = input.publicGallery;
+  if (input.guestApproval !== undefined && input.guestApproval !== null) out.guestApproval = input.guestApproval;
+  if (input.originalsPolicy !== undefined && input.originalsPolicy !== null) out.originalsPolicy = input.originalsPolicy;
+  return out;
 }

@@ -7,7 +7,7 @@ import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine } from '../ports/face-engine.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { ObjectStore, PresignedUpload } from '../ports/object-store.js';
-import { loadManagedEvent, roleInEvent } from './event-access.js';
+import { awaitingApproval, loadManagedEvent, roleInEvent } from './event-access.js';
 import { photoKeys } from '../domain/object-keys.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { changeStatus } from './photo-status.js';
@@ -269,13 +269,17 @@ export class PhotoService {
     const conn = this.em.getConnection();
     // The busiest query of a guest's phone: the event, membership and page in as few round trips as we can.
     const [event] = isUuid(eventId)
-      ? await conn.execute<{ owner_id: string; public_gallery: boolean; joined: boolean }[]>(
-          `select e.owner_id, e.public_gallery, exists (select 1 from participations pa where pa.event_id = e.id and pa.user_id = ?) as joined
+      ? await conn.execute<{ owner_id: string; name: string; public_gallery: boolean; membership: string | null }[]>(
+          `select e.owner_id, e.name, e.public_gallery, (select pa.status from participations pa where pa.event_id = e.id and pa.user_id = ?) as membership
              from events e where e.id = ?`,
           [actor.id, eventId],
         )
       : [];
-    if (!event || (event.owner_id !== actor.id && actor.role !== Role.ADMIN && !event.joined)) throw new NotFoundError('Event');
+    const manager = event && (event.owner_id === actor.id || actor.role === Role.ADMIN);
+    if (!event || (!manager && !event.membership)) throw new NotFoundError('Event');
+    if (!manager && event.membership !== 'APPROVED') {
+      throw awaitingApproval(event.name);
+    }
     const limit = pageSize(args.first);
     // The guest's matches (by index) plus the photos shown to everyone: never a scan of the whole event.
     const visible = `

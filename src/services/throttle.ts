@@ -14,14 +14,23 @@ export const quotaKeys = {
   uploadsIp: (ip: string) => `uploads:ip:${ip}`,
   selfiesUser: (userId: string) => `selfies:user:${userId}`,
   selfiesIp: (ip: string) => `selfies:ip:${ip}`,
+  codeLookupsIp: (ip: string) => `codes:ip:${ip}`,
+  codeLookupsUser: (userId: string) => `codes:user:${userId}`,
   /** Every key that names this account (by email or id). */
   ofAccount: (user: { id: string; email: string }): string[] => [
     quotaKeys.loginEmail(user.email),
     quotaKeys.resetEmail(user.email),
     quotaKeys.uploadsUser(user.id),
     quotaKeys.selfiesUser(user.id),
+    quotaKeys.codeLookupsUser(user.id),
   ],
 };
+
+/** An attempt counted in advance. */
+export interface Reservation {
+  /** Gives the attempt back to these quotas (all of them by default). */
+  refund(keys?: string[]): Promise<void>;
+}
 
 /** One counter an action spends from: at most `max` hits per `windowSeconds`. */
 export interface Quota {
@@ -42,9 +51,21 @@ export class Throttle {
   ) {}
 
   async consume(action: string, quotas: Quota[], message: (retryAfterSeconds: number) => string): Promise<void> {
+    await this.reserve(action, quotas, message);
+  }
+
+  /**
+   * Counts an attempt before it is made (one atomic increment per quota), so
+   * parallel attempts can never exceed a limit: the one past it is refused
+   * with RATE_LIMITED. For limits on failures, the caller refunds the attempt
+   * once it turned out to be a success.
+   */
+  async reserve(action: string, quotas: Quota[], message: (retryAfterSeconds: number) => string): Promise<Reservation> {
     const windows = await Promise.all(quotas.map(async (q) => ({ q, w: await this.limiter.hit(q.key, q.windowSeconds) })));
     const spent = windows.filter(({ q, w }) => w.hits > q.max).map(({ w }) => w);
-    if (spent.length === 0) return;
+    if (spent.length === 0) {
+      return { refund: async (keys = quotas.map((q) => q.key)) => void (await Promise.all(keys.map((k) => this.limiter.refund(k)))) };
+    }
     const retryAfterSeconds = this.retryAfter(spent);
     this.logger.warn({ action, retryAfterSeconds, quotas: spent.length }, 'request throttled');
     throw new RateLimitedError(message(retryAfterSeconds), retryAfterSeconds);

@@ -117,6 +117,8 @@ export async function startTestServer(
       UPLOAD_REQUESTS_MAX_PER_ACCOUNT: '100000',
       SELFIE_UPLOADS_MAX_PER_IP: '100000',
       SELFIE_UPLOADS_MAX_PER_ACCOUNT: '1000',
+      EVENT_CODE_FAILURES_PER_IP: '100000',
+      EVENT_CODE_FAILURES_PER_ACCOUNT: '100000',
       ...options.env,
     },
   });

@@ -34,6 +34,10 @@ export class PgRateLimiter implements RateLimiter {
     return toWindow(rows[0] as Row);
   }
 
+  async refund(key: string): Promise<void> {
+    await this.em.getConnection().execute('update rate_limit_buckets set hits = hits - 1 where key = ? and hits > 0 and reset_at > now()', [key]);
+  }
+
   async reset(key: string): Promise<void> {
     await this.em.getConnection().execute('delete from rate_limit_buckets where key = ?', [key]);
   }

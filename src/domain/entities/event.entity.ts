@@ -1,6 +1,14 @@
-import { Entity, Index, ManyToOne, Property, Unique, type Ref, type Opt } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, Property, Unique, type Ref, type Opt } from '@mikro-orm/core';
 import { BaseEntity } from './base.js';
 import { User } from './user.entity.js';
+
+/** What guests get when they download an original. */
+export enum OriginalsPolicy {
+  /** The original without GPS position, serial numbers and other identifying metadata (default). */
+  STRIPPED = 'STRIPPED',
+  /** The file exactly as the photographer uploaded it. */
+  UNTOUCHED = 'UNTOUCHED',
+}
 
 @Entity({ tableName: 'events' })
 @Index({ properties: ['owner', 'date'] })
@@ -36,4 +44,11 @@ export class Event extends BaseEntity {
   /** When on, photos marked `showInGeneral` are visible to every participant. */
   @Property({ type: 'boolean', default: true })
   publicGallery: Opt<boolean> = true;
+
+  /** When on, a guest who joins sees no photo until the owner approves them. */
+  @Property({ type: 'boolean', default: false })
+  guestApproval: Opt<boolean> = false;
+
+  @Enum({ items: () => OriginalsPolicy, nativeEnumName: 'originals_policy', default: OriginalsPolicy.STRIPPED })
+  originalsPolicy: Opt<OriginalsPolicy> = OriginalsPolicy.STRIPPED;
 }

@@ -16,6 +16,8 @@ export { Role } from './user.entity.js';
 export { PhotoStatus } from './photo.entity.js';
 export { SelfieStatus } from './selfie.entity.js';
 export { MatchSource } from './match.entity.js';
+export { OriginalsPolicy } from './event.entity.js';
+export { ParticipantStatus } from './participation.entity.js';
 
 /** Every entity, for the ORM configuration. */
 export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket, RematchJob, FaceEngineCall, WorkerHeartbeat];

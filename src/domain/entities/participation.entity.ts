@@ -1,7 +1,14 @@
-import { Entity, Index, ManyToOne, Property, Unique, type Ref, type Opt } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, Property, Unique, type Ref, type Opt } from '@mikro-orm/core';
 import { BaseEntity } from './base.js';
 import { Event } from './event.entity.js';
 import { User } from './user.entity.js';
+
+/** Whether a guest may see the event's photos (events with guest approval start them PENDING). */
+export enum ParticipantStatus {
+  PENDING = 'PENDING',
+  APPROVED = 'APPROVED',
+  REFUSED = 'REFUSED',
+}
 
 @Entity({ tableName: 'participations' })
 @Unique({ properties: ['user', 'event'] })
@@ -26,4 +33,11 @@ export class Participation extends BaseEntity {
   /** The face engine's reference for the participant's selfie in this event (vector id or Rekognition FaceId). */
   @Property({ type: 'text', nullable: true })
   engineFaceRef: string | null = null;
+
+  @Enum({ items: () => ParticipantStatus, nativeEnumName: 'participant_status', default: ParticipantStatus.APPROVED })
+  status: Opt<ParticipantStatus> = ParticipantStatus.APPROVED;
+
+  /** When the owner approved or refused the guest. */
+  @Property({ type: 'timestamptz', nullable: true })
+  decidedAt: Date | null = null;
 }

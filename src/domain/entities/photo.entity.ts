@@ -38,6 +38,14 @@ export class Photo extends BaseEntity {
   @Property({ type: 'text', nullable: true })
   displayKey: string | null = null;
 
+  /** The original as guests download it (GPS and serial numbers removed); null until processed. */
+  @Property({ type: 'text', nullable: true })
+  guestOriginalKey: string | null = null;
+
+  /** The worker (heartbeat id) processing the photo; its silence releases the photo. */
+  @Property({ type: 'text', nullable: true })
+  workerId: string | null = null;
+
   @Property({ type: 'text', nullable: true })
   thumbnailKey: string | null = null;
 

@@ -1,5 +1,21 @@
 import { Field, InputType, Int } from 'type-graphql';
+import { OriginalsPolicy } from '../../domain/entities/index.js';
 import { DateScalar } from '../scalars.js';
+
+@InputType('EventSettingsInput', { description: 'Event settings to change; omitted ones keep their value.' })
+export class EventSettingsInput {
+  @Field(() => Boolean, { nullable: true, description: 'Photos marked showInGeneral are visible to every participant.' })
+  publicGallery?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Guests see no photo until the photographer approves them.' })
+  guestApproval?: boolean | null;
+
+  @Field(() => OriginalsPolicy, { nullable: true, description: 'What guests get when they download an original.' })
+  originalsPolicy?: OriginalsPolicy | null;
+
+  @Field(() => Int, { nullable: true, description: 'Days after the event date that face data is kept (1..1095).' })
+  faceRetentionDays?: number | null;
+}
 
 @InputType('CreateEventInput')
 export class CreateEventInput {
@@ -9,7 +25,7 @@ export class CreateEventInput {
   @Field(() => DateScalar)
   date!: string;
 
-  @Field(() => String, { nullable: true, description: 'Chosen join code; generated from the name when omitted.' })
+  @Field(() => String, { nullable: true, description: 'Chosen join code (at least 6 letters or digits, not a common word); a random 8-character code (`7K3P-9QXZ`) when omitted.' })
   code?: string | null;
 
   @Field(() => Int, {
@@ -17,4 +33,19 @@ export class CreateEventInput {
     description: 'Days after the event date that face data is kept (1..1095); the operator default (90) when omitted.',
   })
   faceRetentionDays?: number | null;
+
+  @Field(() => EventSettingsInput, { nullable: true, description: 'Settings other than the defaults.' })
+  settings?: EventSettingsInput | null;
+}
+
+@InputType('UpdateEventInput', { description: 'What to change; omitted fields keep their value.' })
+export class UpdateEventInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => DateScalar, { nullable: true })
+  date?: string | null;
+
+  @Field(() => EventSettingsInput, { nullable: true })
+  settings?: EventSettingsInput | null;
 }

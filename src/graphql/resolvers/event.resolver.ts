@@ -1,20 +1,29 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role, type Event, type Participation } from '../../domain/entities/index.js';
 import { viewerOf, type GraphQLContext } from '../context.js';
-import { CreateEventInput } from '../inputs/event.inputs.js';
+import { CreateEventInput, UpdateEventInput } from '../inputs/event.inputs.js';
 import { Connection, toConnection } from '../types/connection.js';
-import { EventPreviewType, EventSettingsType, EventType, ParticipationType } from '../types/event.type.js';
+import { EventPreviewType, EventSettingsType, EventType, ParticipantType, ParticipationType } from '../types/event.type.js';
 import { PhotographerType } from '../types/user.type.js';
 import { DateScalar } from '../scalars.js';
-import { faceDataExpiresOn } from '../../services/event.service.js';
+import { faceDataExpiresOn, type ParticipantRow } from '../../services/event.service.js';
 
 const EventConnection = Connection('Event', EventType);
+const ParticipantConnection = Connection('Participant', ParticipantType);
+
+function participant(row: ParticipantRow): ParticipantType {
+  const p = row.participation;
+  return { id: p.id, displayName: row.displayName, status: p.status, joinedAt: p.joinedAt, consentedAt: p.consentedAt, decidedAt: p.decidedAt, hasSelfie: row.hasSelfie, matchedPhotoCount: row.matchedPhotoCount };
+}
 
 @Resolver(() => EventType)
 export class EventResolver {
-  @Query(() => EventPreviewType, { nullable: true, description: 'Public: what an event is, from its code; null when no event has it.' })
+  @Query(() => EventPreviewType, {
+    nullable: true,
+    description: 'Public: what an event is, from its code; null when no event has it. Codes that match nothing are counted per IP and account (RATE_LIMITED past the limit).',
+  })
   eventByCode(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.events.previewByCode(code);
+    return ctx.services.events.previewByCode(code, { ip: ctx.ip, userId: ctx.viewer?.id });
   }
 
   @Authorized()
@@ -46,7 +55,31 @@ export class EventResolver {
     @Arg('consent', () => Boolean) consent: boolean,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.events.joinEvent(viewerOf(ctx), code, consent);
+    return ctx.services.events.joinEvent(viewerOf(ctx), code, consent, ctx.ip);
+  }
+
+  @Authorized(Role.PHOTOGRAPHER, Role.ADMIN)
+  @Mutation(() => EventType, { description: 'Changes the name, date or settings (owner, admin).' })
+  updateEvent(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateEventInput) input: UpdateEventInput, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.events.updateEvent(viewerOf(ctx), id, input);
+  }
+
+  @Authorized()
+  @Query(() => ParticipantConnection, { description: "The event's guests, newest first, with their approval status (owner, admin)." })
+  async eventParticipants(
+    @Arg('eventId', () => ID) eventId: string,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const page = await ctx.services.events.participants(viewerOf(ctx), eventId, { first, after });
+    return toConnection({ ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: participant(e.node) })) });
+  }
+
+  @Authorized()
+  @Mutation(() => ParticipantType, { description: 'Approves a guest (they see their photos at once) or refuses them (owner, admin).' })
+  async setParticipantApproval(@Arg('id', () => ID) id: string, @Arg('approved', () => Boolean) approved: boolean, @Ctx() ctx: GraphQLContext) {
+    return participant(await ctx.services.events.setParticipantApproval(viewerOf(ctx), id, approved));
   }
 
   @FieldResolver(() => PhotographerType)
@@ -65,7 +98,13 @@ export class EventResolver {
   @FieldResolver(() => EventSettingsType, { nullable: true, description: "Only for the event's owner and admins." })
   settings(@Root() event: Event, @Ctx() ctx: GraphQLContext): EventSettingsType | null {
     if (!ctx.services.events.isOwnerOrAdmin(viewerOf(ctx), event)) return null;
-    return { matchThreshold: event.matchThreshold, publicGallery: event.publicGallery };
+    return {
+      matchThreshold: event.matchThreshold,
+      publicGallery: event.publicGallery,
+      guestApproval: event.guestApproval,
+      originalsPolicy: event.originalsPolicy,
+      faceRetentionDays: event.faceRetentionDays,
+    };
   }
 }
 

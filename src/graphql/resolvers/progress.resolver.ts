@@ -46,7 +46,7 @@ export class ProgressResolver {
     description: 'Each photo of the event you are newly found in, as soon as it is processed (members of the event).',
     subscribe: async ({ args, context }: EventArgs) => {
       const viewer = viewerOf(context);
-      await context.services.events.getVisibleEvent(viewer, args.eventId);
+      await context.services.events.assertCanSeePhotos(viewer, args.eventId);
       return mapAsync(context.live.newMatches(viewer.id, args.eventId), async (m) => {
         const photo = await context.freshServices().photos.reload(m.photoId);
         return photo && photo.status === 'DONE' ? photo : null;

@@ -1,6 +1,26 @@
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { OriginalsPolicy, ParticipantStatus } from '../../domain/entities/index.js';
 import { DateScalar } from '../scalars.js';
 import { PhotographerType } from './user.type.js';
+
+registerEnumType(OriginalsPolicy, {
+  name: 'OriginalsPolicy',
+  description: 'What guests get when they download an original.',
+  valuesConfig: {
+    STRIPPED: { description: 'The original without GPS position, camera serial numbers and other identifying metadata (default).' },
+    UNTOUCHED: { description: 'The file exactly as the photographer uploaded it.' },
+  },
+});
+
+registerEnumType(ParticipantStatus, {
+  name: 'ParticipantStatus',
+  description: 'Whether a guest may see the photos of an event that requires approval.',
+  valuesConfig: {
+    PENDING: { description: 'Joined; waiting for the photographer (sees the event, no photo).' },
+    APPROVED: { description: 'Sees their photos (every guest of an event without approval).' },
+    REFUSED: { description: 'The photographer refused them: no photo.' },
+  },
+});
 
 @ObjectType('EventSettings')
 export class EventSettingsType {
@@ -9,6 +29,15 @@ export class EventSettingsType {
 
   @Field({ description: 'Photos marked showInGeneral are visible to every participant.' })
   publicGallery!: boolean;
+
+  @Field({ description: 'When on, a guest who joins sees no photo until the photographer approves them (eventParticipants, setParticipantApproval).' })
+  guestApproval!: boolean;
+
+  @Field(() => OriginalsPolicy, { description: 'What guests get when they download an original; the owner always gets the file as uploaded.' })
+  originalsPolicy!: OriginalsPolicy;
+
+  @Field(() => Int, { description: 'Days after the event date that its face data is kept.' })
+  faceRetentionDays!: number;
 }
 
 @ObjectType('Event')
@@ -56,6 +85,12 @@ export class EventPreviewType {
 
 @ObjectType('Participation', { description: "A guest's membership of an event, with their consent to face matching." })
 export class ParticipationType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ParticipantStatus, { description: 'PENDING while an event that requires approval waits for the photographer.' })
+  status!: ParticipantStatus;
+
   @Field()
   joinedAt!: Date;
 
@@ -67,4 +102,31 @@ export class ParticipationType {
 
   // Resolved by ParticipationResolver.
   event?: EventType;
+}
+
+@ObjectType('Participant', { description: "A guest of an event as its photographer sees them (to approve them, or to see who found photos)." })
+export class ParticipantType {
+  @Field(() => ID, { description: 'The participation id (setParticipantApproval takes it).' })
+  id!: string;
+
+  @Field()
+  displayName!: string;
+
+  @Field(() => ParticipantStatus)
+  status!: ParticipantStatus;
+
+  @Field()
+  joinedAt!: Date;
+
+  @Field()
+  consentedAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When the photographer approved or refused them.' })
+  decidedAt!: Date | null;
+
+  @Field({ description: 'Whether they have a usable selfie.' })
+  hasSelfie!: boolean;
+
+  @Field(() => Int, { description: 'Photos of this event they were found in.' })
+  matchedPhotoCount!: number;
 }
