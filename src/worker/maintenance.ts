@@ -1,6 +1,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { JobQueue } from '../ports/job-queue.js';
+import type { EventBus } from '../ports/event-bus.js';
+import { PhotoStatus } from '../domain/entities/index.js';
+import { changeStatus } from '../services/photo-status.js';
 
 /** A chore repeated on a timer by every worker process. Chores are idempotent. */
 export interface MaintenanceTask {
@@ -66,4 +69,26 @@ export async function requeueStalePhotos(deps: { orm: MikroORM; queue: JobQueue;
   for (const row of rows) await deps.queue.enqueue('photo.process', { photoId: row.id }, { key: row.id });
   if (rows.length > 0) deps.logger.warn({ photos: rows.length, staleAfterSeconds: deps.staleAfterSeconds }, 'stale photo jobs queued again');
   return rows.length;
+}
+
+/**
+ * Photos held by a worker whose heartbeat stopped (a crash, a SIGKILL, a lost
+ * machine) go back to UPLOADED and are queued again at once, instead of
+ * waiting out the job timeout. A worker beats every 10 s; `silentAfterSeconds`
+ * of silence means it is gone.
+ */
+export async function releaseOrphanedPhotos(deps: { orm: MikroORM; queue: JobQueue; bus: EventBus; logger: Logger; silentAfterSeconds: number }): Promise<number> {
+  const em = deps.orm.em.fork();
+  const rows = await em.getConnection().execute<{ id: string; worker_id: string }[]>(
+    `select p.id, p.worker_id from photos p
+      where p.status = 'PROCESSING' and p.worker_id is not null
+        and not exists (select 1 from worker_heartbeats h where h.id = p.worker_id and h.last_seen_at > now() - make_interval(secs => ?))
+      limit 1000`,
+    [deps.silentAfterSeconds],
+  );
+  if (rows.length === 0) return 0;
+  const released = await changeStatus(em, deps.bus, rows.map((r) => r.id), { from: [PhotoStatus.PROCESSING], to: PhotoStatus.UPLOADED, set: { workerId: null } });
+  for (const photo of released) await deps.queue.enqueue('photo.process', { photoId: photo.id }, { key: photo.id });
+  deps.logger.warn({ photos: released.length, workers: [...new Set(rows.map((r) => r.worker_id))] }, 'photos of a silent worker queued again');
+  return released.length;
 }

@@ -50,6 +50,8 @@ export class PhotoProcessor {
       /** How long a batch may settle before its participants are searched (engines that prefer batches). */
       batchMatchDelaySeconds: number;
       telemetry?: Telemetry;
+      /** This process's heartbeat id, recorded on the photos it holds (released if the heartbeat stops). */
+      workerId?: string;
     },
   ) {}
 
@@ -71,7 +73,7 @@ export class PhotoProcessor {
       // PENDING too: an S3 ObjectCreated notification can stand in for completePhotoUploads.
       from: [PhotoStatus.PENDING, PhotoStatus.UPLOADED, PhotoStatus.PROCESSING],
       to: PhotoStatus.PROCESSING,
-      set: { attempts: job.attempt },
+      set: { attempts: job.attempt, workerId: this.deps.workerId ?? null },
     });
     const telemetry = this.deps.telemetry ?? noTelemetry;
     try {
