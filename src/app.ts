@@ -52,6 +52,8 @@ import { PrometheusTelemetry } from './adapters/metrics/prometheus.telemetry.js'
 import { PgUsageRecorder } from './adapters/usage/pg.usage-recorder.js';
 import { noTelemetry, type Telemetry } from './ports/telemetry.js';
 import { AdminService, type AdminSettings } from './services/admin.service.js';
+import { ObjectErasure } from './services/object-erasure.js';
+import { AesSealer } from './adapters/crypto/aes.sealer.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -108,6 +110,7 @@ export class Application {
   private readonly tokens: JwtTokenIssuer;
   readonly store: ObjectStore;
   readonly queue: JobQueue;
+  private readonly erasure: ObjectErasure;
   readonly bus: EventBus;
   readonly faces: FaceEngine;
   readonly pubSub = new LocalPubSub();
@@ -145,6 +148,14 @@ export class Application {
 
     this.store = createObjectStore(config, () => this.publicUrl, this.clock, logger, new PgUploadTargets(() => db.orm.em.fork()));
     this.queue = overrides.queue ?? createJobQueue(config, db.url, logger);
+    this.erasure = new ObjectErasure({
+      store: this.store,
+      queue: this.queue,
+      sealer: new AesSealer(config.auth.secretKey),
+      clock: this.clock,
+      logger,
+      uploadUrlTtlSeconds: config.photos.uploadUrlTtlSeconds,
+    });
     this.bus = new PgNotifyEventBus(db.url, logger);
     this.telemetry = config.metrics.enabled
       ? new PrometheusTelemetry({
@@ -198,7 +209,7 @@ export class Application {
         },
       }),
       admin: new AdminService(em, { queue: this.queue, settings: this.adminSettings }),
-      privacy: new PrivacyService(em, { store: this.store, faces: this.faces, bus: this.bus, clock: this.clock, logger }),
+      privacy: new PrivacyService(em, { store: this.store, erasure: this.erasure, faces: this.faces, bus: this.bus, clock: this.clock, logger }),
       events: new EventService(em, {
         clock: this.clock,
         logger,
@@ -227,6 +238,7 @@ export class Application {
       }),
       photos: new PhotoService(em, {
         store: this.store,
+        erasure: this.erasure,
         queue: this.queue,
         bus: this.bus,
         faces: this.faces,
@@ -339,6 +351,7 @@ export class Application {
     });
     await this.queue.work('photo.process', processor.handle, { concurrency: this.config.worker.concurrency });
     await this.queue.work('selfie.process', selfies.handle, { concurrency: this.config.worker.concurrency });
+    await this.queue.work('storage.purge', this.erasure.handle, { concurrency: 1 });
     await this.queue.work('event.match', eventMatchHandler({ orm: this.db.orm, faces: this.faces, bus: this.bus, logger: this.logger }), { concurrency: 1 });
     const cfg = this.config;
     const started = new Date();

@@ -115,4 +115,32 @@ describe('S3 object store (against s3rver)', () => {
     assert.equal(res.data?.deletePhoto, true);
     for (const key of Object.values(keys)) assert.equal(await server.app.store.head(key), null, `${key} is gone`);
   });
+
+  it('should sweep a deleted photo again once its upload link expired, removing what a replayed presigned POST wrote', async () => {
+    const [bytes] = await generatedPhotos(1, 400);
+    const [t] = (await server.gql(RequestPhotoUploadsDocument, { eventId, files: [{ filename: 'late.jpg', contentType: 'image/jpeg', byteSize: bytes!.length }] }, { token: owner }))
+      .data!.requestPhotoUploads;
+    await uploadTo(t!.upload, bytes!, 'image/jpeg');
+    await server.gql(CompletePhotoUploadsDocument, { photoIds: [t!.photo.id] }, { token: owner });
+    assert.equal((await waitForPhoto(server, owner, t!.photo.id)).status, 'DONE');
+    const purges = async () => server.sql<{ id: string; wait: number; data: string }>(`select id, extract(epoch from start_after - now())::int as wait, data::text from pgboss.job where name = 'storage-purge'`);
+    const before = new Set((await purges()).map((j) => j.id));
+    assert.equal((await server.gql(DeletePhotoDocument, { id: t!.photo.id }, { token: owner })).data?.deletePhoto, true);
+    const keys = photoKeys(eventId, t!.photo.id);
+    assert.equal(await server.app.store.head(keys.original), null);
+
+    // S3 cannot make a presigned POST single-use: a replay within its lifetime writes the object back.
+    await uploadTo(t!.upload, bytes!, 'image/jpeg');
+    assert.ok(await server.app.store.head(keys.original), 'the replay wrote an object with no row');
+    const job = (await purges()).find((j) => !before.has(j.id));
+    assert.ok(job && !job.data.includes(t!.photo.id) && !job.data.includes(eventId), `the waiting job names no photo or event in the clear: ${JSON.stringify(job)} ${JSON.stringify(await purges())}`);
+    const ttl = server.app.config.photos.uploadUrlTtlSeconds;
+    assert.ok(job && job.wait > ttl && job.wait <= ttl + 60, `the second sweep waits for the link to expire (${job?.wait} s)`);
+
+    // Let that time pass for the job.
+    await server.sql(`update pgboss.job set start_after = now(), data = jsonb_set(data, '{notBefore}', '"2000-01-01T00:00:00.000Z"') where id = ?`, [job.id]);
+    for (let i = 0; i < 100 && (await server.app.store.head(keys.original)); i++) await new Promise((r) => setTimeout(r, 100));
+    const state = await server.sql('select state, output::text from pgboss.job where id = ?', [job.id]);
+    assert.equal(await server.app.store.head(keys.original), null, `nothing written through the old link survives ${JSON.stringify(state)}`);
+  });
 });

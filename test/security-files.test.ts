@@ -8,12 +8,15 @@ import {
   DeleteMyFaceDataDocument,
   JoinEventDocument,
   MeDocument,
+  SetPhotoVisibilityDocument,
+  UpdateEventDocument,
   PhotoDocument,
   RequestPhotoUploadsDocument,
   RequestSelfieUploadDocument,
 } from './generated/graphql.js';
 import { newAccount, newEvent, uploadPhotos, waitForPhoto } from './support/flows.js';
 import { errorCode, plainHasher, startTestServer, type TestServer } from './support/harness.js';
+import sharp from 'sharp';
 import { generatedPhotos } from './support/images.js';
 import { uploadTo } from './support/upload.js';
 
@@ -104,6 +107,36 @@ describe('File names and upload links', () => {
     assert.equal((await server.gql(DeleteAccountDocument, {}, { token: guest })).data?.deleteAccount, true);
     const left = await readdir(path.join(server.dataDir, 'objects', 'users'), { recursive: true }).catch(() => [] as string[]);
     assert.deepEqual(left.filter((f) => f.includes(me.id)), [], 'nothing of the account is left in the store');
+  });
+
+  it("should give guests originals without GPS or serial numbers, pixels untouched, unless the event opts in to untouched files", async () => {
+    const { owner, eventId, code } = await newEvent(server);
+    const [base] = await generatedPhotos(1, 640);
+    const phone = await sharp(base!)
+      .withMetadata({ orientation: 6 })
+      .withExif({ IFD0: { Make: 'FindMeCam', Model: 'Pro' }, IFD2: { BodySerialNumber: 'SN-0042-SECRET' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 24/1' } })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    assert.ok(phone.includes('SN-0042-SECRET'), 'the test photo carries a serial number');
+    const [id] = await uploadPhotos(server, owner, eventId, [{ name: 'DSC_0001.jpg', bytes: phone }]);
+    assert.equal((await waitForPhoto(server, owner, id!)).status, 'DONE');
+    await server.gql(SetPhotoVisibilityDocument, { id: id!, showInGeneral: true }, { token: owner });
+    const guest = await newAccount(server, 'PARTICIPANT');
+    await server.gql(JoinEventDocument, { code, consent: true }, { token: guest });
+    const download = async (token: string) => Buffer.from(await (await fetch((await server.gql(PhotoDocument, { id: id! }, { token })).data!.photo!.downloadUrl!)).arrayBuffer());
+
+    assert.deepEqual(await download(owner), phone, "the owner's download is byte-exact");
+    const forGuest = await download(guest);
+    assert.ok(!forGuest.includes('SN-0042-SECRET') && !forGuest.includes('FindMeCam'), 'no serial number, no camera');
+    const meta = await sharp(forGuest).metadata();
+    assert.equal(meta.orientation, 6, 'still turned upright by viewers');
+    assert.ok((meta.exif?.length ?? 0) < 64, `only the orientation is left (${meta.exif?.length} bytes of EXIF)`);
+    assert.ok(!meta.exif?.includes(Buffer.from([0x88, 0x25])), 'no GPS directory');
+    const [a, b] = await Promise.all([sharp(phone).raw().toBuffer(), sharp(forGuest).raw().toBuffer()]);
+    assert.ok(a.equals(b), 'the same pixels: the compressed data was not touched');
+
+    await server.gql(UpdateEventDocument, { id: eventId, input: { settings: { originalsPolicy: 'UNTOUCHED' } } }, { token: owner });
+    assert.deepEqual(await download(guest), phone, 'opted in: guests get the file as uploaded');
   });
 
   it('should refuse a download link whose signature does not match, with 403 and no crash', async () => {

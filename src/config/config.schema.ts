@@ -91,7 +91,7 @@ export const rawConfigSchema = z.object({
   PHOTO_MAX_PIXELS: int(1_000_000, 1_000_000_000).default(100_000_000),
   PHOTO_DISPLAY_MOZJPEG: bool.default(true),
   PHOTO_BATCH_MAX: int(1, 5000).default(500),
-  UPLOAD_URL_TTL_SECONDS: int(30, 7 * 24 * 3600).default(3600),
+  UPLOAD_URL_TTL_SECONDS: int(30, 7 * 24 * 3600).default(900),
   DOWNLOAD_URL_TTL_SECONDS: int(30, 7 * 24 * 3600).default(900),
   OBJECT_STORE_DRIVER: z.enum(['local', 's3']).optional(),
   PHOTO_BUCKET_NAME: optionalString,

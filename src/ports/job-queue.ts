@@ -4,6 +4,8 @@ export interface JobPayloads {
   'selfie.process': { selfieId: string; jobId: string };
   /** Search an event's participants in its photos processed since the last search (batched). */
   'event.match': { eventId: string };
+  /** Delete everything under an erased prefix (sealed: it names a person or event) again, once no upload link can write there (ISO time). */
+  'storage.purge': { sealedPrefix: string; notBefore: string };
 }
 
 export type JobName = keyof JobPayloads;

@@ -1,14 +1,15 @@
 import DataLoader from 'dataloader';
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { Event, Face, Match, Photo, PhotoStatus, Role, type User } from '../domain/entities/index.js';
+import { Event, Face, Match, OriginalsPolicy, Photo, PhotoStatus, Role, type User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../domain/errors.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine } from '../ports/face-engine.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { ObjectStore, PresignedUpload } from '../ports/object-store.js';
 import { awaitingApproval, loadManagedEvent, roleInEvent } from './event-access.js';
-import { photoKeys } from '../domain/object-keys.js';
+import { photoKeys, photoPrefix } from '../domain/object-keys.js';
+import type { ObjectErasure } from './object-erasure.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { changeStatus } from './photo-status.js';
 import { quotaKeys, type Throttle } from './throttle.js';
@@ -45,6 +46,7 @@ export class PhotoService {
     private readonly em: EntityManager,
     private readonly deps: {
       store: ObjectStore;
+      erasure: ObjectErasure;
       queue: JobQueue;
       bus: EventBus;
       faces: FaceEngine;
@@ -175,7 +177,6 @@ export class PhotoService {
     const [photo] = await this.loadManagedPhotos(actor, [photoId]);
     if (!photo) throw new NotFoundError('Photo');
     const eventId = photo.event.id;
-    const keys = photoKeys(eventId, photo.id);
     const faces = await this.em.find(Face, { photo: photo.id }, { fields: ['id', 'engineFaceId'] });
     await this.deps.faces.deletePhotoFaces(
       eventId,
@@ -184,7 +185,7 @@ export class PhotoService {
     );
     // Faces and matches go with the row (ON DELETE CASCADE).
     await this.em.nativeDelete(Photo, { id: photo.id });
-    await this.deps.store.delete([keys.original, keys.display, keys.thumbnail]);
+    await this.deps.erasure.erase(photoPrefix(eventId, photo.id));
     await this.deps.bus.publish('photo.deleted', { eventId, photoId: photo.id });
     this.deps.logger.info({ eventId, photoId: photo.id }, 'photo deleted');
   }
@@ -234,14 +235,28 @@ export class PhotoService {
     throw new NotFoundError('Photo');
   }
 
-  /** A signed, short-lived URL of one rendition; null until the photo is DONE. */
-  async url(photo: Photo, kind: 'thumbnail' | 'display' | 'original'): Promise<string | null> {
+  /**
+   * A signed, short-lived URL of one rendition; null until the photo is DONE.
+   * The original is the uploaded file for the event's owner and admins; guests
+   * get the copy without GPS and serial numbers, unless the event hands out
+   * untouched originals.
+   */
+  async url(photo: Photo, kind: 'thumbnail' | 'display' | 'original', viewer: User): Promise<string | null> {
     if (photo.status !== PhotoStatus.DONE) return null;
-    const key = kind === 'thumbnail' ? photo.thumbnailKey : kind === 'display' ? photo.displayKey : photo.originalKey;
+    let key = kind === 'thumbnail' ? photo.thumbnailKey : kind === 'display' ? photo.displayKey : photo.originalKey;
+    let filename = photo.originalFilename;
+    if (kind === 'original' && viewer.role !== Role.ADMIN) {
+      const event = await photo.event.load({ dataloader: true });
+      if (event && event.owner.id !== viewer.id && event.originalsPolicy !== OriginalsPolicy.UNTOUCHED) {
+        // Photos processed before guest copies existed fall back to the display copy (no metadata either).
+        key = photo.guestOriginalKey ?? photo.displayKey;
+        if (!photo.guestOriginalKey || /^image\/hei[cf]$/.test(photo.contentType)) filename = filename.replace(/\.[^.]*$/, '') + '.jpg';
+      }
+    }
     if (!key) return null;
     return this.deps.store.createDownloadUrl(key, {
       expiresInSeconds: this.deps.settings.downloadUrlTtlSeconds,
-      ...(kind === 'original' ? { filename: photo.originalFilename } : {}),
+      ...(kind === 'original' ? { filename } : {}),
     });
   }
 

@@ -5,11 +5,9 @@ import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine, StoredFace } from '../ports/face-engine.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { photoKeys } from '../domain/object-keys.js';
+import { eventPrefix, userPrefix } from '../domain/object-keys.js';
+import type { ObjectErasure } from './object-erasure.js';
 import { quotaKeys } from './throttle.js';
-
-/** Objects deleted per store call. */
-const DELETE_CHUNK = 500;
 
 /**
  * Forgetting: a guest's face data on request (GDPR art. 9 withdrawal of
@@ -20,7 +18,7 @@ const DELETE_CHUNK = 500;
 export class PrivacyService {
   constructor(
     private readonly em: EntityManager,
-    private readonly deps: { store: ObjectStore; faces: FaceEngine; bus: EventBus; clock: Clock; logger: Logger },
+    private readonly deps: { store: ObjectStore; erasure: ObjectErasure; faces: FaceEngine; bus: EventBus; clock: Clock; logger: Logger },
   ) {}
 
   /**
@@ -78,12 +76,12 @@ export class PrivacyService {
   /** Deletes an event with its photos, their files and every face, in the engine too. */
   async deleteEvent(eventId: string): Promise<void> {
     await this.deps.faces.deleteEventFaces(eventId);
-    const photos = await this.em.find(Photo, { event: eventId }, { fields: ['id'] });
-    const keys = photos.flatMap((p) => Object.values(photoKeys(eventId, p.id)));
-    for (let i = 0; i < keys.length; i += DELETE_CHUNK) await this.deps.store.delete(keys.slice(i, i + DELETE_CHUNK));
+    const photos = await this.em.count(Photo, { event: eventId });
+    // Every object of the event lives under its prefix, including one written later through an old link.
+    await this.deps.erasure.erase(eventPrefix(eventId));
     await this.em.nativeDelete(Event, { id: eventId });
     await this.deps.bus.publish('faces.erased', { eventId });
-    this.deps.logger.info({ eventId, photos: photos.length }, 'event deleted');
+    this.deps.logger.info({ eventId, photos }, 'event deleted');
   }
 
   /**
@@ -137,6 +135,7 @@ export class PrivacyService {
       selfies.filter((s) => s.engineFaceId).map((s) => ({ userId, vector: null, engineFaceId: s.engineFaceId })),
     );
     await this.deps.store.delete(selfies.map((s) => s.objectKey));
+    await this.deps.erasure.erase(userPrefix(userId));
     await this.em.transactional(async (tx) => {
       await tx.nativeDelete(RematchJob, { user: userId });
       await tx.nativeDelete(Selfie, { user: userId });

@@ -23,6 +23,9 @@ export interface NormalizedImage {
   /** Dimensions of the original after EXIF rotation. */
   width: number;
   height: number;
+  format: ImageFormat;
+  /** EXIF orientation of the original (1 when none). */
+  orientation: number;
   display: Buffer;
   thumbnail: Buffer;
 }
@@ -85,7 +88,7 @@ export async function normalizeImage(bytes: Buffer, options: NormalizeOptions): 
         .webp({ quality: 75 })
         .toBuffer(),
     ]);
-    return { width: rotated ? height : width, height: rotated ? width : height, display, thumbnail };
+    return { width: rotated ? height : width, height: rotated ? width : height, format, orientation: meta.orientation ?? 1, display, thumbnail };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const detail = /premature end|truncated|unexpected end|not enough data|short read|end of file/i.test(message)

@@ -11,6 +11,7 @@ import { photoKeys } from '../domain/object-keys.js';
 import { MatchingService, type NewMatch } from '../services/matching.service.js';
 import { changeStatus } from '../services/photo-status.js';
 import { normalizeImage } from './image-normalizer.js';
+import { guestOriginal } from './guest-original.js';
 import { PhotoProcessingError } from './photo-processing-error.js';
 
 export interface ProcessorLimits {
@@ -117,6 +118,9 @@ export class PhotoProcessor {
     const image = await normalizeImage(bytes, { maxPixels: limits.maxPixels, mozjpeg: limits.mozjpeg, displayLongSide: 2048, thumbnailLongSide: 400 });
     await withStorage(() => store.put(keys.display, image.display, 'image/jpeg'));
     await withStorage(() => store.put(keys.thumbnail, image.thumbnail, 'image/webp'));
+    // What guests download unless the event hands out untouched originals: no GPS, no serial numbers.
+    const forGuests = await guestOriginal(bytes, image.format, image.orientation);
+    await withStorage(() => store.put(keys.guestOriginal, forGuests.bytes, forGuests.contentType));
     // After its retention period an event keeps its photos but no face data.
     const purged = (await this.deps.orm.em.fork().findOne(Event, { id: eventId }, { fields: ['faceDataPurgedAt'] }))?.faceDataPurgedAt ?? null;
     let detected: DetectedFace[] = [];
@@ -151,6 +155,7 @@ export class PhotoProcessor {
       current.width = image.width;
       current.height = image.height;
       current.displayKey = keys.display;
+      current.guestOriginalKey = keys.guestOriginal;
       current.thumbnailKey = keys.thumbnail;
       current.faceCount = detected.length;
       current.errorCode = null;
@@ -159,7 +164,7 @@ export class PhotoProcessor {
     });
     if (!finished) {
       // Deleted while we worked: leave nothing behind.
-      await store.delete([keys.display, keys.thumbnail]);
+      await store.delete([keys.display, keys.thumbnail, keys.guestOriginal]);
       logger.info('photo deleted during processing; derived files removed');
       return false;
     }

@@ -101,16 +101,16 @@ export class PhotoResolver {
 
   @FieldResolver(() => String, { nullable: true, description: 'WebP, long side 400 px; null until DONE.' })
   thumbnailUrl(@Root() photo: Photo, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.photos.url(photo, 'thumbnail');
+    return ctx.services.photos.url(photo, 'thumbnail', viewerOf(ctx));
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'JPEG, long side 2048 px, no metadata; null until DONE.' })
   displayUrl(@Root() photo: Photo, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.photos.url(photo, 'display');
+    return ctx.services.photos.url(photo, 'display', viewerOf(ctx));
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The original file as uploaded; null until DONE.' })
   downloadUrl(@Root() photo: Photo, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.photos.url(photo, 'original');
+    return ctx.services.photos.url(photo, 'original', viewerOf(ctx));
   }
 }
