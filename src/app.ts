@@ -375,6 +375,11 @@ export class Application {
         run: () => requeueStalePhotos({ orm: this.db.orm, queue: this.queue, logger: this.logger, staleAfterSeconds: 2 * cfg.queue.jobTimeoutSeconds }),
       },
       {
+        name: 'replaced-selfie-faces',
+        intervalSeconds: 300,
+        run: () => this.services(this.db.orm.em.fork()).privacy.purgeReplacedSelfieFaces(),
+      },
+      {
         name: 'orphaned-photo-jobs',
         intervalSeconds: 15,
         run: () => releaseOrphanedPhotos({ orm: this.db.orm, queue: this.queue, bus: this.bus, logger: this.logger, silentAfterSeconds: 30 }),

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config/config.js';
+import { Writable } from 'node:stream';
 import { startTestServer, plainHasher, uniqueEmail, type TestServer } from './support/harness.js';
 
 interface Answer {
@@ -212,5 +213,38 @@ describe('client addresses behind proxies', () => {
     );
     const config = await loadConfig({ envFile: '/nonexistent/.env', env: { TRUST_PROXY: '10.0.0.0/8, 127.0.0.1', SECRET_KEY: 'x'.repeat(40) } });
     assert.deepEqual(config.http.trustProxy, ['10.0.0.0/8', '127.0.0.1']);
+  });
+});
+
+describe('SQL stays in the log', () => {
+  it('should keep SQL and its parameters out of error messages in development too, logging them with the request', async () => {
+    const lines: string[] = [];
+    const logStream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const server = await startTestServer({ hasher: plainHasher, logStream, env: { NODE_ENV: 'development', LOG_LEVEL: 'error' } });
+    try {
+      const reg = await post(server, `mutation { register(input: { email: "${uniqueEmail()}", password: "long enough password", displayName: "D", role: PHOTOGRAPHER }) { token } }`);
+      const token = (reg.body.data!['register'] as { token: string }).token;
+      await server.sql('alter table events rename to events_gone');
+      try {
+        for (const query of ['{ myEvents { totalCount } }', 'mutation { createEvent(input: { name: "Secret name 42", date: "2026-06-01" }) { id } }']) {
+          const res = await post(server, query, { authorization: `Bearer ${token}` });
+          const text = JSON.stringify(res.body);
+          assert.equal(res.body.errors?.[0]?.extensions?.['code'], 'INTERNAL_SERVER_ERROR');
+          assert.match(res.body.errors![0]!.message, /a database statement failed; the details are in the server log/);
+          for (const leak of ['select', 'insert', 'events', 'Secret name 42', 'relation', 'stacktrace']) assert.ok(!text.includes(leak), `response leaks "${leak}": ${text}`);
+        }
+        const logged = lines.join('');
+        assert.match(logged, /relation \\?"events\\?" does not exist/, 'the server log has the database error');
+      } finally {
+        await server.sql('alter table events_gone rename to events');
+      }
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { Event, Face, Participation, Photo, RematchJob, Selfie, User } from '../domain/entities/index.js';
+import { Event, Face, Participation, Photo, RematchJob, Selfie, SelfieStatus, User } from '../domain/entities/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine, StoredFace } from '../ports/face-engine.js';
@@ -122,6 +122,28 @@ export class PrivacyService {
     for (const { user_id: userId } of orphans) await this.eraseSelfies(userId);
     if (orphans.length > 0) this.deps.logger.info({ users: orphans.length }, 'selfies erased (no event left within retention)');
     return { events: expired.map((e) => e.id), users: orphans.length };
+  }
+
+  /**
+   * Engine faces of replaced selfies that could not be deleted when they were
+   * replaced (the face service failed): deleted now, then forgotten. Idempotent.
+   */
+  async purgeReplacedSelfieFaces(): Promise<number> {
+    const stale = await this.em.find(Selfie, { status: SelfieStatus.REPLACED, engineFaceId: { $ne: null } }, { fields: ['id', 'user', 'engineFaceId'], limit: 500 });
+    let purged = 0;
+    for (const selfie of stale) {
+      const userId = selfie.user.id;
+      const eventIds = (await this.em.find(Participation, { user: userId }, { fields: ['event'] })).map((p) => p.event.id);
+      try {
+        await this.deps.faces.deleteParticipantFaces(userId, eventIds, [{ userId, vector: null, engineFaceId: selfie.engineFaceId }]);
+        await this.em.nativeUpdate(Selfie, { id: selfie.id }, { engineFaceId: null });
+        purged += 1;
+      } catch (err) {
+        this.deps.logger.warn({ err, selfieId: selfie.id }, 'replaced selfie still not deleted from the face engine; next sweep retries');
+      }
+    }
+    if (purged > 0) this.deps.logger.info({ selfies: purged }, 'engine faces of replaced selfies deleted');
+    return purged;
   }
 
   /** Selfie objects, engine faces, templates and rematch jobs of one user. */

@@ -67,6 +67,7 @@ export class SelfieProcessor {
 
       const matching = new MatchingService(em, { faces: this.deps.faces, bus: this.deps.bus });
       const replaced: string[] = [];
+      const replacedIds: string[] = [];
       const oldFaces: { userId: string; vector: null; engineFaceId: string | null }[] = [];
       const created: NewMatch[] = [];
       await em.transactional(async (tx) => {
@@ -77,8 +78,9 @@ export class SelfieProcessor {
           old.status = SelfieStatus.REPLACED;
           old.vector = null; // a replaced template is biometric data we no longer need
           replaced.push(old.objectKey);
-          oldFaces.push({ userId, vector: null, engineFaceId: old.engineFaceId });
-          old.engineFaceId = null;
+          replacedIds.push(old.id);
+          // The engine face stays recorded on the row until the engine has deleted it, so a failure can be retried.
+          if (old.engineFaceId) oldFaces.push({ userId, vector: null, engineFaceId: old.engineFaceId });
         }
         const current = await tx.findOne(Selfie, { id: selfieId });
         if (!current) throw new SelfieErasedError();
@@ -91,7 +93,14 @@ export class SelfieProcessor {
         for (const { eventId, matches } of found) created.push(...(await matching.save(tx, eventId, matches, MatchSource.REMATCH)));
       });
       if (replaced.length > 0) await this.deps.store.delete(replaced);
-      if (oldFaces.length > 0) await this.deps.faces.deleteParticipantFaces(userId, eventIds, oldFaces);
+      if (oldFaces.length > 0) {
+        try {
+          await this.deps.faces.deleteParticipantFaces(userId, eventIds, oldFaces);
+          await em.nativeUpdate(Selfie, { id: { $in: replacedIds } }, { engineFaceId: null });
+        } catch (err) {
+          logger.warn({ err }, 'could not delete the replaced selfie from the face engine; the sweep will retry');
+        }
+      }
       const visible = await em.getConnection().execute<{ photo_id: string }[]>(
         `select m.photo_id from matches m join photos p on p.id = m.photo_id where m.user_id = ? and p.status = 'DONE'`,
         [userId],
