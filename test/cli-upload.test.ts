@@ -1,3 +1,4 @@
+import http from 'node:http';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -43,12 +44,19 @@ describe('findme login / findme upload (real server, public API)', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  function findme(args: string[]): Run {
+  /** The session `findme login` saved for the test server. */
+  async function savedToken(): Promise<string> {
+    const saved = JSON.parse(await readFile(path.join(configDir, 'credentials.json'), 'utf8')) as { servers: Record<string, { token: string }> };
+    return saved.servers[server.baseUrl]!.token;
+  }
+
+  function findme(args: string[], stdin?: string, env: Record<string, string> = {}): Run {
     let output = '';
     const child = spawn(process.execPath, [bin, ...args], {
-      env: { PATH: process.env['PATH'] ?? '', FINDME_CONFIG_DIR: configDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '', FINDME_CONFIG_DIR: configDir, ...env },
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (stdin !== undefined) child.stdin!.end(stdin);
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     return { child, output: () => output, exit: new Promise((r) => child.once('exit', (c) => r(c))) };
@@ -63,17 +71,39 @@ describe('findme login / findme upload (real server, public API)', () => {
   });
 
   it('should log in and keep the token in the config directory with 0600 permissions', async () => {
-    const wrong = findme(['login', '--server', server.baseUrl, '--email', email, '--password', 'wrong password!!']);
+    const wrong = findme(['login', '--server', server.baseUrl, '--email', email, '--password-stdin'], 'wrong password!!\n');
     assert.equal(await wrong.exit, 1);
     assert.match(wrong.output(), /^findme: Wrong email or password\.$/m);
-    const run = findme(['login', '--server', server.baseUrl, '--email', email, '--password', 'long enough password']);
+    const run = findme(['login', '--server', server.baseUrl, '--email', email, '--password-stdin'], 'long enough password\n');
     assert.equal(await run.exit, 0, run.output());
     assert.match(run.output(), /Signed in as Studio \(PHOTOGRAPHER\)/);
     const file = path.join(configDir, 'credentials.json');
     assert.equal((await stat(file)).mode & 0o777, 0o600);
-    const saved = JSON.parse(await readFile(file, 'utf8')) as { server: string; token: string };
-    assert.equal(saved.server, server.baseUrl);
-    assert.ok(saved.token.split('.').length === 3);
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { defaultServer: string; servers: Record<string, { token: string }> };
+    assert.equal(saved.defaultServer, server.baseUrl);
+    assert.ok(saved.servers[server.baseUrl]!.token.split('.').length === 3);
+  });
+
+  it('should never send the saved token to another server, and refuse a password on the command line', async () => {
+    // A server that records what it is sent.
+    const seen: (string | undefined)[] = [];
+    const other = http.createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":null}');
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherUrl = `http://127.0.0.1:${(other.address() as import('node:net').AddressInfo).port}`;
+    try {
+      const run = findme(['upload', folder, '--event', code, '--server', otherUrl]);
+      assert.equal(await run.exit, 1);
+      assert.equal(run.output().trim(), `findme: Not signed in to ${otherUrl}: run findme login --server ${otherUrl} first.`);
+      assert.deepEqual(seen, [], 'nothing, and no token, was sent to the other server');
+    } finally {
+      other.close();
+    }
+    const argv = findme(['login', '--server', server.baseUrl, '--email', email, '--password', 'long enough password']);
+    assert.equal(await argv.exit, 1);
+    assert.match(argv.output(), /unknown option '--password'/);
   });
 
   it('should upload a folder, survive an interruption, resume without duplicates and report every outcome', async () => {
@@ -115,7 +145,7 @@ describe('findme login / findme upload (real server, public API)', () => {
   });
 
   it('should refuse a duplicate through the API with CONFLICT naming the existing photo', async () => {
-    const token = JSON.parse(await readFile(path.join(configDir, 'credentials.json'), 'utf8')).token as string;
+    const token = await savedToken();
     const [photo] = await server.sql<{ id: string; content_sha256: string; original_filename: string; byte_size: number }>(
       `select id, content_sha256, original_filename, byte_size from photos where event_id = ? and status = 'DONE' limit 1`,
       [eventId],
@@ -138,7 +168,7 @@ describe('findme login / findme upload (real server, public API)', () => {
     const unknown = findme(['upload', folder, '--event', 'NOPE-NOPE']);
     assert.equal(await unknown.exit, 1);
     assert.equal(unknown.output().trim(), 'findme: You have no event with the code NOPE-NOPE.');
-    const down = findme(['upload', folder, '--event', code, '--server', 'http://127.0.0.1:9']);
+    const down = findme(['upload', folder, '--event', code, '--server', 'http://127.0.0.1:9'], undefined, { FINDME_TOKEN: await savedToken() });
     assert.equal(await down.exit, 1);
     assert.match(down.output().trim(), /^findme: Cannot reach http:\/\/127\.0\.0\.1:9\/graphql: .+\.$/);
   });
@@ -148,7 +178,7 @@ describe('findme login / findme upload (real server, public API)', () => {
     const [a, b] = await generatedPhotos(2, 700);
     await writeFile(path.join(watched, 'first.jpg'), a!);
     // The photographer's own second event, created through the API with the saved session.
-    const token = JSON.parse(await readFile(path.join(configDir, 'credentials.json'), 'utf8')).token as string;
+    const token = await savedToken();
     const event = (await server.gql(CreateEventDocument, { input: { name: 'Studio session', date: '2026-06-02' } }, { token })).data!.createEvent;
     const run = findme(['upload', watched, '--event', event.code, '--watch']);
     const count = async () => (await server.sql<{ n: number }>(`select count(*)::int as n from photos where event_id = ? and status = 'DONE'`, [event.id]))[0]!.n;

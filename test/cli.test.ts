@@ -6,6 +6,14 @@ import { LoginDocument, RegisterDocument } from './generated/graphql.js';
 import { startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
 
 const run = promisify(execFile);
+
+/** Runs the CLI with `input` on its standard input (a password piped in). */
+function runWithInput(args: string[], env: NodeJS.ProcessEnv, input: string): Promise<{ stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, args, { env }, (err, stdout) => (err ? reject(err) : resolve({ stdout })));
+    child.stdin!.end(input);
+  });
+}
 const bin = new URL('../../bin/findme.js', import.meta.url).pathname;
 
 describe('findme CLI', () => {
@@ -32,7 +40,7 @@ describe('findme CLI', () => {
 
   it('should create an administrator who can log in, and promote an existing account', async () => {
     const email = uniqueEmail('admin');
-    const created = await run(process.execPath, [bin, 'admin', 'create', email, '--password', 'operator chosen pass'], { env });
+    const created = await runWithInput([bin, 'admin', 'create', email, '--password-stdin'], env, 'operator chosen pass\n');
     assert.match(created.stdout, /Created administrator/);
     const login = await server.gql(LoginDocument, { input: { email, password: 'operator chosen pass' } });
     assert.equal(login.data?.login.user.role, 'ADMIN');

@@ -86,17 +86,18 @@ async function runMigrations(): Promise<void> {
   }
 }
 
-async function createAdmin(email: string, options: { name?: string; password?: string }): Promise<void> {
+async function createAdmin(email: string, options: { name?: string; passwordStdin?: boolean }): Promise<void> {
+  const chosen = options.passwordStdin ? await readStdinLine('Password') : undefined;
   const { config, logger } = await boot();
   const db = await openDatabase(config, logger);
   try {
     await migrate(db.orm);
     const app = new Application(config, logger, db);
-    const password = options.password ?? randomBytes(12).toString('base64url');
+    const password = chosen ?? randomBytes(12).toString('base64url');
     const { user, created } = await app.services(db.orm.em.fork()).accounts.createAdmin(email, password, options.name ?? 'Administrator');
     if (created) {
       process.stdout.write(`Created administrator ${user.email}.\n`);
-      if (!options.password) process.stdout.write(`Password (shown once): ${password}\n`);
+      if (!chosen) process.stdout.write(`Password (shown once): ${password}\n`);
     } else {
       process.stdout.write(`${user.email} is now an administrator.\n`);
     }
@@ -218,7 +219,7 @@ program
   .description('sign in to a FindMe server and keep the session token in your config directory (mode 0600)')
   .option('--server <url>', 'the server, e.g. https://findme.example.com')
   .option('--email <email>', 'your account email (asked when omitted)')
-  .option('--password <password>', 'your password (asked without echo when omitted)')
+  .option('--password-stdin', 'read the password from standard input (for scripts); otherwise it is asked without echo')
   .action(login);
 program
   .command('upload')
@@ -236,14 +237,15 @@ admin
   .description('create an administrator, or promote an existing account')
   .argument('<email>', 'the account email')
   .option('--name <name>', 'display name of a new account', 'Administrator')
-  .option('--password <password>', 'password of a new account (generated and printed once when omitted)')
+  .option('--password-stdin', 'read the password of a new account from standard input (generated and printed once otherwise)')
   .action(createAdmin);
 
-async function login(options: { server?: string; email?: string; password?: string }): Promise<void> {
-  const saved = await loadCredentials();
+async function login(options: { server?: string; email?: string; passwordStdin?: boolean }): Promise<void> {
+  const saved = await loadCredentials(options.server);
   const server = options.server ?? saved?.server ?? (await ask('Server URL: '));
   const email = options.email ?? (await ask('Email: '));
-  const password = options.password ?? (await ask('Password: ', true));
+  // Never from argv: command lines are visible to every user of the machine and kept in shell history.
+  const password = options.passwordStdin ? await readStdinLine('Password') : await ask('Password: ', true);
   const api = new FindMeApi(server);
   const { login: session } = await api.request<{ login: { token: string; user: { displayName: string; role: string } } }>(
     'mutation($i: LoginInput!) { login(input: $i) { token user { displayName role } } }',
@@ -254,10 +256,13 @@ async function login(options: { server?: string; email?: string; password?: stri
 }
 
 async function upload(folder: string, options: { event: string; server?: string; concurrency: number; batch: number; watch?: boolean }): Promise<void> {
-  const saved = await loadCredentials();
+  // The session of the named server (or of the default one): a token never goes to another server.
+  const saved = await loadCredentials(options.server);
   const token = process.env['FINDME_TOKEN'] ?? saved?.token;
   const server = options.server ?? saved?.server;
-  if (!server || !token) throw new CliError('Not signed in: run findme login --server <url> first.');
+  if (!server || !token) {
+    throw new CliError(options.server ? `Not signed in to ${options.server}: run findme login --server ${options.server} first.` : 'Not signed in: run findme login --server <url> first.');
+  }
   if (!(options.concurrency >= 1 && options.concurrency <= 32)) throw new CliError('--concurrency must be between 1 and 32.');
   if (!(options.batch >= 1 && options.batch <= 500)) throw new CliError('--batch must be between 1 and 500.');
   const summary = await uploadFolder(new FindMeApi(server, token), {
@@ -272,6 +277,18 @@ async function upload(folder: string, options: { event: string; server?: string;
     process.exit(2);
   }
   process.exit(0);
+}
+
+/** The first line of standard input (a password piped in by a script). */
+async function readStdinLine(what: string): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  const line = text.split(/\r?\n/)[0] ?? '';
+  if (!line) throw new CliError(`${what} is required on standard input.`);
+  return line;
 }
 
 /** Asks on the terminal; `secret` hides what is typed. */
