@@ -35,4 +35,5 @@ USER findme
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# findme serve itself, not `npm start`: SIGTERM from the runtime must reach the server to drain it.
 CMD ["node", "bin/findme.js", "serve"]
