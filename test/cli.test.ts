@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { LoginDocument, RegisterDocument } from './generated/graphql.js';
@@ -31,6 +32,14 @@ describe('findme CLI', () => {
       const { stdout } = await run(process.execPath, [bin, ...args], { env });
       assert.match(stdout, /Usage: findme/, args.join(' '));
     }
+  });
+
+  it('should run findme serve itself in the container, so the runtime\'s SIGTERM reaches the server (not npm)', async () => {
+    const dockerfile = await readFile(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    const cmd = [...dockerfile.matchAll(/^CMD (.+)$/gm)].at(-1)?.[1];
+    assert.deepEqual(JSON.parse(cmd ?? 'null'), ['node', 'bin/findme.js', 'serve']);
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    assert.match(readme, /run\s+`node bin\/findme.js serve` directly, not `npm start`/);
   });
 
   it('should apply migrations idempotently with findme migrate', async () => {
