@@ -44,6 +44,7 @@ import type { ObjectStore } from './ports/object-store.js';
 import { canReadHeic } from './worker/image-normalizer.js';
 import { eventMatchHandler, PhotoProcessor } from './worker/photo-processor.js';
 import { Maintenance, releaseOrphanedPhotos, requeueStalePhotos } from './worker/maintenance.js';
+import { JobRegistry } from './worker/jobs.js';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -349,10 +350,14 @@ export class Application {
       logger: this.logger.child({ component: 'worker' }),
       telemetry: this.telemetry,
     });
-    await this.queue.work('photo.process', processor.handle, { concurrency: this.config.worker.concurrency });
-    await this.queue.work('selfie.process', selfies.handle, { concurrency: this.config.worker.concurrency });
-    await this.queue.work('storage.purge', this.erasure.handle, { concurrency: 1 });
-    await this.queue.work('event.match', eventMatchHandler({ orm: this.db.orm, faces: this.faces, bus: this.bus, logger: this.logger }), { concurrency: 1 });
+    await new JobRegistry(this.logger)
+      .registerAll({
+        'photo.process': { handler: processor.handle, concurrency: this.config.worker.concurrency },
+        'selfie.process': { handler: selfies.handle, concurrency: this.config.worker.concurrency },
+        'event.match': { handler: eventMatchHandler({ orm: this.db.orm, faces: this.faces, bus: this.bus, logger: this.logger }), concurrency: 1 },
+        'storage.purge': { handler: this.erasure.handle, concurrency: 1 },
+      })
+      .start(this.queue);
     const cfg = this.config;
     const started = new Date();
     const beat = () =>

@@ -90,7 +90,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
 
   it('should long-poll in batches, run the handler and delete the message on success only', async () => {
     serve([jobMessage(PHOTO, 1)]);
-    await queue.work('photo.process', async (job) => void handled.push(job as JobContext<'photo.process'>), { concurrency: 4 });
+    await queue.work('photo.process', async (job) => (handled.push(job as JobContext<'photo.process'>), 'done' as const), { concurrency: 4 });
     await waitFor(() => sqs.commandCalls(DeleteMessageCommand).length === 1);
     const receive = sqs.commandCalls(ReceiveMessageCommand)[0]!.args[0].input;
     assert.equal(receive.WaitTimeSeconds, 20);
@@ -109,7 +109,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
   it('should extend the visibility timeout while a job runs (heartbeat)', async () => {
     makeQueue(1);
     serve([jobMessage(PHOTO, 1)]);
-    await queue.work('photo.process', async () => { await settle(1300); }, { concurrency: 1 });
+    await queue.work('photo.process', async () => { await settle(1300); return 'done' as const; }, { concurrency: 1 });
     await waitFor(() => sqs.commandCalls(DeleteMessageCommand).length === 1);
     const beats = sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input);
     assert.ok(beats.length >= 2, `${beats.length} heartbeats`);
@@ -152,7 +152,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
     };
     const testEvent: Message = { MessageId: 't', ReceiptHandle: 'rh-test', Attributes: { ApproximateReceiveCount: '1' }, Body: JSON.stringify({ Event: 's3:TestEvent' }) };
     serve([s3Event, testEvent]);
-    await queue.work('photo.process', async (job) => void handled.push(job as JobContext<'photo.process'>), { concurrency: 4 });
+    await queue.work('photo.process', async (job) => (handled.push(job as JobContext<'photo.process'>), 'done' as const), { concurrency: 4 });
     await waitFor(() => sqs.commandCalls(DeleteMessageCommand).length === 2);
     assert.deepEqual(handled.map((j) => j.payload.photoId), [PHOTO], 'derived files do not trigger processing');
     assert.deepEqual(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle).sort(), ['rh-s3-1', 'rh-test']);
@@ -169,6 +169,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
       await settle(50);
       running--;
       handled.push(job as JobContext<'photo.process'>);
+      return 'done' as const;
     }, { concurrency: 3 });
     await waitFor(() => sqs.commandCalls(DeleteMessageCommand).length === 10);
     assert.equal(handled.length, 10);
@@ -178,7 +179,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
 
   it('should leave an unreadable message for the dead-letter queue', async () => {
     serve([{ MessageId: 'x', ReceiptHandle: 'rh-x', Body: 'not json', Attributes: { ApproximateReceiveCount: '1' } }]);
-    await queue.work('photo.process', async (job) => void handled.push(job as JobContext<'photo.process'>), { concurrency: 1 });
+    await queue.work('photo.process', async (job) => (handled.push(job as JobContext<'photo.process'>), 'done' as const), { concurrency: 1 });
     await waitFor(() => sqs.commandCalls(ReceiveMessageCommand).length >= 2);
     assert.equal(handled.length, 0);
     assert.equal(sqs.commandCalls(DeleteMessageCommand).length, 0);

@@ -21,8 +21,11 @@ export interface JobContext<N extends JobName = JobName> {
   isLastAttempt: boolean;
 }
 
+/** What a handler did with its job (logged and counted); throwing instead asks for a retry. */
+export type JobOutcome = 'done' | 'skipped' | 'failed' | 'deferred';
+
 /** Resolving acknowledges the job; throwing asks for a retry (or the dead-letter queue after the last attempt). */
-export type JobHandler<N extends JobName> = (job: JobContext<N>) => Promise<void>;
+export type JobHandler<N extends JobName> = (job: JobContext<N>) => Promise<JobOutcome>;
 
 export interface QueueStats {
   driver: string;

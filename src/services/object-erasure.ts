@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../ports/clock.js';
-import type { JobContext, JobQueue } from '../ports/job-queue.js';
+import type { JobContext, JobOutcome, JobQueue } from '../ports/job-queue.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { Sealer } from '../ports/sealer.js';
 
@@ -30,15 +30,16 @@ export class ObjectErasure {
   }
 
   /** The second sweep ('storage.purge' jobs); queues always allow shorter delays than we ask, so it waits again if early. */
-  readonly handle = async (job: JobContext<'storage.purge'>): Promise<void> => {
+  readonly handle = async (job: JobContext<'storage.purge'>): Promise<JobOutcome> => {
     const { sealedPrefix, notBefore } = job.payload;
     const wait = Math.ceil((new Date(notBefore).getTime() - this.deps.clock.now().getTime()) / 1000);
     if (wait > 0) {
       await this.deps.queue.enqueue('storage.purge', job.payload, { key: jobKey(job.payload.sealedPrefix), delaySeconds: wait });
-      return;
+      return 'deferred';
     }
     await this.deps.store.deletePrefix(this.deps.sealer.open(sealedPrefix));
     this.deps.logger.info({ jobId: job.id }, 'erased prefix swept again after its upload links expired');
+    return 'done';
   };
 }
 

@@ -5,7 +5,7 @@ import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import { UnreadableImageError, type DetectedFace, type FaceEngine } from '../ports/face-engine.js';
 import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
-import type { JobContext, JobQueue } from '../ports/job-queue.js';
+import type { JobContext, JobOutcome, JobQueue } from '../ports/job-queue.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.js';
 import { photoKeys } from '../domain/object-keys.js';
 import { MatchingService, type NewMatch } from '../services/matching.service.js';
@@ -22,11 +22,12 @@ export interface ProcessorLimits {
 
 /** The batched participant search of an event ('event.match' jobs). */
 export function eventMatchHandler(deps: { orm: MikroORM; faces: FaceEngine; bus: EventBus; logger: Logger }) {
-  return async (job: JobContext<'event.match'>): Promise<void> => {
+  return async (job: JobContext<'event.match'>): Promise<JobOutcome> => {
     const matching = new MatchingService(deps.orm.em.fork(), { faces: deps.faces, bus: deps.bus });
     const created = await matching.matchPendingPhotos(job.payload.eventId);
     await matching.announce(created);
     if (created.length > 0) deps.logger.info({ eventId: job.payload.eventId, matches: created.length }, 'batched participant search');
+    return 'done';
   };
 }
 
@@ -56,18 +57,18 @@ export class PhotoProcessor {
     },
   ) {}
 
-  readonly handle = async (job: JobContext<'photo.process'>): Promise<void> => {
+  readonly handle = async (job: JobContext<'photo.process'>): Promise<JobOutcome> => {
     const { photoId } = job.payload;
     const logger = this.deps.logger.child({ photoId, jobId: job.id, attempt: job.attempt });
     const em = this.deps.orm.em.fork();
     const photo = await em.findOne(Photo, { id: photoId });
     if (!photo) {
       logger.info('photo no longer exists; job dropped');
-      return;
+      return 'skipped';
     }
     if (photo.status === PhotoStatus.DONE || photo.status === PhotoStatus.FAILED) {
       logger.info({ status: photo.status }, 'photo already finished; duplicate job dropped');
-      return;
+      return 'skipped';
     }
     const started = Date.now();
     await changeStatus(em, this.deps.bus, [photo.id], {
@@ -78,8 +79,10 @@ export class PhotoProcessor {
     });
     const telemetry = this.deps.telemetry ?? noTelemetry;
     try {
-      if (await this.process(photo, logger)) telemetry.photoFinished('done');
+      const finished = await this.process(photo, logger);
+      if (finished) telemetry.photoFinished('done');
       logger.info({ ms: Date.now() - started }, 'photo processed');
+      return finished ? 'done' : 'skipped';
     } catch (err) {
       const failure = classify(err);
       if (failure.permanent || job.isLastAttempt) {
@@ -93,7 +96,7 @@ export class PhotoProcessor {
           },
         });
         telemetry.photoFinished('failed');
-        if (failure.permanent) return; // acknowledged: retrying a bad file cannot help
+        if (failure.permanent) return 'failed'; // acknowledged: retrying a bad file cannot help
       } else {
         logger.warn({ err, code: failure.code }, 'photo attempt failed; will retry');
         await changeStatus(em, this.deps.bus, [photo.id], { from: [PhotoStatus.PROCESSING], to: PhotoStatus.UPLOADED });

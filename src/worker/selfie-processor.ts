@@ -4,7 +4,7 @@ import { Match, MatchSource, Participation, RematchJob, RematchStatus, Selfie, S
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine, FaceMatch, ParticipantFace } from '../ports/face-engine.js';
 import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
-import type { JobContext } from '../ports/job-queue.js';
+import type { JobContext, JobOutcome } from '../ports/job-queue.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { fromVector } from '../services/face-vectors.js';
 import { MatchingService, type NewMatch } from '../services/matching.service.js';
@@ -20,12 +20,12 @@ export class SelfieProcessor {
     private readonly deps: { orm: MikroORM; store: ObjectStore; faces: FaceEngine; bus: EventBus; logger: Logger; telemetry?: Telemetry },
   ) {}
 
-  readonly handle = async (job: JobContext<'selfie.process'>): Promise<void> => {
+  readonly handle = async (job: JobContext<'selfie.process'>): Promise<JobOutcome> => {
     const { selfieId, jobId } = job.payload;
     const logger = this.deps.logger.child({ selfieId, rematchJobId: jobId, jobId: job.id });
     const em = this.deps.orm.em.fork();
     const rematch = await em.findOne(RematchJob, { id: jobId }, { populate: ['selfie'] });
-    if (!rematch || [RematchStatus.DONE, RematchStatus.VALIDATION_FAILED, RematchStatus.FAILED].includes(rematch.status)) return;
+    if (!rematch || [RematchStatus.DONE, RematchStatus.VALIDATION_FAILED, RematchStatus.FAILED].includes(rematch.status)) return 'skipped';
     const selfie = rematch.selfie.getEntity();
     const userId = rematch.user.id;
     const started = performance.now();
@@ -44,7 +44,7 @@ export class SelfieProcessor {
         await this.deps.store.delete([selfie.objectKey]);
         await this.update(em, rematch, { status: RematchStatus.VALIDATION_FAILED, message: check.message, finishedAt: new Date() });
         logger.info({ reason: check.reason }, 'selfie refused');
-        return;
+        return 'failed';
       }
 
       const participant = { userId, vector: check.face.vector, engineFaceId: check.face.engineFaceId };
@@ -109,12 +109,13 @@ export class SelfieProcessor {
       (this.deps.telemetry ?? noTelemetry).faceStage('selfie', (performance.now() - started) / 1000);
       await matching.announce(created);
       logger.info({ matched: visible.length, events: counts.length }, 'selfie matched');
+      return 'done';
     } catch (err) {
       if (err instanceof SelfieErasedError) {
         // The guest deleted their face data while we worked: forget what the engine just learnt.
         await this.deps.faces.deleteParticipantFaces(userId, [], engineFaces);
         logger.info('selfie erased during processing; engine faces removed');
-        return;
+        return 'skipped';
       }
       if (job.isLastAttempt) {
         await this.update(em, rematch, { status: RematchStatus.FAILED, message: 'Matching failed; try uploading your selfie again.', finishedAt: new Date() });
