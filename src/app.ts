@@ -35,6 +35,7 @@ import { SqsJobQueue } from './adapters/queue/sqs.job-queue.js';
 import { LocalObjectStore } from './adapters/storage/local.object-store.js';
 import { S3ObjectStore } from './adapters/storage/s3.object-store.js';
 import { PgUploadTargets } from './adapters/pg/pg.upload-targets.js';
+import { PgJobKeys } from './adapters/pg/pg.job-keys.js';
 import type { UploadTargets } from './ports/upload-targets.js';
 import { LiveEvents } from './graphql/live-events.js';
 import type { EventBus } from './ports/event-bus.js';
@@ -148,7 +149,7 @@ export class Application {
     this.maintenance = new Maintenance(logger.child({ component: 'maintenance' }));
 
     this.store = createObjectStore(config, () => this.publicUrl, this.clock, logger, new PgUploadTargets(() => db.orm.em.fork()));
-    this.queue = overrides.queue ?? createJobQueue(config, db.url, logger);
+    this.queue = overrides.queue ?? createJobQueue(config, db, logger);
     this.erasure = new ObjectErasure({
       store: this.store,
       queue: this.queue,
@@ -497,7 +498,7 @@ function createObjectStore(config: AppConfig, publicUrl: () => string, clock: Cl
   return new LocalObjectStore(storage.dir, publicUrl, config.auth.secretKey, clock, logger, targets);
 }
 
-function createJobQueue(config: AppConfig, databaseUrl: string, logger: Logger): JobQueue {
+function createJobQueue(config: AppConfig, db: Database, logger: Logger): JobQueue {
   const q = config.queue;
   if (q.driver === 'sqs') {
     return SqsJobQueue.create({
@@ -508,10 +509,11 @@ function createJobQueue(config: AppConfig, databaseUrl: string, logger: Logger):
       maxAttempts: q.maxAttempts,
       retryDelaySeconds: q.retryDelaySeconds,
       logger,
+      keys: new PgJobKeys(() => db.orm.em.fork()),
     });
   }
   return new PgBossJobQueue({
-    connectionString: databaseUrl,
+    connectionString: db.url,
     maxAttempts: q.maxAttempts,
     retryDelaySeconds: q.retryDelaySeconds,
     jobTimeoutSeconds: q.jobTimeoutSeconds,

@@ -56,6 +56,7 @@ describe('SQS job queue (aws-sdk-client-mock)', () => {
       maxAttempts: 3,
       retryDelaySeconds: 5,
       logger: createLogger('silent'),
+      keys: { claim: async () => true, release: async () => undefined },
     });
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { JobHandler, JobName, JobPayloads, JobQueue, QueueStats } from '../../ports/job-queue.js';
@@ -45,9 +46,10 @@ export class PgBossJobQueue implements JobQueue {
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { key?: string; delaySeconds?: number } = {}): Promise<void> {
     await this.prepare(name);
-    // With the `short` policy a second job with the same key is dropped while one is waiting.
+    // With the `short` policy a second job with the same key is dropped while one is waiting. That
+    // policy treats "no key" as one key too: a job without a key gets a key of its own.
     await this.boss.send(queueName(name), payload, {
-      ...(options.key ? { singletonKey: options.key } : {}),
+      singletonKey: options.key ?? `unkeyed:${randomUUID()}`,
       ...(options.delaySeconds ? { startAfter: options.delaySeconds } : {}),
     });
     // Wake this process's idle consumers now rather than at their next poll.

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import type { JobContext, JobHandler, JobName, JobPayloads, JobQueue, QueueStats } from '../../ports/job-queue.js';
+import type { JobKeys } from '../../ports/job-keys.js';
 import { parseOriginalKey } from '../../domain/object-keys.js';
 
 export interface SqsQueueOptions {
@@ -19,11 +20,15 @@ export interface SqsQueueOptions {
   maxAttempts: number;
   retryDelaySeconds: number;
   logger: Logger;
+  /** Claims of waiting jobs' keys: SQS standard queues cannot deduplicate by key themselves. */
+  keys: JobKeys;
 }
 
 interface Envelope {
   name: JobName;
   payload: JobPayloads[JobName];
+  /** The job's key, freed when the job starts. */
+  key?: string;
 }
 
 /**
@@ -32,6 +37,8 @@ interface Envelope {
  * shortening the visibility timeout); the attempt that reaches maxAttempts is
  * the last, and SQS's redrive policy then moves the message to the DLQ.
  * S3 ObjectCreated notifications for originals are accepted as photo jobs.
+ * A job key is honoured as the port promises: while a job with the key waits,
+ * another is not sent (the claim is kept in `keys` and freed when it starts).
  */
 export class SqsJobQueue implements JobQueue {
   readonly driver = 'sqs' as const;
@@ -53,14 +60,23 @@ export class SqsJobQueue implements JobQueue {
 
   async start(): Promise<void> {}
 
-  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { delaySeconds?: number } = {}): Promise<void> {
-    await this.client.send(
-      new SendMessageCommand({
-        QueueUrl: this.options.queueUrl,
-        MessageBody: JSON.stringify({ name, payload }),
-        ...(options.delaySeconds ? { DelaySeconds: Math.min(900, Math.round(options.delaySeconds)) } : {}),
-      }),
-    );
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { key?: string; delaySeconds?: number } = {}): Promise<void> {
+    const delaySeconds = options.delaySeconds ? Math.min(900, Math.round(options.delaySeconds)) : 0;
+    const key = options.key ? `${name}:${options.key}` : undefined;
+    // A claim outlives the wait and one visibility timeout, so a lost message cannot hold its key for ever.
+    if (key && !(await this.options.keys.claim(key, delaySeconds + this.options.visibilityTimeoutSeconds + 60))) return;
+    try {
+      await this.client.send(
+        new SendMessageCommand({
+          QueueUrl: this.options.queueUrl,
+          MessageBody: JSON.stringify({ name, payload, ...(key ? { key } : {}) }),
+          ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
+        }),
+      );
+    } catch (err) {
+      if (key) await this.options.keys.release(key).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** One queue carries every job name: a single poll loop dispatches by name. */
@@ -155,7 +171,9 @@ export class SqsJobQueue implements JobQueue {
       );
     }, (visibilityTimeoutSeconds * 1000) / 2);
     try {
-      for (const { name, payload } of jobs) {
+      for (const { name, payload, key } of jobs) {
+        // Started: a new job with the same key may wait again (as with pg-boss).
+        if (key) await this.options.keys.release(key);
         const job: JobContext = { id: message.MessageId ?? '', name, payload, attempt, maxAttempts, isLastAttempt: attempt >= maxAttempts };
         await this.handlers.get(name)!(job);
       }
@@ -187,7 +205,7 @@ export class SqsJobQueue implements JobQueue {
           .filter((k) => k !== null)
           .map((k) => ({ name: 'photo.process' as const, payload: { photoId: k.photoId } }));
       }
-      if (body.name && body.payload) return [{ name: body.name, payload: body.payload }];
+      if (body.name && body.payload) return [{ name: body.name, payload: body.payload, ...(typeof body.key === 'string' ? { key: body.key } : {}) }];
       return null;
     } catch {
       return null;

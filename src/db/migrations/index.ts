@@ -5,6 +5,7 @@ import { Migration20261122010000 } from './Migration20261122010000.js';
 import { Migration20261122020000 } from './Migration20261122020000.js';
 import { Migration20261122030000 } from './Migration20261122030000.js';
 import { Migration20261201000000 } from './Migration20261201000000.js';
+import { Migration20261201010000 } from './Migration20261201010000.js';
 
 /** Every migration, in order. Listed explicitly so the compiled app needs no file globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122020000', class: Migration20261122020000 },
   { name: 'Migration20261122030000', class: Migration20261122030000 },
   { name: 'Migration20261201000000', class: Migration20261201000000 },
+  { name: 'Migration20261201010000', class: Migration20261201010000 },
 ];

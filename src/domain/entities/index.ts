@@ -8,9 +8,9 @@ import { RateLimitBucket } from './rate-limit-bucket.entity.js';
 import { RematchJob } from './rematch-job.entity.js';
 import { Selfie } from './selfie.entity.js';
 import { User } from './user.entity.js';
-import { FaceEngineCall, WorkerHeartbeat } from './operations.entity.js';
+import { FaceEngineCall, JobKey, WorkerHeartbeat } from './operations.entity.js';
 
-export { Event, Face, FaceEngineCall, Match, Participation, PasswordResetToken, Photo, RateLimitBucket, RematchJob, Selfie, User, WorkerHeartbeat };
+export { Event, Face, FaceEngineCall, JobKey, Match, Participation, PasswordResetToken, Photo, RateLimitBucket, RematchJob, Selfie, User, WorkerHeartbeat };
 export { RematchStatus } from './rematch-job.entity.js';
 export { Role } from './user.entity.js';
 export { PhotoStatus } from './photo.entity.js';
@@ -20,4 +20,4 @@ export { OriginalsPolicy } from './event.entity.js';
 export { ParticipantStatus } from './participation.entity.js';
 
 /** Every entity, for the ORM configuration. */
-export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket, RematchJob, FaceEngineCall, WorkerHeartbeat];
+export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket, RematchJob, FaceEngineCall, WorkerHeartbeat, JobKey];

@@ -37,3 +37,17 @@ export class WorkerHeartbeat {
   @Property({ type: 'timestamptz', index: true })
   lastSeenAt!: Date;
 }
+
+/**
+ * A job key with a job waiting for it (queues without deduplication of their
+ * own, SQS): a second job with the key is not sent until the first starts.
+ */
+@Entity({ tableName: 'job_keys' })
+export class JobKey {
+  @PrimaryKey({ type: 'text' })
+  key!: string;
+
+  /** A claim lapses by then even if its job never started (a lost message). */
+  @Property({ type: 'timestamptz' })
+  expiresAt!: Date;
+}
