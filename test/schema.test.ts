@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { buildSchema, Kind, parse, print, type GraphQLEnumType, type GraphQLInputObjectType, type GraphQLObjectType } from 'graphql';
 import { LocalPubSub } from '../src/graphql/pubsub.js';
 import { createSchema, printSortedSchema } from '../src/graphql/schema.js';
 import { startTestServer, type TestServer } from './support/harness.js';
@@ -20,23 +21,49 @@ describe('schema and migrations', () => {
     assert.equal(committed, emitted);
   });
 
-  it('should carry the fixed names of the design contract', async () => {
-    const sdl = await readFile(new URL('schema.graphql', root), 'utf8');
-    for (const name of [
-      'me: User',
-      'eventByCode(code: String!): EventPreview',
-      'event(id: ID!): Event',
-      'myEvents(after: String, first: Int): EventConnection!',
-      'privacyPolicy: PrivacyPolicy!',
-      'register(input: RegisterInput!): AuthPayload!',
-      'login(input: LoginInput!): AuthPayload!',
-      'requestPasswordReset(email: String!): Boolean!',
-      'resetPassword(newPassword: String!, token: String!): Boolean!',
-      'createEvent(input: CreateEventInput!): Event!',
-      'joinEvent(code: String!, consent: Boolean!): Participation!',
-    ]) {
-      assert.ok(sdl.includes(name), `schema.graphql lacks ${name}`);
+  it('should carry every fixed name of the design contract (DESIGN.md §4), with its type', async () => {
+    const design = await readFile(new URL('../shared/DESIGN.md', root), 'utf8');
+    const section = design.slice(design.indexOf('## 4. GraphQL contract'), design.indexOf('### 4.1'));
+    const block = /```graphql\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(block, 'DESIGN.md §4 has its GraphQL block');
+    const fixed = parse(block);
+    const schema = buildSchema(await readFile(new URL('schema.graphql', root), 'utf8'));
+    const missing: string[] = [];
+    let checked = 0;
+    for (const def of fixed.definitions) {
+      if (!('name' in def) || !def.name) continue;
+      const type = schema.getType(def.name.value);
+      if (!type) {
+        missing.push(`type ${def.name.value}`);
+        continue;
+      }
+      if (def.kind === Kind.ENUM_TYPE_DEFINITION) {
+        const values = new Set((type as GraphQLEnumType).getValues().map((v) => v.name));
+        for (const v of def.values ?? []) {
+          checked += 1;
+          if (!values.has(v.name.value)) missing.push(`${def.name.value}.${v.name.value}`);
+        }
+        continue;
+      }
+      if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.INPUT_OBJECT_TYPE_DEFINITION) continue;
+      const fields = (type as GraphQLObjectType | GraphQLInputObjectType).getFields() as Record<string, { type: unknown; args?: readonly { name: string; type: unknown }[] }>;
+      for (const f of def.fields ?? []) {
+        checked += 1;
+        const name = `${def.name.value}.${f.name.value}`;
+        const actual = fields[f.name.value];
+        if (!actual) {
+          missing.push(name);
+          continue;
+        }
+        if (String(actual.type) !== print(f.type)) missing.push(`${name}: ${print(f.type)} (schema has ${String(actual.type)})`);
+        for (const a of 'arguments' in f ? (f.arguments ?? []) : []) {
+          const arg = actual.args?.find((x) => x.name === a.name.value);
+          if (!arg || String(arg.type) !== print(a.type)) missing.push(`${name}(${a.name.value}: ${print(a.type)})`);
+        }
+      }
     }
+    assert.ok(checked >= 90, `${checked} names checked`);
+    assert.deepEqual(missing, [], 'names the contract fixes');
   });
 
   it('should have migrations that produce exactly the schema the entities describe', async () => {
