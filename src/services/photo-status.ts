@@ -1,19 +1,19 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Photo, PhotoStatus } from '../domain/entities/index.js';
+import { PHOTO_TRANSITIONS, type PhotoTransition } from '../domain/photo-status.js';
 import type { EventBus } from '../ports/event-bus.js';
 
-export interface StatusChange {
-  from: PhotoStatus[];
-  to: PhotoStatus;
-  /** Extra columns to set with the status. */
-  set?: Partial<Pick<Photo, 'errorCode' | 'errorMessage' | 'attempts' | 'processedAt' | 'workerId'>>;
-}
+/** Extra columns set with a status change. */
+export type StatusColumns = Partial<Pick<Photo, 'errorCode' | 'errorMessage' | 'attempts' | 'processedAt' | 'workerId'>>;
 
 /**
- * Moves photos between states with one guarded UPDATE (only rows currently in
- * `from` change), then announces each change on the bus. Returns the ids that moved.
+ * The one place a photo's status changes: moves the photos by a transition of
+ * the state machine (`domain/photo-status.ts`) with one guarded UPDATE (only
+ * rows in one of its `from` statuses change), then announces each change on
+ * the bus. Returns the photos that moved.
  */
-export async function changeStatus(em: EntityManager, bus: EventBus, ids: string[], change: StatusChange): Promise<Photo[]> {
+export async function changeStatus(em: EntityManager, bus: EventBus, ids: string[], transition: PhotoTransition, set?: StatusColumns): Promise<Photo[]> {
+  const change: { from: readonly PhotoStatus[]; to: PhotoStatus; set?: StatusColumns | undefined } = { ...PHOTO_TRANSITIONS[transition], set };
   if (ids.length === 0) return [];
   const rows = await em.getConnection().execute<{ id: string; event_id: string; previous: PhotoStatus }[]>(
     `update photos p set status = ?, updated_at = now()

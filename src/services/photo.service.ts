@@ -12,6 +12,7 @@ import { photoKeys, photoPrefix } from '../domain/object-keys.js';
 import type { ObjectErasure } from './object-erasure.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { changeStatus } from './photo-status.js';
+import { canTransition } from '../domain/photo-status.js';
 import { quotaKeys, type Throttle } from './throttle.js';
 import { cleanFilename, isUuid } from './validation.js';
 
@@ -146,12 +147,11 @@ export class PhotoService {
           else arrived.push(photo.id);
         }),
     );
-    await changeStatus(this.em, this.deps.bus, tooLarge, {
-      from: [PhotoStatus.PENDING, PhotoStatus.UPLOADED],
-      to: PhotoStatus.FAILED,
-      set: { errorCode: 'FILE_TOO_LARGE', errorMessage: 'The stored file is larger than the size announced for it.' },
+    await changeStatus(this.em, this.deps.bus, tooLarge, 'rejected', {
+      errorCode: 'FILE_TOO_LARGE',
+      errorMessage: 'The stored file is larger than the size announced for it.',
     });
-    await changeStatus(this.em, this.deps.bus, arrived, { from: [PhotoStatus.PENDING], to: PhotoStatus.UPLOADED });
+    await changeStatus(this.em, this.deps.bus, arrived, 'uploaded');
     // Queue every arrived photo, including ones already UPLOADED (a client retrying after a lost answer).
     for (const id of arrived) await this.deps.queue.enqueue('photo.process', { photoId: id }, { key: id });
     return this.em.find(Photo, { id: { $in: photos.map((p) => p.id) } }, { refresh: true, orderBy: { createdAt: 'asc', id: 'asc' } });
@@ -160,14 +160,10 @@ export class PhotoService {
   async retry(actor: User, photoId: string): Promise<Photo> {
     const [photo] = await this.loadManagedPhotos(actor, [photoId]);
     if (!photo) throw new NotFoundError('Photo');
-    if (photo.status !== PhotoStatus.FAILED) {
+    if (!canTransition(photo.status, 'retried')) {
       throw new ConflictError(`Only a FAILED photo can be retried; this one is ${photo.status}.`, { status: photo.status });
     }
-    const [moved] = await changeStatus(this.em, this.deps.bus, [photo.id], {
-      from: [PhotoStatus.FAILED],
-      to: PhotoStatus.UPLOADED,
-      set: { errorCode: null, errorMessage: null, attempts: 0 },
-    });
+    const [moved] = await changeStatus(this.em, this.deps.bus, [photo.id], 'retried', { errorCode: null, errorMessage: null, attempts: 0 });
     await this.deps.queue.enqueue('photo.process', { photoId: photo.id }, { key: photo.id });
     return moved ?? photo;
   }

@@ -2,7 +2,6 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { EventBus } from '../ports/event-bus.js';
-import { PhotoStatus } from '../domain/entities/index.js';
 import { changeStatus } from '../services/photo-status.js';
 
 /** A chore repeated on a timer by every worker process. Chores are idempotent. */
@@ -87,7 +86,7 @@ export async function releaseOrphanedPhotos(deps: { orm: MikroORM; queue: JobQue
     [deps.silentAfterSeconds],
   );
   if (rows.length === 0) return 0;
-  const released = await changeStatus(em, deps.bus, rows.map((r) => r.id), { from: [PhotoStatus.PROCESSING], to: PhotoStatus.UPLOADED, set: { workerId: null } });
+  const released = await changeStatus(em, deps.bus, rows.map((r) => r.id), 'released', { workerId: null });
   for (const photo of released) await deps.queue.enqueue('photo.process', { photoId: photo.id }, { key: photo.id });
   deps.logger.warn({ photos: released.length, workers: [...new Set(rows.map((r) => r.worker_id))] }, 'photos of a silent worker queued again');
   return released.length;

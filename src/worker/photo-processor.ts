@@ -71,12 +71,7 @@ export class PhotoProcessor {
       return 'skipped';
     }
     const started = Date.now();
-    await changeStatus(em, this.deps.bus, [photo.id], {
-      // PENDING too: an S3 ObjectCreated notification can stand in for completePhotoUploads.
-      from: [PhotoStatus.PENDING, PhotoStatus.UPLOADED, PhotoStatus.PROCESSING],
-      to: PhotoStatus.PROCESSING,
-      set: { attempts: job.attempt, workerId: this.deps.workerId ?? null },
-    });
+    await changeStatus(em, this.deps.bus, [photo.id], 'started', { attempts: job.attempt, workerId: this.deps.workerId ?? null });
     const telemetry = this.deps.telemetry ?? noTelemetry;
     try {
       const finished = await this.process(photo, logger);
@@ -87,19 +82,15 @@ export class PhotoProcessor {
       const failure = classify(err);
       if (failure.permanent || job.isLastAttempt) {
         logger.warn({ err, code: failure.code, permanent: failure.permanent }, 'photo failed');
-        await changeStatus(em, this.deps.bus, [photo.id], {
-          from: [PhotoStatus.PROCESSING, PhotoStatus.UPLOADED, PhotoStatus.PENDING],
-          to: PhotoStatus.FAILED,
-          set: {
-            errorCode: failure.code,
-            errorMessage: failure.permanent ? failure.message : `${failure.message.replace(/\.$/, '')} (gave up after ${job.attempt} attempts).`,
-          },
+        await changeStatus(em, this.deps.bus, [photo.id], 'failed', {
+          errorCode: failure.code,
+          errorMessage: failure.permanent ? failure.message : `${failure.message.replace(/\.$/, '')} (gave up after ${job.attempt} attempts).`,
         });
         telemetry.photoFinished('failed');
         if (failure.permanent) return 'failed'; // acknowledged: retrying a bad file cannot help
       } else {
         logger.warn({ err, code: failure.code }, 'photo attempt failed; will retry');
-        await changeStatus(em, this.deps.bus, [photo.id], { from: [PhotoStatus.PROCESSING], to: PhotoStatus.UPLOADED });
+        await changeStatus(em, this.deps.bus, [photo.id], 'retryLater');
       }
       throw err;
     }
@@ -181,11 +172,7 @@ export class PhotoProcessor {
     } catch (err) {
       throw new PhotoProcessingError('FACE_ENGINE_FAILED', 'Matching the faces with the guests failed.', { cause: err });
     }
-    await changeStatus(em, this.deps.bus, [photo.id], {
-      from: [PhotoStatus.PROCESSING, PhotoStatus.UPLOADED],
-      to: PhotoStatus.DONE,
-      set: { processedAt: this.deps.clock.now() },
-    });
+    await changeStatus(em, this.deps.bus, [photo.id], 'finished', { processedAt: this.deps.clock.now() });
     const { matches } = result;
     await matching.announce(matches);
     if (result.deferred) {
