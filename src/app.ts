@@ -11,7 +11,6 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-post
 import { databaseReady, migrate, openOrm } from './db/orm.js';
 import type { ContextFactory, GraphQLContext, RequestServices } from './graphql/context.js';
 import { bearerToken } from './graphql/context.js';
-import { LocalPubSub } from './graphql/pubsub.js';
 import { createSchema } from './graphql/schema.js';
 import { startHttpServer, type RunningHttpServer } from './http/server.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -24,7 +23,7 @@ import { SelfieService } from './services/selfie.service.js';
 import { Throttle } from './services/throttle.js';
 import { PrivacyService } from './services/privacy.service.js';
 import { privacyPolicy, type PrivacyPolicy } from './services/privacy-policy.js';
-import { PgFaceVectorSource } from './services/face-vectors.js';
+import { PgFaceVectorSource } from './adapters/pg/pg.face-vectors.js';
 import { LocalFaceEngine } from './adapters/faces/local/local.face-engine.js';
 import { SelfieProcessor } from './worker/selfie-processor.js';
 import { RekognitionFaceEngine } from './adapters/faces/aws/rekognition.face-engine.js';
@@ -115,7 +114,6 @@ export class Application {
   private readonly erasure: ObjectErasure;
   readonly bus: EventBus;
   readonly faces: FaceEngine;
-  readonly pubSub = new LocalPubSub();
   private live: LiveEvents | undefined;
   private http: RunningHttpServer | undefined;
   private infraStarted: Promise<void> | undefined;
@@ -300,7 +298,7 @@ export class Application {
   /** Starts the API on the configured (or given) port. */
   async listen(port = this.config.http.port, host = this.config.http.host): Promise<RunningHttpServer> {
     await this.startInfra();
-    const schema = await createSchema(this.pubSub);
+    const schema = await createSchema();
     this.http = await startHttpServer(
       {
         schema,

@@ -13,7 +13,7 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { RekognitionFaceEngine } from '../src/adapters/faces/aws/rekognition.face-engine.js';
 import { createLogger } from '../src/logger.js';
 import type { FaceRefSource } from '../src/ports/face-engine.js';
-import { PgFaceVectorSource } from '../src/services/face-vectors.js';
+import { PgFaceVectorSource } from '../src/adapters/pg/pg.face-vectors.js';
 import { DeleteAccountDocument, DeleteMyFaceDataDocument, JoinEventDocument, MeDocument, MyPhotosDocument } from './generated/graphql.js';
 import { newAccount, newEvent, sendSelfie, uploadPhotos, waitForPhoto } from './support/flows.js';
 import { plainHasher, startTestServer, type TestServer } from './support/harness.js';

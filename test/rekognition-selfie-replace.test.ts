@@ -11,7 +11,7 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { RekognitionFaceEngine } from '../src/adapters/faces/aws/rekognition.face-engine.js';
 import { createLogger } from '../src/logger.js';
-import { PgFaceVectorSource } from '../src/services/face-vectors.js';
+import { PgFaceVectorSource } from '../src/adapters/pg/pg.face-vectors.js';
 import { JoinEventDocument, MeDocument } from './generated/graphql.js';
 import { newAccount, newEvent, sendSelfie } from './support/flows.js';
 import { plainHasher, startTestServer, type TestServer } from './support/harness.js';

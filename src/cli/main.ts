@@ -8,7 +8,6 @@ import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
 import { AwsSsmParameterSource } from '../config/ssm.js';
 import { migrate } from '../db/orm.js';
 import { DomainError } from '../domain/errors.js';
-import { LocalPubSub } from '../graphql/pubsub.js';
 import { createSchema, printSortedSchema } from '../graphql/schema.js';
 import { createLogger } from '../logger.js';
 import { FacePool } from '../adapters/faces/local/face-pool.js';
@@ -107,7 +106,7 @@ async function createAdmin(email: string, options: { name?: string; passwordStdi
 }
 
 async function schema(options: { write?: string; check?: string }): Promise<void> {
-  const sdl = printSortedSchema(await createSchema(new LocalPubSub()));
+  const sdl = printSortedSchema(await createSchema());
   if (options.check) {
     const committed = await readFile(options.check, 'utf8');
     if (committed !== sdl) throw new Error(`${options.check} differs from the schema the code emits; run npm run schema`);

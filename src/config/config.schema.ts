@@ -134,4 +134,3 @@ export const rawConfigSchema = z.object({
 export type RawConfig = z.infer<typeof rawConfigSchema>;
 
 /** The names of every setting, for `.env` documentation and SSM key mapping. */
-export const configKeys = Object.keys(rawConfigSchema.shape) as (keyof RawConfig)[];

@@ -23,13 +23,29 @@ const resolvers = [
   AdminResolver,
 ] as const;
 
-/** The one schema served over HTTP and graphql-ws. */
-export function createSchema(pubSub: PubSub): Promise<GraphQLSchema> {
+/**
+ * type-graphql insists on a PubSub when a schema has subscriptions; ours build
+ * their streams themselves (`subscribe` from LiveEvents), so none is ever used.
+ */
+const noTopics: PubSub = {
+  publish: () => {
+    throw new Error('subscriptions are fed by LiveEvents, not by type-graphql topics');
+  },
+  subscribe: () => {
+    throw new Error('subscriptions are fed by LiveEvents, not by type-graphql topics');
+  },
+};
+
+/**
+ * The one schema served over HTTP and graphql-ws. Subscriptions build their
+ * streams from LiveEvents (the event bus), so no type-graphql PubSub is used.
+ */
+export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
     authChecker,
     authMode: 'error',
-    pubSub,
+    pubSub: noTopics,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
     emitSchemaFile: false,

@@ -94,3 +94,17 @@ export class UnreadableImageError extends Error {
 export interface FaceRefSource {
   facesByEngineIds(engineFaceIds: string[]): Promise<{ faceId: string; photoId: string; engineFaceId: string }[]>;
 }
+
+/** A stored face descriptor of a photo, as the local engine's index holds it. */
+export interface FaceVector {
+  faceId: string;
+  photoId: string;
+  vector: Float32Array;
+}
+
+/** Where the local engine's index reads stored vectors from. */
+export interface FaceVectorSource {
+  eventVectors(eventId: string): Promise<FaceVector[]>;
+  /** Faces of the event created at or after `since` (catch-up of what the bus may not have told yet). */
+  recentVectors(eventId: string, since: Date): Promise<FaceVector[]>;
+}

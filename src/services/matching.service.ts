@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { MatchSource } from '../domain/entities/index.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine, FaceMatch, ParticipantFace, StoredFace } from '../ports/face-engine.js';
-import { toVector } from './face-vectors.js';
+import { toVector } from '../domain/face-vector.js';
 
 export interface NewMatch {
   eventId: string;

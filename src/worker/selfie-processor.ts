@@ -6,7 +6,7 @@ import type { FaceEngine, FaceMatch, ParticipantFace } from '../ports/face-engin
 import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 import type { JobContext, JobOutcome } from '../ports/job-queue.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { fromVector } from '../services/face-vectors.js';
+import { fromVector } from '../domain/face-vector.js';
 import { MatchingService, type NewMatch } from '../services/matching.service.js';
 import { sniffFormat } from './image-normalizer.js';
 

@@ -11,7 +11,8 @@ import type {
 } from '../../../ports/face-engine.js';
 import type { DetectOptions, DetectResult } from './face-model.js';
 import { FacePool } from './face-pool.js';
-import { VectorIndex, type FaceVectorSource } from './vector-index.js';
+import type { FaceVectorSource } from '../../../ports/face-engine.js';
+import { VectorIndex } from './vector-index.js';
 
 export interface LocalFaceSettings {
   /** Largest descriptor distance that counts as the same person (LOCAL_MATCH_MAX_DISTANCE). */

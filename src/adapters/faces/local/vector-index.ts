@@ -1,16 +1,4 @@
-/** One face's embedding, as stored. */
-export interface FaceVector {
-  faceId: string;
-  photoId: string;
-  vector: Float32Array;
-}
-
-/** Where the index reads vectors from (PostgreSQL, through the composition root). */
-export interface FaceVectorSource {
-  eventVectors(eventId: string): Promise<FaceVector[]>;
-  /** Faces of the event created at or after `since` (catch-up of what the bus may not have told yet). */
-  recentVectors(eventId: string, since: Date): Promise<FaceVector[]>;
-}
+import type { FaceVector, FaceVectorSource } from '../../../ports/face-engine.js';
 
 const DIM = 128;
 // Transactions finishing late can commit faces stamped a little before we looked.

@@ -1,23 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { FaceVector, FaceVectorSource } from '../adapters/faces/local/vector-index.js';
-import type { FaceRefSource } from '../ports/face-engine.js';
+import { toVector } from '../../domain/face-vector.js';
+import type { FaceRefSource, FaceVector, FaceVectorSource } from '../../ports/face-engine.js';
 
 interface Row {
   id: string;
   photo_id: string;
   vector: Buffer;
-}
-
-/** Reads float32 vectors as stored in `bytea`. */
-export function toVector(bytes: Buffer | null | undefined): Float32Array | null {
-  if (!bytes || bytes.length % 4 !== 0) return null;
-  // Copy into an aligned buffer: a Buffer's offset need not be a multiple of 4.
-  const copy = new Uint8Array(bytes);
-  return new Float32Array(copy.buffer, 0, copy.length / 4);
-}
-
-export function fromVector(vector: Float32Array): Buffer {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
 /** Faces as stored in PostgreSQL: vectors for the local engine's index, engine ids for Rekognition's. */
