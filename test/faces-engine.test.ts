@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { LocalFaceEngine, distance } from '../src/adapters/faces/local/local.face-engine.js';
-import type { FaceVector } from '../src/adapters/faces/local/vector-index.js';
-import type { SelfieCheck } from '../src/ports/face-engine.js';
+import type { FaceVector, SelfieCheck } from '../src/ports/face-engine.js';
 import { createLogger } from '../src/logger.js';
 import { FACES, groupLabels, identityPhoto } from './support/images.js';
 

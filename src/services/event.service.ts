@@ -6,7 +6,7 @@ import type { Clock } from '../ports/clock.js';
 import { awaitingApproval, loadManagedEvent, roleInEvent } from './event-access.js';
 import { codeCandidates, generateEventCode, normalizeEventCode } from './event-code.js';
 import { quotaKeys, type Quota, type Throttle } from './throttle.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
+import { decodeCursor, decodeTimeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { PRIVACY_POLICY_VERSION } from './privacy-policy.js';
 import { isIsoDate, isUuid, requireText } from './validation.js';
 
@@ -231,9 +231,7 @@ export class EventService {
     let after = '';
     const afterParams: unknown[] = [];
     if (args.after) {
-      const [joinedAt, id] = decodeCursor(args.after, 2) as [string, string];
-      const at = new Date(joinedAt);
-      if (Number.isNaN(at.getTime()) || !isUuid(id)) throw new BadUserInputError('after', 'after: is not a cursor returned by this list.');
+      const { at, id } = decodeTimeCursor(args.after);
       after = 'and (pa.joined_at, pa.id) < (?, ?)';
       afterParams.push(at, id);
     }

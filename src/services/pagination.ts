@@ -1,4 +1,5 @@
 import { BadUserInputError } from '../domain/errors.js';
+import { isUuid } from './validation.js';
 
 export interface PageArgs {
   first?: number | null | undefined;
@@ -38,6 +39,16 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
     // fall through
   }
   throw new BadUserInputError('after', 'after: is not a cursor returned by this list.');
+}
+
+/** A cursor of a list ordered by a time and an id (`[iso time, uuid]`), checked. */
+export function decodeTimeCursor(cursor: string): { at: Date; id: string } {
+  const [time, id] = decodeCursor(cursor, 2);
+  const at = new Date(String(time));
+  if (Number.isNaN(at.getTime()) || typeof id !== 'string' || !isUuid(id)) {
+    throw new BadUserInputError('after', 'after: is not a cursor returned by this list.');
+  }
+  return { at, id };
 }
 
 /** Builds a page from `limit + 1` rows fetched after the cursor. */

@@ -10,11 +10,14 @@ import type { ObjectStore, PresignedUpload } from '../ports/object-store.js';
 import { awaitingApproval, loadManagedEvent, roleInEvent } from './event-access.js';
 import { photoKeys, photoPrefix } from '../domain/object-keys.js';
 import type { ObjectErasure } from './object-erasure.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
+import { decodeTimeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { changeStatus } from './photo-status.js';
 import { canTransition } from '../domain/photo-status.js';
 import { quotaKeys, type Throttle } from './throttle.js';
 import { cleanFilename, isUuid } from './validation.js';
+
+/** How the viewer was found in a photo: the similarity and the face's box (relative 0..1); null when not matched. */
+export type MyMatch = { similarity: number; box: { left: number; top: number; width: number; height: number } } | null;
 
 export interface UploadFile {
   filename: string;
@@ -41,7 +44,7 @@ export type ProgressCounts = Record<'total' | 'pending' | 'uploaded' | 'processi
 
 /** Photos of an event: upload targets, processing requests, listing, access and deletion. */
 export class PhotoService {
-  private matchLoader: DataLoader<string, { similarity: number; box: { left: number; top: number; width: number; height: number } } | null> | undefined;
+  private matchLoader: DataLoader<string, MyMatch> | undefined;
 
   constructor(
     private readonly em: EntityManager,
@@ -201,9 +204,7 @@ export class PhotoService {
     const base: FilterQuery<Photo> = { event: event.id, ...(status ? { status } : {}) };
     let where = base;
     if (args.after) {
-      const [createdAt, id] = decodeCursor(args.after, 2) as [string, string];
-      const at = new Date(createdAt);
-      if (Number.isNaN(at.getTime())) throw new BadUserInputError('after', 'after: is not a cursor returned by this list.');
+      const { at, id } = decodeTimeCursor(args.after);
       where = { $and: [base, { $or: [{ createdAt: { $gt: at } }, { createdAt: at, id: { $gt: id } }] }] };
     }
     const [rows, total] = await Promise.all([
@@ -301,9 +302,7 @@ export class PhotoService {
     let page = '';
     const pageParams: unknown[] = [];
     if (args.after) {
-      const [createdAt, id] = decodeCursor(args.after, 2) as [string, string];
-      const at = new Date(createdAt);
-      if (Number.isNaN(at.getTime())) throw new BadUserInputError('after', 'after: is not a cursor returned by this list.');
+      const { at, id } = decodeTimeCursor(args.after);
       page = 'where (v.created_at, v.id) < (?, ?)';
       pageParams.push(at, id);
     }
@@ -334,12 +333,12 @@ export class PhotoService {
   }
 
   /** The actor's own match in a photo (similarity and face box), batched across a page. */
-  async myMatch(actor: User, photo: Photo): Promise<{ similarity: number; box: { left: number; top: number; width: number; height: number } } | null> {
+  async myMatch(actor: User, photo: Photo): Promise<MyMatch> {
     return this.matches(actor).load(photo.id);
   }
 
-  private matches(actor: User): DataLoader<string, { similarity: number; box: { left: number; top: number; width: number; height: number } } | null> {
-    this.matchLoader ??= new DataLoader<string, { similarity: number; box: { left: number; top: number; width: number; height: number } } | null>(
+  private matches(actor: User): DataLoader<string, MyMatch> {
+    this.matchLoader ??= new DataLoader<string, MyMatch>(
       async (photoIds) => {
         const rows = await this.em.getConnection().execute<
           { photo_id: string; similarity: number; box_left: number; box_top: number; box_width: number; box_height: number }[]
