@@ -9,10 +9,11 @@ import { PgRateLimiter } from './adapters/rate-limit/pg.rate-limiter.js';
 import type { AppConfig } from './config/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { databaseReady, migrate, openOrm } from './db/orm.js';
-import type { ContextFactory, GraphQLContext, RequestServices } from './graphql/context.js';
+import type { ContextFactory, GraphQLContext, RequestServices, Session } from './graphql/context.js';
 import { bearerToken } from './graphql/context.js';
 import { createSchema } from './graphql/schema.js';
 import { startHttpServer, type RunningHttpServer } from './http/server.js';
+import { startMetricsServer } from './http/metrics.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Mailer } from './ports/mailer.js';
 import type { PasswordHasher } from './ports/password-hasher.js';
@@ -266,13 +267,13 @@ export class Application {
     if (promoted > 0) this.logger.info({ promoted }, 'accounts promoted from ADMIN_EMAILS');
   }
 
-  readonly createContext: ContextFactory = async ({ authorization, ip, requestId }) => {
+  readonly createContext: ContextFactory = async ({ authorization, session, ip, requestId }) => {
     const logger = this.logger.child({ requestId });
     const services = this.services(this.db.orm.em.fork(), logger);
     const context: GraphQLContext = {
-      viewer: null,
+      viewer: session?.viewer ?? null,
       authFailure: null,
-      tokenExpiresAt: null,
+      tokenExpiresAt: session?.expiresAt ?? null,
       services,
       freshServices: () => this.services(this.db.orm.em.fork(), logger),
       live: this.liveEvents(),
@@ -282,7 +283,7 @@ export class Application {
       requestId,
       logger,
     };
-    if (authorization !== undefined && authorization.trim() !== '') {
+    if (!session && authorization !== undefined && authorization.trim() !== '') {
       const token = bearerToken(authorization);
       const result = token ? await services.accounts.authenticate(token) : { failure: 'invalid' as const };
       if ('user' in result) {
@@ -295,6 +296,14 @@ export class Application {
     return context;
   };
 
+  /** A graphql-ws socket's token, checked once when it connects: the session, or null. */
+  readonly authenticate = async (authorization: string): Promise<Session | null> => {
+    const token = bearerToken(authorization);
+    if (!token) return null;
+    const result = await this.services(this.db.orm.em.fork()).accounts.authenticate(token);
+    return 'user' in result ? { viewer: result.user, expiresAt: result.expiresAt } : null;
+  };
+
   /** Starts the API on the configured (or given) port. */
   async listen(port = this.config.http.port, host = this.config.http.host): Promise<RunningHttpServer> {
     await this.startInfra();
@@ -303,6 +312,7 @@ export class Application {
       {
         schema,
         context: this.createContext,
+        authenticate: this.authenticate,
         logger: this.logger,
         production: this.config.isProduction,
         introspection: this.config.http.introspection,
@@ -403,19 +413,7 @@ export class Application {
     const { workerPort, token } = this.config.metrics;
     if (!workerPort || !(this.telemetry instanceof PrometheusTelemetry)) return;
     const telemetry = this.telemetry;
-    const server = http.createServer((req, res) => {
-      if (req.url !== '/metrics') return void res.writeHead(404).end();
-      if (token && req.headers.authorization !== `Bearer ${token}`) return void res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
-      telemetry.render().then(
-        (m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body),
-        (err: unknown) => {
-          this.logger.error({ err }, 'metrics failed');
-          res.writeHead(500).end();
-        },
-      );
-    });
-    await new Promise<void>((resolve) => server.listen(workerPort, this.config.http.host, resolve));
-    this.workerMetrics = server;
+    this.workerMetrics = await startMetricsServer({ render: () => telemetry.render(), token }, workerPort, this.config.http.host, this.logger);
     this.logger.info({ port: workerPort }, 'metrics on /metrics');
   }
 

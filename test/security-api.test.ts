@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config/config.js';
+import { AccountService } from '../src/services/account.service.js';
 import { Writable } from 'node:stream';
 import { startTestServer, plainHasher, uniqueEmail, type TestServer } from './support/harness.js';
 
@@ -43,7 +44,7 @@ async function wsOnce(client: Client, query: string): Promise<{ data?: unknown; 
         next: (value) => {
           result = value as typeof result;
         },
-        error: (err) => (Array.isArray(err) ? resolve({ errors: err }) : reject(err instanceof Error ? err : new Error(JSON.stringify(err)))),
+        error: (err) => (Array.isArray(err) ? resolve({ errors: err }) : reject(err as Error)),
         complete: () => resolve(result),
       },
     );
@@ -244,6 +245,34 @@ describe('SQL stays in the log', () => {
         await server.sql('alter table events_gone rename to events');
       }
     } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('graphql-ws sessions', () => {
+  it('should authenticate a socket once, when it connects, not for every operation', async () => {
+    const server = await startTestServer({ hasher: plainHasher });
+    const original = AccountService.prototype.authenticate;
+    let checks = 0;
+    AccountService.prototype.authenticate = function (this: AccountService, token: string) {
+      checks += 1;
+      return original.call(this, token);
+    };
+    try {
+      const reg = await post(server, `mutation { register(input: { email: "${uniqueEmail()}", password: "long enough password", displayName: "W", role: PARTICIPANT }) { token } }`);
+      const token = (reg.body.data!['register'] as { token: string }).token;
+      checks = 0;
+      const ws = server.ws({ authorization: `Bearer ${token}` });
+      for (let i = 0; i < 10; i++) {
+        const me = await wsOnce(ws, '{ me { displayName } }');
+        assert.deepEqual(me.data, { me: { displayName: 'W' } });
+      }
+      assert.equal(checks, 1, 'one token check for the socket, none per operation');
+      const forged = server.ws({ authorization: 'Bearer not-a-token' });
+      await assert.rejects(wsOnce(forged, '{ me { id } }'), (err: unknown) => (err as { code?: number }).code === 4403);
+    } finally {
+      AccountService.prototype.authenticate = original;
       await server.close();
     }
   });

@@ -38,9 +38,19 @@ export interface GraphQLContext {
   logger: Logger;
 }
 
-/** Builds a context from the transport's credentials (HTTP header or connection_init payload). */
+/** Someone a token authenticated, until when. */
+export interface Session {
+  viewer: User;
+  expiresAt: Date | null;
+}
+
+/**
+ * Builds a context: from the request's `Authorization` header (HTTP), or from
+ * a session the transport authenticated once already (a graphql-ws socket).
+ */
 export type ContextFactory = (input: {
   authorization: string | undefined;
+  session?: Session | null;
   ip: string;
   requestId: string;
 }) => Promise<GraphQLContext>;

@@ -6,22 +6,22 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { GraphQLError, Kind, specifiedRules, validate, type FieldNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError, Kind, specifiedRules, type FieldNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from 'pino';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { ContextFactory, GraphQLContext } from '../graphql/context.js';
+import type { ContextFactory, Session } from '../graphql/context.js';
 import { formatGraphQLError, UNAVAILABLE_MESSAGE } from '../graphql/errors.js';
 import { isDatabaseUnavailable } from '../db/orm.js';
-import { DomainError } from '../domain/errors.js';
 import { documentProblem, validationRules, type QueryLimits } from '../graphql/validation.js';
 import { clientIp, compileTrust, type TrustedProxies } from './client-ip.js';
+import { answerMetrics, type MetricsEndpoint } from './metrics.js';
+import { startWsServer } from './ws.js';
 import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
   context: ContextFactory;
+  /** Authenticates a graphql-ws socket once, from its connection_init token. */
+  authenticate: (authorization: string, ip: string) => Promise<Session | null>;
   logger: Logger;
   production: boolean;
   introspection: boolean;
@@ -47,17 +47,8 @@ export interface HttpServerOptions {
    * `Authorization: Bearer <token>` when a token is set. Left out in
    * production without a token: metrics then go to METRICS_PORT only.
    */
-  metrics?: { render: () => Promise<{ contentType: string; body: string }>; token: string | undefined };
+  metrics?: MetricsEndpoint;
 }
-
-/** Per-socket state of a signed-in graphql-ws connection. */
-interface SocketSession {
-  userId: string;
-  expiryTimer: NodeJS.Timeout | undefined;
-}
-
-/** setTimeout cannot wait longer than this; longer waits are chained. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 export interface RunningHttpServer {
   /** Where it listens, e.g. http://127.0.0.1:4000 */
@@ -82,17 +73,6 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
 
-  // graphql-ws closes the socket with a thrown error's message as the reason:
-  // anything but a domain error is logged and replaced by a bare one.
-  const wsContext: ContextFactory = async (input) => {
-    try {
-      return await options.context(input);
-    } catch (err) {
-      if (err instanceof DomainError) throw err;
-      logger.error({ err, requestId: input.requestId }, 'could not build the WebSocket context');
-      throw new Error('Internal server error.');
-    }
-  };
   const { limits } = options;
   // Metrics label operations by their root field, a name the schema registers: clients cannot add series.
   const rootFields = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((t) => Object.keys(t?.getFields() ?? {})));
@@ -101,92 +81,21 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     return field && rootFields.has(field.name.value) ? field.name.value : 'other';
   };
   const telemetry = options.telemetry ?? noTelemetry;
-  // Every acknowledged socket's graphql-ws context: open connections and their subscriptions.
-  const connections = new Set<{ subscriptions: Record<string, unknown> }>();
   // One validation pipeline for both transports (Apollo adds specifiedRules itself).
   const extraRules = validationRules(limits, { introspection: options.introspection });
-  const rules = [...specifiedRules, ...extraRules];
-  // Signed-in sockets by user, so that ending a user's sessions closes their sockets too.
-  const sessions = new Map<WebSocket, SocketSession>();
-  const endSession = (socket: WebSocket, reason: string) => {
-    const session = sessions.get(socket);
-    if (!session) return;
-    clearTimeout(session.expiryTimer);
-    sessions.delete(socket);
-    socket.close(CloseCode.Forbidden, reason);
-  };
-  const expireAt = (socket: WebSocket, session: SocketSession, at: Date) => {
-    const wait = at.getTime() - Date.now();
-    session.expiryTimer =
-      wait > MAX_TIMER_MS
-        ? setTimeout(() => expireAt(socket, session, at), MAX_TIMER_MS)
-        : setTimeout(() => endSession(socket, 'Session expired'), Math.max(0, wait));
-    session.expiryTimer.unref();
-  };
-  const stopRevocations = options.onSessionsRevoked?.((userId) => {
-    for (const [socket, session] of sessions) if (session.userId === userId) endSession(socket, 'Session revoked');
+  const ws = startWsServer({
+    httpServer,
+    schema,
+    rules: [...specifiedRules, ...extraRules],
+    context: options.context,
+    authenticate: options.authenticate,
+    trust,
+    logger,
+    production,
+    telemetry,
+    limits,
+    onSessionsRevoked: options.onSessionsRevoked,
   });
-
-  type SocketContext = { connectionParams?: Readonly<Record<string, unknown>> | undefined; extra: { request: http.IncomingMessage; socket: WebSocket } };
-  const acceptSocket = async (ctx: SocketContext): Promise<boolean> => {
-    const authorization = stringParam(ctx.connectionParams?.['authorization']);
-    if (!authorization) return true;
-    // A token that does not authenticate closes the socket with 4403 Forbidden.
-    const context = await wsContext({ authorization, ip: clientIp(ctx.extra.request, trust), requestId: randomUUID() });
-    if (!context.viewer) return false;
-    // The socket lives no longer than its token (4403 when it expires).
-    const session: SocketSession = { userId: context.viewer.id, expiryTimer: undefined };
-    sessions.set(ctx.extra.socket, session);
-    if (context.tokenExpiresAt) expireAt(ctx.extra.socket, session, context.tokenExpiresAt);
-    return true;
-  };
-
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: limits.maxBodyBytes });
-  const wsCleanup = useServer<Record<string, unknown> | undefined, { request: http.IncomingMessage; socket: WebSocket }>(
-    {
-      schema,
-      connectionInitWaitTimeout: limits.wsConnectionInitTimeoutMs,
-      validate: (s, document) => validate(s, document, rules),
-      onConnect: async (ctx) => {
-        const accepted = await acceptSocket(ctx);
-        if (accepted) {
-          connections.add(ctx);
-          telemetry.socketOpened();
-        }
-        return accepted;
-      },
-      onClose: (ctx) => {
-        if (connections.delete(ctx)) telemetry.socketClosed();
-        const session = sessions.get(ctx.extra.socket);
-        if (session) clearTimeout(session.expiryTimer);
-        sessions.delete(ctx.extra.socket);
-      },
-      onSubscribe: (ctx, id, payload) => {
-        const problem = documentProblem(payload.query, limits);
-        if (problem) return [new GraphQLError(problem.message, { extensions: { code: 'BAD_USER_INPUT', limit: problem.limit, max: problem.max } })];
-        // graphql-ws registers this operation before asking us: count the others.
-        const active = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
-        if (active >= limits.wsMaxSubscriptionsPerConnection) {
-          return [
-            new GraphQLError(`This connection already has ${active} subscriptions; the maximum is ${limits.wsMaxSubscriptionsPerConnection} per connection.`, {
-              extensions: { code: 'BAD_USER_INPUT', limit: 'wsMaxSubscriptionsPerConnection' },
-            }),
-          ];
-        }
-        return undefined;
-      },
-      context: (ctx) =>
-        wsContext({
-          authorization: stringParam(ctx.connectionParams?.['authorization']),
-          ip: clientIp(ctx.extra.request, trust),
-          requestId: randomUUID(),
-        }) as Promise<GraphQLContext & Record<string, unknown>>,
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatGraphQLError(e.toJSON(), e, masking)),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatGraphQLError(e.toJSON(), e, masking)) } : undefined,
-    },
-    wsServer,
-  );
 
   const apollo = new ApolloServer<BaseContext>({
     schema,
@@ -215,8 +124,7 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
         async serverWillStart() {
           return {
             async drainServer() {
-              stopRevocations?.();
-              await wsCleanup.dispose();
+              await ws.dispose();
             },
           };
         },
@@ -236,15 +144,11 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     next();
   });
 
-  if (options.metrics) {
-    const { render, token } = options.metrics;
+  const metrics = options.metrics;
+  if (metrics) {
     app.get('/metrics', async (req, res) => {
-      if (token && req.get('authorization') !== `Bearer ${token}`) {
-        res.status(401).set('www-authenticate', 'Bearer').json({ error: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <METRICS_TOKEN>.' });
-        return;
-      }
-      const metrics = await render();
-      res.status(200).type(metrics.contentType).send(metrics.body);
+      const answer = await answerMetrics(metrics, req.get('authorization'));
+      res.status(answer.status).set(answer.headers).send(answer.body);
     });
   }
 
@@ -291,7 +195,7 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     stop: async () => {
       await apollo.stop();
     },
-    subscriptions: () => [...connections].reduce((n, c) => n + Object.keys(c.subscriptions).length, 0),
+    subscriptions: () => ws.subscriptions(),
   };
 }
 
@@ -344,10 +248,6 @@ function requestErrors(logger: Logger): express.ErrorRequestHandler {
     logger.error({ err, path: req.path }, 'request failed');
     res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 500).json({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
   };
-}
-
-function stringParam(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }
 
 
