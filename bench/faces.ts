@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FaceModel } from '../src/adapters/faces/local/face-model.js';
 import { LocalFaceEngine } from '../src/adapters/faces/local/local.face-engine.js';
-import { Application, openDatabase } from '../src/app.js';
+import { Application, openDatabase } from '../src/composition/application.js';
 import { loadConfig } from '../src/config/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { createLogger } from '../src/logger.js';

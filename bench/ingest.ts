@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { print } from 'graphql';
 import sharp from 'sharp';
-import { Application, openDatabase } from '../src/app.js';
+import { Application, openDatabase } from '../src/composition/application.js';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/logger.js';
 import { normalizeImage } from '../src/worker/image-normalizer.js';

@@ -12,7 +12,7 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalFaceEngine } from '../src/adapters/faces/local/local.face-engine.js';
-import { Application, openDatabase } from '../src/app.js';
+import { Application, openDatabase } from '../src/composition/application.js';
 import { loadConfig } from '../src/config/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { Role } from '../src/domain/entities/index.js';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Application, openDatabase, type Database } from '../../src/app.js';
+import { Application, openDatabase, type Database } from '../../src/composition/application.js';
 import { loadConfig } from '../../src/config/config.js';
 import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded-postgres.js';
 

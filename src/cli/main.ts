@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile, readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
-import { Application, openDatabase } from '../app.js';
+import { Application, openDatabase } from '../composition/application.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
 import { AwsSsmParameterSource } from '../config/ssm.js';
 import { migrate } from '../db/orm.js';

@@ -1,3 +1,4 @@
+import type { EventBus } from './event-bus.js';
 /** A box relative to the (EXIF-rotated) image: 0..1 on each axis. */
 export interface FaceBox {
   left: number;
@@ -80,6 +81,11 @@ export interface FaceEngine {
   deleteEventFaces(eventId: string): Promise<void>;
   /** Releases threads and clients. */
   close(): Promise<void>;
+  /**
+   * Follows what other processes change (faces indexed or erased) on the bus,
+   * for engines that keep state in memory; returns the unsubscribe.
+   */
+  attach?(bus: EventBus): () => void;
 }
 
 /** Raised by an engine that cannot read the image itself (the photo fails for good). */

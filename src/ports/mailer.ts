@@ -7,4 +7,6 @@ export interface MailMessage {
 /** Sends transactional mail (password resets). Implementations must not log message bodies: they hold tokens. */
 export interface Mailer {
   send(message: MailMessage): Promise<void>;
+  /** Releases connections (SMTP pools), when the mailer holds any. */
+  close?(): void;
 }

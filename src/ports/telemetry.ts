@@ -8,6 +8,8 @@ export interface Telemetry {
   faceEngineCall(api: string): void;
   socketOpened(): void;
   socketClosed(): void;
+  /** The series as Prometheus text, for /metrics; absent when nothing is collected. */
+  render?(): Promise<{ contentType: string; body: string }>;
 }
 
 export const noTelemetry: Telemetry = {

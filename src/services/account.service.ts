@@ -11,19 +11,14 @@ import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { TokenIssuer } from '../ports/token-issuer.js';
 import { quotaKeys, type Throttle } from './throttle.js';
 import { normalizeEmail, requireText, validatePassword } from './validation.js';
+import type { AppConfig } from '../config/config.js';
 
+/** The configuration slices accounts need, as loaded (no copy of their fields). */
 export interface AccountSettings {
-  adminEmails: string[];
+  auth: Pick<AppConfig['auth'], 'adminEmails' | 'passwordResetTtlSeconds'>;
+  rateLimits: AppConfig['rateLimits'];
+  /** Base URL of the links in mails. */
   publicUrl: string;
-  passwordResetTtlSeconds: number;
-  loginFailuresPerEmail: number;
-  loginFailuresPerIp: number;
-  loginFailureWindowSeconds: number;
-  passwordResetsPerEmail: number;
-  passwordResetWindowSeconds: number;
-  passwordResetsPerIp: number;
-  registrationsPerIp: number;
-  registrationWindowSeconds: number;
 }
 
 export interface RegisterCommand {
@@ -66,7 +61,7 @@ export class AccountService {
     const { settings } = this.deps;
     await this.deps.throttle.consume(
       'register',
-      [{ key: quotaKeys.registerIp(ip), max: settings.registrationsPerIp, windowSeconds: settings.registrationWindowSeconds }],
+      [{ key: quotaKeys.registerIp(ip), max: settings.rateLimits.registrationsPerIp, windowSeconds: settings.rateLimits.registrationWindowSeconds }],
       (s) => `Too many accounts created from your network. Try again in ${s} seconds.`,
     );
     const email = normalizeEmail(command.email);
@@ -75,7 +70,7 @@ export class AccountService {
     if (command.role === Role.ADMIN) {
       throw new BadUserInputError('role', 'role: choose PARTICIPANT or PHOTOGRAPHER; administrators are appointed by the operator.');
     }
-    const role = this.deps.settings.adminEmails.includes(email) ? Role.ADMIN : command.role;
+    const role = this.deps.settings.auth.adminEmails.includes(email) ? Role.ADMIN : command.role;
     const user = this.em.create(User, {
       email,
       displayName,
@@ -107,8 +102,8 @@ export class AccountService {
     const attempt = await this.deps.throttle.reserve(
       'login',
       [
-        { key: emailKey, max: settings.loginFailuresPerEmail, windowSeconds: settings.loginFailureWindowSeconds },
-        { key: ipKey, max: settings.loginFailuresPerIp, windowSeconds: settings.loginFailureWindowSeconds },
+        { key: emailKey, max: settings.rateLimits.loginFailuresPerEmail, windowSeconds: settings.rateLimits.loginFailureWindowSeconds },
+        { key: ipKey, max: settings.rateLimits.loginFailuresPerIp, windowSeconds: settings.rateLimits.loginFailureWindowSeconds },
       ],
       (s) => `Too many failed logins. Try again in ${s} seconds.`,
     );
@@ -149,8 +144,8 @@ export class AccountService {
     await this.deps.throttle.consume(
       'password-reset',
       [
-        { key: quotaKeys.resetEmail(email), max: settings.passwordResetsPerEmail, windowSeconds: settings.passwordResetWindowSeconds },
-        { key: quotaKeys.resetIp(ip), max: settings.passwordResetsPerIp, windowSeconds: settings.passwordResetWindowSeconds },
+        { key: quotaKeys.resetEmail(email), max: settings.rateLimits.passwordResetsPerEmail, windowSeconds: settings.rateLimits.passwordResetWindowSeconds },
+        { key: quotaKeys.resetIp(ip), max: settings.rateLimits.passwordResetsPerIp, windowSeconds: settings.rateLimits.passwordResetWindowSeconds },
       ],
       (s) => `Too many password reset requests. Try again in ${s} seconds.`,
     );
@@ -160,10 +155,10 @@ export class AccountService {
     this.em.create(PasswordResetToken, {
       user,
       tokenHash: sha256(token),
-      expiresAt: new Date(clock.now().getTime() + settings.passwordResetTtlSeconds * 1000),
+      expiresAt: new Date(clock.now().getTime() + settings.auth.passwordResetTtlSeconds * 1000),
     });
     await this.em.flush();
-    const minutes = Math.round(settings.passwordResetTtlSeconds / 60);
+    const minutes = Math.round(settings.auth.passwordResetTtlSeconds / 60);
     await this.deps.mailer.send({
       to: user.email,
       subject: 'Reset your FindMe password',
@@ -223,7 +218,7 @@ export class AccountService {
 
   /** Promotes the accounts listed in ADMIN_EMAILS (run at start-up). */
   async promoteConfiguredAdmins(): Promise<number> {
-    const emails = this.deps.settings.adminEmails;
+    const emails = this.deps.settings.auth.adminEmails;
     if (emails.length === 0) return 0;
     return this.em.nativeUpdate(User, { email: { $in: emails }, role: { $ne: Role.ADMIN } }, { role: Role.ADMIN });
   }

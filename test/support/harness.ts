@@ -8,7 +8,7 @@ import { print, type GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { Application, openDatabase } from '../../src/app.js';
+import { Application, openDatabase } from '../../src/composition/application.js';
 import { MemoryMailer } from '../../src/adapters/mailer/memory.mailer.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';

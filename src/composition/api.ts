@@ -1,0 +1,103 @@
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/config.js';
+import { databaseReady } from '../db/orm.js';
+import { bearerToken, type ContextFactory, type GraphQLContext, type Session } from '../graphql/context.js';
+import type { LiveEvents } from '../graphql/live-events.js';
+import { createSchema } from '../graphql/schema.js';
+import { startHttpServer, type RunningHttpServer } from '../http/server.js';
+import type { PrivacyPolicy } from '../services/privacy-policy.js';
+import type { Adapters } from './adapters.js';
+import type { Database } from './database.js';
+import type { ServiceFactory } from './services.js';
+
+/**
+ * The API of one process: Express, Apollo and graphql-ws on one port. A
+ * request's context carries its services on a fresh unit of work and its
+ * viewer, authenticated from the request (HTTP) or once per socket (WebSocket).
+ */
+export class ApiProcess {
+  private http: RunningHttpServer | undefined;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly adapters: Adapters,
+    private readonly db: Database,
+    private readonly services: ServiceFactory,
+    private readonly live: () => LiveEvents,
+    private readonly privacyPolicy: PrivacyPolicy,
+    private readonly logger: Logger,
+  ) {}
+
+  readonly createContext: ContextFactory = async ({ authorization, session, ip, requestId }) => {
+    const logger = this.logger.child({ requestId });
+    const services = this.services(this.db.orm.em.fork(), logger);
+    const context: GraphQLContext = {
+      viewer: session?.viewer ?? null,
+      authFailure: null,
+      tokenExpiresAt: session?.expiresAt ?? null,
+      services,
+      freshServices: () => this.services(this.db.orm.em.fork(), logger),
+      live: this.live(),
+      progressMinIntervalMs: this.config.photos.progressMinIntervalMs,
+      privacyPolicy: this.privacyPolicy,
+      ip,
+      requestId,
+      logger,
+    };
+    if (!session && authorization !== undefined && authorization.trim() !== '') {
+      const token = bearerToken(authorization);
+      const result = token ? await services.accounts.authenticate(token) : { failure: 'invalid' as const };
+      if ('user' in result) {
+        context.viewer = result.user;
+        context.tokenExpiresAt = result.expiresAt;
+      } else {
+        context.authFailure = result.failure;
+      }
+    }
+    return context;
+  };
+
+  /** A graphql-ws socket's token, checked once when it connects: the session, or null. */
+  readonly authenticate = async (authorization: string): Promise<Session | null> => {
+    const token = bearerToken(authorization);
+    if (!token) return null;
+    const result = await this.services(this.db.orm.em.fork(), this.logger).accounts.authenticate(token);
+    return 'user' in result ? { viewer: result.user, expiresAt: result.expiresAt } : null;
+  };
+
+  async listen(port: number, host: string): Promise<RunningHttpServer> {
+    const { config, adapters } = this;
+    const render = adapters.telemetry.render?.bind(adapters.telemetry);
+    this.http = await startHttpServer(
+      {
+        schema: await createSchema(),
+        context: this.createContext,
+        authenticate: this.authenticate,
+        logger: this.logger,
+        production: config.isProduction,
+        introspection: config.http.introspection,
+        corsOrigins: config.http.corsOrigins,
+        trustProxy: config.http.trustProxy,
+        ready: () => databaseReady(this.db.orm),
+        routers: adapters.store.routes(),
+        limits: config.graphql,
+        telemetry: adapters.telemetry,
+        // In production the public port serves metrics only behind a token; METRICS_PORT otherwise.
+        ...(render && (!config.isProduction || config.metrics.token) ? { metrics: { render, token: config.metrics.token } } : {}),
+        onSessionsRevoked: (listener) => adapters.bus.subscribe('sessions.revoked', (m) => listener(m.userId)),
+      },
+      port,
+      host,
+    );
+    return this.http;
+  }
+
+  subscriptions(): number {
+    return this.http?.subscriptions() ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    await this.http?.stop();
+    this.http = undefined;
+  }
+}

@@ -1,0 +1,87 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { PgRateLimiter } from '../adapters/rate-limit/pg.rate-limiter.js';
+import type { AppConfig } from '../config/config.js';
+import type { RequestServices } from '../graphql/context.js';
+import { AccountService } from '../services/account.service.js';
+import { AdminService, type AdminSettings } from '../services/admin.service.js';
+import { EventService } from '../services/event.service.js';
+import { PhotoService } from '../services/photo.service.js';
+import { PrivacyService } from '../services/privacy.service.js';
+import { SelfieService } from '../services/selfie.service.js';
+import { Throttle } from '../services/throttle.js';
+import { acceptedPhotoTypes, type Adapters } from './adapters.js';
+
+/** Builds the services of one unit of work (a request, a job) on its EntityManager. */
+export type ServiceFactory = (em: EntityManager, logger: Logger) => RequestServices;
+
+/** The services, wired to the process's adapters and to the config slices each one reads. */
+export function serviceFactory(config: AppConfig, adapters: Adapters, admin: AdminSettings): ServiceFactory {
+  const { clock, store, queue, bus, faces, erasure } = adapters;
+  const limits = config.rateLimits;
+  const acceptedTypes = acceptedPhotoTypes();
+  return (em, logger) => {
+    const limiter = new PgRateLimiter(em);
+    const throttle = new Throttle(limiter, clock, logger);
+    return {
+      accounts: new AccountService(em, {
+        hasher: adapters.hasher,
+        tokens: adapters.tokens,
+        limiter,
+        throttle,
+        bus,
+        mailer: adapters.mailer,
+        clock,
+        logger,
+        settings: { auth: config.auth, rateLimits: limits, publicUrl: config.http.publicUrl },
+      }),
+      admin: new AdminService(em, { queue, settings: admin }),
+      privacy: new PrivacyService(em, { store, erasure, faces, bus, clock, logger }),
+      events: new EventService(em, {
+        clock,
+        logger,
+        throttle,
+        settings: {
+          faceRetentionDays: config.privacy.faceRetentionDays,
+          codeLookupFailuresPerIp: limits.codeLookupFailuresPerIp,
+          codeLookupFailuresPerAccount: limits.codeLookupFailuresPerAccount,
+          codeLookupWindowSeconds: limits.codeLookupWindowSeconds,
+        },
+      }),
+      selfies: new SelfieService(em, {
+        store,
+        queue,
+        bus,
+        throttle,
+        logger,
+        settings: {
+          maxBytes: config.faces.selfieMaxBytes,
+          acceptedTypes,
+          uploadUrlTtlSeconds: config.photos.uploadUrlTtlSeconds,
+          uploadsPerAccount: limits.selfieUploadsPerAccount,
+          uploadsPerIp: limits.selfieUploadsPerIp,
+          uploadWindowSeconds: limits.selfieUploadWindowSeconds,
+        },
+      }),
+      photos: new PhotoService(em, {
+        store,
+        erasure,
+        queue,
+        bus,
+        faces,
+        throttle,
+        logger,
+        settings: {
+          uploadRequestsPerAccount: limits.uploadRequestsPerAccount,
+          uploadRequestsPerIp: limits.uploadRequestsPerIp,
+          uploadRequestWindowSeconds: limits.uploadRequestWindowSeconds,
+          maxBytes: config.photos.maxBytes,
+          batchMax: config.photos.batchMax,
+          acceptedTypes,
+          uploadUrlTtlSeconds: config.photos.uploadUrlTtlSeconds,
+          downloadUrlTtlSeconds: config.photos.downloadUrlTtlSeconds,
+        },
+      }),
+    };
+  };
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { Logger } from 'pino';
+import { PgWorkerHeartbeat } from '../adapters/pg/pg.worker-heartbeats.js';
+import { PgRateLimiter } from '../adapters/rate-limit/pg.rate-limiter.js';
+import type { AppConfig } from '../config/config.js';
+import { JobRegistry } from '../worker/jobs.js';
+import { Maintenance, releaseOrphanedPhotos, requeueStalePhotos } from '../worker/maintenance.js';
+import { eventMatchHandler, PhotoProcessor } from '../worker/photo-processor.js';
+import { SelfieProcessor } from '../worker/selfie-processor.js';
+import type { Adapters } from './adapters.js';
+import type { Database } from './database.js';
+import type { ServiceFactory } from './services.js';
+
+/**
+ * The photo worker of one process: every job's handler (checked by the job
+ * registry before any job is taken), a heartbeat, and the maintenance chores.
+ */
+export class WorkerProcess {
+  private readonly maintenance: Maintenance;
+  private heartbeat: PgWorkerHeartbeat | undefined;
+  private running = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly adapters: Adapters,
+    private readonly db: Database,
+    private readonly services: ServiceFactory,
+    private readonly logger: Logger,
+  ) {
+    this.maintenance = new Maintenance(logger.child({ component: 'maintenance' }));
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    const { config, adapters, db, logger } = this;
+    const { store, faces, bus, clock, queue, telemetry } = adapters;
+    const fork = () => db.orm.em.fork();
+    this.heartbeat = new PgWorkerHeartbeat(fork, `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, config.worker.concurrency);
+    const workerLogger = logger.child({ component: 'worker' });
+    const processor = new PhotoProcessor({
+      orm: db.orm,
+      store,
+      faces,
+      bus,
+      clock,
+      logger: workerLogger,
+      limits: { maxBytes: config.photos.maxBytes, maxPixels: config.photos.maxPixels, mozjpeg: config.photos.displayMozjpeg },
+      queue,
+      batchMatchDelaySeconds: config.faces.batchMatchDelaySeconds,
+      telemetry,
+      workerId: this.heartbeat.workerId,
+    });
+    const selfies = new SelfieProcessor({ orm: db.orm, store, faces, bus, logger: workerLogger, telemetry });
+    await new JobRegistry(logger)
+      .registerAll({
+        'photo.process': { handler: processor.handle, concurrency: config.worker.concurrency },
+        'selfie.process': { handler: selfies.handle, concurrency: config.worker.concurrency },
+        'event.match': { handler: eventMatchHandler({ orm: db.orm, faces, bus, logger }), concurrency: 1 },
+        'storage.purge': { handler: adapters.erasure.handle, concurrency: 1 },
+      })
+      .start(queue);
+    const heartbeat = this.heartbeat;
+    await heartbeat.beat();
+    const privacy = () => this.services(fork(), logger).privacy;
+    this.maintenance.start([
+      { name: 'worker-heartbeat', intervalSeconds: 10, run: () => heartbeat.beat() },
+      { name: 'face-data-retention', intervalSeconds: config.privacy.retentionSweepIntervalSeconds, run: () => privacy().purgeExpiredFaceData() },
+      {
+        name: 'stale-photo-jobs',
+        intervalSeconds: config.queue.staleSweepIntervalSeconds,
+        run: () => requeueStalePhotos({ orm: db.orm, queue, logger, staleAfterSeconds: 2 * config.queue.jobTimeoutSeconds }),
+      },
+      { name: 'replaced-selfie-faces', intervalSeconds: 300, run: () => privacy().purgeReplacedSelfieFaces() },
+      {
+        name: 'orphaned-photo-jobs',
+        intervalSeconds: 15,
+        run: () => releaseOrphanedPhotos({ orm: db.orm, queue, bus, logger, silentAfterSeconds: 30 }),
+      },
+      { name: 'rate-limit-sweep', intervalSeconds: 3600, run: () => new PgRateLimiter(fork()).sweep() },
+    ]);
+    this.running = true;
+    logger.info({ queue: queue.driver, concurrency: config.worker.concurrency, faces: faces.name }, 'photo worker started');
+  }
+
+  /** Stops the chores and removes the heartbeat (the queue itself is stopped by the process). */
+  async stop(): Promise<void> {
+    await this.maintenance.stop();
+    await this.heartbeat?.remove().catch((err: unknown) => this.logger.warn({ err }, 'could not remove the worker heartbeat'));
+  }
+}
