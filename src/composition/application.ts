@@ -14,6 +14,7 @@ import type { JobQueue } from '../ports/job-queue.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { Telemetry } from '../ports/telemetry.js';
 import { privacyPolicy, type PrivacyPolicy } from '../services/privacy-policy.js';
+import { SessionCache } from '../services/session-cache.js';
 import { buildAdapters, type Adapters, type AppOverrides } from './adapters.js';
 import { ApiProcess } from './api.js';
 import type { Database } from './database.js';
@@ -41,6 +42,7 @@ export class Application {
   private infraStarted: Promise<void> | undefined;
   private metricsServer: http.Server | undefined;
   private detachFaces: (() => void) | undefined;
+  private readonly stopSessionRevocations: () => void;
   /** Where clients reach this process; follows the real port when PORT=0 and PUBLIC_URL is unset. */
   private publicUrl: string;
 
@@ -53,6 +55,9 @@ export class Application {
     this.publicUrl = config.http.publicUrl;
     this.adapters = buildAdapters(config, db, logger, { publicUrl: () => this.publicUrl, subscriptions: () => this.api.subscriptions() }, overrides);
     this.privacyPolicy = privacyPolicy(config.privacy.faceRetentionDays);
+    // Sessions verified lately; other processes' revocations reach it through the bus.
+    const sessions = new SessionCache();
+    this.stopSessionRevocations = this.adapters.bus.subscribe('sessions.revoked', (m) => sessions.forgetUser(m.userId));
     this.serviceFor = serviceFactory(config, this.adapters, {
       version: VERSION,
       environment: config.env,
@@ -62,7 +67,7 @@ export class Application {
       usdPer1000Calls: config.prices.usdPer1000Calls,
       usdPerFaceMonth: config.prices.usdPerFaceMonth,
       startedAt: new Date(),
-    });
+    }, sessions);
     this.detachFaces = this.adapters.faces.attach?.(this.adapters.bus);
     this.api = new ApiProcess(config, this.adapters, db, this.serviceFor, () => this.liveEvents(), this.privacyPolicy, logger);
     this.worker = new WorkerProcess(config, this.adapters, db, this.serviceFor, logger);
@@ -137,6 +142,7 @@ export class Application {
       await adapters.bus.stop();
     }
     this.detachFaces?.();
+    this.stopSessionRevocations();
     await adapters.faces.close();
     adapters.mailer.close?.();
     await this.db.close();

@@ -9,6 +9,7 @@ import { EventService } from '../services/event.service.js';
 import { PhotoService } from '../services/photo.service.js';
 import { PrivacyService } from '../services/privacy.service.js';
 import { SelfieService } from '../services/selfie.service.js';
+import type { SessionCache } from '../services/session-cache.js';
 import { Throttle } from '../services/throttle.js';
 import { acceptedPhotoTypes, type Adapters } from './adapters.js';
 
@@ -16,7 +17,7 @@ import { acceptedPhotoTypes, type Adapters } from './adapters.js';
 export type ServiceFactory = (em: EntityManager, logger: Logger) => RequestServices;
 
 /** The services, wired to the process's adapters and to the config slices each one reads. */
-export function serviceFactory(config: AppConfig, adapters: Adapters, admin: AdminSettings): ServiceFactory {
+export function serviceFactory(config: AppConfig, adapters: Adapters, admin: AdminSettings, sessions: SessionCache): ServiceFactory {
   const { clock, store, queue, bus, faces, erasure } = adapters;
   const limits = config.rateLimits;
   const acceptedTypes = acceptedPhotoTypes();
@@ -34,9 +35,10 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         clock,
         logger,
         settings: { auth: config.auth, rateLimits: limits, publicUrl: config.http.publicUrl },
+        sessions,
       }),
       admin: new AdminService(em, { queue, settings: admin }),
-      privacy: new PrivacyService(em, { store, erasure, faces, bus, clock, logger }),
+      privacy: new PrivacyService(em, { store, erasure, faces, bus, clock, logger, sessions }),
       events: new EventService(em, {
         clock,
         logger,

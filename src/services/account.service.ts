@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException, wrap, type EntityData, type EntityManager } from '@mikro-orm/postgresql';
+import type { SessionCache } from './session-cache.js';
 import type { Logger } from 'pino';
 import { PasswordResetToken, Role, User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, DomainError } from '../domain/errors.js';
@@ -53,6 +54,8 @@ export class AccountService {
       clock: Clock;
       logger: Logger;
       settings: AccountSettings;
+      /** Tokens verified lately in this process (none: every request looks the account up). */
+      sessions?: SessionCache;
     },
   ) {}
 
@@ -121,10 +124,15 @@ export class AccountService {
 
   /** Resolves a bearer token to an active user, or says why it cannot. */
   async authenticate(token: string): Promise<Authentication> {
+    const now = this.deps.clock.now().getTime();
+    const cached = this.deps.sessions?.get(token, now);
+    // A token verified a moment ago: its account, managed by this unit of work, without a query.
+    if (cached) return { user: this.em.merge(User, cached.user), expiresAt: cached.expiresAt };
     const check = await this.deps.tokens.verify(token);
     if (!check.ok) return { failure: check.reason };
     const user = await this.em.findOne(User, { id: check.claims.userId });
     if (!user || !user.active || user.tokenVersion !== check.claims.version) return { failure: 'revoked' };
+    this.deps.sessions?.set(token, wrap(user).toObject() as EntityData<User> & { id: string }, check.expiresAt, now);
     return { user, expiresAt: check.expiresAt };
   }
 
@@ -192,6 +200,7 @@ export class AccountService {
       await em.nativeUpdate(User, { id: user.id }, { passwordHash, tokenVersion: user.tokenVersion + 1 });
     });
     await this.deps.limiter.reset(quotaKeys.loginEmail(user.email));
+    this.deps.sessions?.forgetUser(user.id);
     await this.deps.bus.publish('sessions.revoked', { userId: user.id });
     this.deps.logger.info({ userId: user.id }, 'password reset');
   }

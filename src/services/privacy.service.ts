@@ -7,6 +7,7 @@ import type { FaceEngine, StoredFace } from '../ports/face-engine.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { eventPrefix, userPrefix } from '../domain/object-keys.js';
 import type { ObjectErasure } from './object-erasure.js';
+import type { SessionCache } from './session-cache.js';
 import { quotaKeys } from './throttle.js';
 
 /**
@@ -18,7 +19,7 @@ import { quotaKeys } from './throttle.js';
 export class PrivacyService {
   constructor(
     private readonly em: EntityManager,
-    private readonly deps: { store: ObjectStore; erasure: ObjectErasure; faces: FaceEngine; bus: EventBus; clock: Clock; logger: Logger },
+    private readonly deps: { store: ObjectStore; erasure: ObjectErasure; faces: FaceEngine; bus: EventBus; clock: Clock; logger: Logger; sessions?: SessionCache },
   ) {}
 
   /**
@@ -69,6 +70,7 @@ export class PrivacyService {
       // Participations, selfies, jobs and reset tokens go with the row (ON DELETE CASCADE).
       await tx.nativeDelete(User, { id: user.id });
     });
+    this.deps.sessions?.forgetUser(user.id);
     await this.deps.bus.publish('sessions.revoked', { userId: user.id });
     this.deps.logger.info({ userId: user.id, events: owned.length }, 'account deleted');
   }
