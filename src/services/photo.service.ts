@@ -278,27 +278,8 @@ export class PhotoService {
    * photos shown in general when the event's gallery is public. Newest first.
    */
   async myPhotos(actor: User, eventId: string, args: PageArgs): Promise<Page<Photo>> {
-    const conn = this.em.getConnection();
-    // The busiest query of a guest's phone: the event, membership and page in as few round trips as we can.
-    const [event] = isUuid(eventId)
-      ? await conn.execute<{ owner_id: string; name: string; public_gallery: boolean; membership: string | null }[]>(
-          `select e.owner_id, e.name, e.public_gallery, (select pa.status from participations pa where pa.event_id = e.id and pa.user_id = ?) as membership
-             from events e where e.id = ?`,
-          [actor.id, eventId],
-        )
-      : [];
-    const manager = event && (event.owner_id === actor.id || actor.role === Role.ADMIN);
-    if (!event || (!manager && !event.membership)) throw new NotFoundError('Event');
-    if (!manager && event.membership !== 'APPROVED') {
-      throw awaitingApproval(event.name);
-    }
+    if (!isUuid(eventId)) throw new NotFoundError('Event');
     const limit = pageSize(args.first);
-    // The guest's matches (by index) plus the photos shown to everyone: never a scan of the whole event.
-    const visible = `
-      select p.id, p.created_at from matches m join photos p on p.id = m.photo_id
-       where m.user_id = ? and p.event_id = ? and p.status = 'DONE'
-      ${event.public_gallery ? `union select p.id, p.created_at from photos p where p.event_id = ? and p.status = 'DONE' and p.show_in_general` : ''}`;
-    const params: unknown[] = [actor.id, eventId, ...(event.public_gallery ? [eventId] : [])];
     let page = '';
     const pageParams: unknown[] = [];
     if (args.after) {
@@ -306,30 +287,62 @@ export class PhotoService {
       page = 'where (v.created_at, v.id) < (?, ?)';
       pageParams.push(at, id);
     }
-    // One round trip: the page's photos, each with the guest's match and the total.
-    const rows = await conn.execute<(Record<string, unknown> & { id: string; total: number; m_similarity: number | null; f_left: number; f_top: number; f_width: number; f_height: number })[]>(
-      `with visible as (${visible}),
-            paged as (select v.id, v.created_at from visible v ${page} order by v.created_at desc, v.id desc limit ?)
-       select p.*, (select count(*)::int from visible) as total,
-              m.similarity as m_similarity, f.box_left as f_left, f.box_top as f_top, f.box_width as f_width, f.box_height as f_height
-         from paged join photos p on p.id = paged.id
-         left join matches m on m.photo_id = p.id and m.user_id = ?
-         left join faces f on f.id = m.face_id
-        order by paged.created_at desc, paged.id desc`,
-      [...params, ...pageParams, limit + 1, actor.id] as never[],
+    // The busiest query of a guest's phone, in one statement: the event and the caller's membership
+    // (to refuse with the right answer), then, only when they may see it, the guest's matches (by
+    // index) plus the photos shown to everyone, never a scan of the whole event; the page's photos
+    // with the guest's match, and the total.
+    type Row = Record<string, unknown> & {
+      ev_owner_id: string;
+      ev_name: string;
+      ev_membership: string | null;
+      total: number;
+      id: string | null;
+      m_similarity: number | null;
+      f_left: number;
+      f_top: number;
+      f_width: number;
+      f_height: number;
+      paged_at: Date | null;
+    };
+    const rows = await this.em.getConnection().execute<Row[]>(
+      `with ev as (
+              select e.id, e.owner_id, e.name, e.public_gallery,
+                     (select pa.status::text from participations pa where pa.event_id = e.id and pa.user_id = ?) as membership
+                from events e where e.id = ?),
+            allowed as (select ev.* from ev where ev.owner_id = ? or ? or ev.membership = 'APPROVED'),
+            visible as (
+              select p.id, p.created_at from allowed a join matches m on m.user_id = ? join photos p on p.id = m.photo_id and p.event_id = a.id and p.status = 'DONE'
+              union
+              select p.id, p.created_at from allowed a join photos p on p.event_id = a.id and a.public_gallery and p.status = 'DONE' and p.show_in_general),
+            paged as (select v.id, v.created_at from visible v ${page} order by v.created_at desc, v.id desc limit ?),
+            page_rows as (
+              select p.*, paged.created_at as paged_at,
+                     m.similarity as m_similarity, f.box_left as f_left, f.box_top as f_top, f.box_width as f_width, f.box_height as f_height
+                from paged join photos p on p.id = paged.id
+                left join matches m on m.photo_id = p.id and m.user_id = ?
+                left join faces f on f.id = m.face_id)
+       select ev.owner_id as ev_owner_id, ev.name as ev_name, ev.membership as ev_membership, (select count(*)::int from visible) as total, r.*
+         from ev left join page_rows r on true
+        order by r.paged_at desc nulls last, r.id desc`,
+      [actor.id, eventId, actor.id, actor.role === Role.ADMIN, actor.id, ...pageParams, limit + 1, actor.id] as never[],
     );
-    const total = rows.length > 0 ? rows[0]!.total : (await conn.execute<{ n: number }[]>(`with visible as (${visible}) select count(*)::int as n from visible`, params as never[]))[0]!.n;
+    const head = rows[0];
+    const manager = head && (head.ev_owner_id === actor.id || actor.role === Role.ADMIN);
+    if (!head || (!manager && !head.ev_membership)) throw new NotFoundError('Event');
+    if (!manager && head.ev_membership !== 'APPROVED') throw awaitingApproval(head.ev_name);
     const loader = this.matches(actor);
     const meta = this.em.getMetadata().get(Photo.name);
-    const photos = rows.map(({ total: _total, m_similarity, f_left, f_top, f_width, f_height, ...row }) => {
-      // A read-only view of the row, not a managed entity: hydrating and tracking 50 entities
-      // per request was the largest cost of a guest's gallery. Only its event is a managed reference.
-      const data = this.em.getDriver().mapResult(row as never, meta) as Record<string, unknown> & { id: string; event: string };
-      const photo = { ...data, event: this.em.getReference(Event, data.event, { wrapped: true }) } as unknown as Photo;
-      loader.prime(photo.id, m_similarity === null ? null : { similarity: m_similarity, box: { left: f_left, top: f_top, width: f_width, height: f_height } });
-      return photo;
-    });
-    return toPage(photos, limit, total, Boolean(args.after), (p) => [p.createdAt.toISOString(), p.id]);
+    const photos = rows
+      .filter((r) => r.id !== null)
+      .map(({ ev_owner_id: _o, ev_name: _n, ev_membership: _m, total: _t, paged_at: _p, m_similarity, f_left, f_top, f_width, f_height, ...row }) => {
+        // A read-only view of the row, not a managed entity: hydrating and tracking 50 entities
+        // per request was the largest cost of a guest's gallery. Only its event is a managed reference.
+        const data = this.em.getDriver().mapResult(row as never, meta) as Record<string, unknown> & { id: string; event: string };
+        const photo = { ...data, event: this.em.getReference(Event, data.event, { wrapped: true }) } as unknown as Photo;
+        loader.prime(photo.id, m_similarity === null ? null : { similarity: m_similarity, box: { left: f_left, top: f_top, width: f_width, height: f_height } });
+        return photo;
+      });
+    return toPage(photos, limit, head.total, Boolean(args.after), (p) => [p.createdAt.toISOString(), p.id]);
   }
 
   /** The actor's own match in a photo (similarity and face box), batched across a page. */
