@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { Application, openDatabase } from '../src/composition/application.js';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/logger.js';
-import { normalizeImage } from '../src/worker/image-normalizer.js';
+import { normalizeImage } from '../src/adapters/image/image-normalizer.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import {
   CompletePhotoUploadsDocument,

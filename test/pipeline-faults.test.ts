@@ -117,8 +117,9 @@ describe('photo pipeline under faults', () => {
     await server.app.queue.enqueue('photo.process', { photoId: id });
     // Two copies racing on a photo that is not finished (as after an expiry) still converge.
     await server.sql(`update photos set status = 'UPLOADED' where id = ?`, [id]);
-    const processor = await import('../src/worker/photo-processor.js');
-    const p = new processor.PhotoProcessor({
+    const { PhotoPipeline } = await import('../src/services/photo-pipeline.service.js');
+    const { sharpImageProcessor } = await import('../src/adapters/image/sharp.image-processor.js');
+    const p = new PhotoPipeline({
       orm: server.app.db.orm,
       store: server.app.store,
       faces,
@@ -126,11 +127,12 @@ describe('photo pipeline under faults', () => {
       clock: { now: () => new Date() },
       logger: server.app.logger,
       limits: { maxBytes: 40 * 1024 * 1024, maxPixels: 100_000_000, mozjpeg: false },
+      images: sharpImageProcessor,
       queue: server.app.queue,
       batchMatchDelaySeconds: 1,
     });
-    const job = { id: 'manual', name: 'photo.process' as const, payload: { photoId: id }, attempt: 1, maxAttempts: 3, isLastAttempt: false };
-    await Promise.allSettled([p.handle(job), p.handle({ ...job, id: 'manual-2' })]);
+    const run = { photoId: id, jobId: 'manual', attempt: 1, isLastAttempt: false };
+    await Promise.allSettled([p.run(run), p.run({ ...run, jobId: 'manual-2' })]);
     await new Promise((r) => setTimeout(r, 500));
     const after = await server.sql('select id, face_index, box_left from faces where photo_id = ? order by face_index', [id]);
     assert.equal(after.length, 2, 'still two faces, no duplicates');

@@ -28,7 +28,7 @@ import type { PasswordHasher } from '../ports/password-hasher.js';
 import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 import type { TokenIssuer } from '../ports/token-issuer.js';
 import { ObjectErasure } from '../services/object-erasure.js';
-import { canReadHeic } from '../worker/image-normalizer.js';
+import { canReadHeic } from '../adapters/image/image-normalizer.js';
 import type { Database } from './database.js';
 
 /** Replacements for adapters, for tests (a mailer whose outbox they read, a clock they move). */

@@ -6,8 +6,10 @@ import { PgRateLimiter } from '../adapters/rate-limit/pg.rate-limiter.js';
 import type { AppConfig } from '../config/config.js';
 import { JobRegistry } from '../worker/jobs.js';
 import { Maintenance, releaseOrphanedPhotos, requeueStalePhotos } from '../worker/maintenance.js';
-import { eventMatchHandler, PhotoProcessor } from '../worker/photo-processor.js';
-import { SelfieProcessor } from '../worker/selfie-processor.js';
+import { sharpImageProcessor } from '../adapters/image/sharp.image-processor.js';
+import { PhotoPipeline } from '../services/photo-pipeline.service.js';
+import { SelfieMatching } from '../services/selfie-matching.service.js';
+import { eventMatchJob, photoJob, selfieJob } from '../worker/handlers.js';
 import type { Adapters } from './adapters.js';
 import type { Database } from './database.js';
 import type { ServiceFactory } from './services.js';
@@ -41,7 +43,7 @@ export class WorkerProcess {
     const fork = () => db.orm.em.fork();
     this.heartbeat = new PgWorkerHeartbeat(fork, `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, config.worker.concurrency);
     const workerLogger = logger.child({ component: 'worker' });
-    const processor = new PhotoProcessor({
+    const pipeline = new PhotoPipeline({
       orm: db.orm,
       store,
       faces,
@@ -49,17 +51,18 @@ export class WorkerProcess {
       clock,
       logger: workerLogger,
       limits: { maxBytes: config.photos.maxBytes, maxPixels: config.photos.maxPixels, mozjpeg: config.photos.displayMozjpeg },
+      images: sharpImageProcessor,
       queue,
       batchMatchDelaySeconds: config.faces.batchMatchDelaySeconds,
       telemetry,
       workerId: this.heartbeat.workerId,
     });
-    const selfies = new SelfieProcessor({ orm: db.orm, store, faces, bus, logger: workerLogger, telemetry });
+    const selfies = new SelfieMatching({ orm: db.orm, store, faces, images: sharpImageProcessor, bus, logger: workerLogger, telemetry });
     await new JobRegistry(logger)
       .registerAll({
-        'photo.process': { handler: processor.handle, concurrency: config.worker.concurrency },
-        'selfie.process': { handler: selfies.handle, concurrency: config.worker.concurrency },
-        'event.match': { handler: eventMatchHandler({ orm: db.orm, faces, bus, logger }), concurrency: 1 },
+        'photo.process': { handler: photoJob(pipeline), concurrency: config.worker.concurrency },
+        'selfie.process': { handler: selfieJob(selfies), concurrency: config.worker.concurrency },
+        'event.match': { handler: eventMatchJob({ orm: db.orm, faces, bus, logger }), concurrency: 1 },
         'storage.purge': { handler: adapters.erasure.handle, concurrency: 1 },
       })
       .start(queue);

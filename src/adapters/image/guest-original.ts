@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { ImageFormat } from './image-normalizer.js';
+import type { ImageFormat } from '../../ports/image-processor.js';
 
 /**
  * The original as guests download it: the photographer's pixels at full

@@ -5,30 +5,18 @@ import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import { UnreadableImageError, type DetectedFace, type FaceEngine } from '../ports/face-engine.js';
 import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
-import type { JobContext, JobOutcome, JobQueue } from '../ports/job-queue.js';
+import type { JobOutcome, JobQueue } from '../ports/job-queue.js';
+import type { ImageProcessor } from '../ports/image-processor.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.js';
 import { photoKeys } from '../domain/object-keys.js';
-import { MatchingService, type NewMatch } from '../services/matching.service.js';
-import { changeStatus } from '../services/photo-status.js';
-import { normalizeImage } from './image-normalizer.js';
-import { guestOriginal } from './guest-original.js';
-import { PhotoProcessingError } from './photo-processing-error.js';
+import { MatchingService, type NewMatch } from './matching.service.js';
+import { changeStatus } from './photo-status.js';
+import { PhotoProcessingError } from '../domain/photo-processing-error.js';
 
 export interface ProcessorLimits {
   maxBytes: number;
   maxPixels: number;
   mozjpeg: boolean;
-}
-
-/** The batched participant search of an event ('event.match' jobs). */
-export function eventMatchHandler(deps: { orm: MikroORM; faces: FaceEngine; bus: EventBus; logger: Logger }) {
-  return async (job: JobContext<'event.match'>): Promise<JobOutcome> => {
-    const matching = new MatchingService(deps.orm.em.fork(), { faces: deps.faces, bus: deps.bus });
-    const created = await matching.matchPendingPhotos(job.payload.eventId);
-    await matching.announce(created);
-    if (created.length > 0) deps.logger.info({ eventId: job.payload.eventId, matches: created.length }, 'batched participant search');
-    return 'done';
-  };
 }
 
 /**
@@ -38,7 +26,17 @@ export function eventMatchHandler(deps: { orm: MikroORM; faces: FaceEngine; bus:
  * files have fixed keys, faces are replaced in one transaction keyed by
  * (photo, index), and a photo already DONE is left alone.
  */
-export class PhotoProcessor {
+/** One delivery of a photo's job. */
+export interface PhotoRun {
+  photoId: string;
+  jobId: string;
+  /** 1 for the first delivery. */
+  attempt: number;
+  /** True when a failure now is final: the photo is marked FAILED. */
+  isLastAttempt: boolean;
+}
+
+export class PhotoPipeline {
   constructor(
     private readonly deps: {
       orm: MikroORM;
@@ -48,6 +46,7 @@ export class PhotoProcessor {
       clock: Clock;
       logger: Logger;
       limits: ProcessorLimits;
+      images: ImageProcessor;
       queue: JobQueue;
       /** How long a batch may settle before its participants are searched (engines that prefer batches). */
       batchMatchDelaySeconds: number;
@@ -57,9 +56,9 @@ export class PhotoProcessor {
     },
   ) {}
 
-  readonly handle = async (job: JobContext<'photo.process'>): Promise<JobOutcome> => {
-    const { photoId } = job.payload;
-    const logger = this.deps.logger.child({ photoId, jobId: job.id, attempt: job.attempt });
+  readonly run = async (job: PhotoRun): Promise<JobOutcome> => {
+    const { photoId } = job;
+    const logger = this.deps.logger.child({ photoId, jobId: job.jobId, attempt: job.attempt });
     const em = this.deps.orm.em.fork();
     const photo = await em.findOne(Photo, { id: photoId });
     if (!photo) {
@@ -109,11 +108,11 @@ export class PhotoProcessor {
       throw new PhotoProcessingError('FILE_TOO_LARGE', `The file is larger (${stored.size} bytes) than the ${photo.byteSize} bytes announced for it.`);
     }
     const bytes = await withStorage(() => store.get(photo.originalKey));
-    const image = await normalizeImage(bytes, { maxPixels: limits.maxPixels, mozjpeg: limits.mozjpeg, displayLongSide: 2048, thumbnailLongSide: 400 });
+    const image = await this.deps.images.normalize(bytes, { maxPixels: limits.maxPixels, mozjpeg: limits.mozjpeg, displayLongSide: 2048, thumbnailLongSide: 400 });
     await withStorage(() => store.put(keys.display, image.display, 'image/jpeg'));
     await withStorage(() => store.put(keys.thumbnail, image.thumbnail, 'image/webp'));
     // What guests download unless the event hands out untouched originals: no GPS, no serial numbers.
-    const forGuests = await guestOriginal(bytes, image.format, image.orientation);
+    const forGuests = await this.deps.images.guestOriginal(bytes, image.format, image.orientation);
     await withStorage(() => store.put(keys.guestOriginal, forGuests.bytes, forGuests.contentType));
     // After its retention period an event keeps its photos but no face data.
     const purged = (await this.deps.orm.em.fork().findOne(Event, { id: eventId }, { fields: ['faceDataPurgedAt'] }))?.faceDataPurgedAt ?? null;

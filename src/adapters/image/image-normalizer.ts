@@ -1,7 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
-import { PhotoProcessingError } from './photo-processing-error.js';
-
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'heic';
+import { PhotoProcessingError } from '../../domain/photo-processing-error.js';
+import type { ImageFormat, NormalizedImage, NormalizeOptions } from '../../ports/image-processor.js';
 
 /** What the first bytes say the file is; null when it is no image we read. */
 export function sniffFormat(bytes: Buffer): ImageFormat | null {
@@ -17,24 +16,6 @@ export function sniffFormat(bytes: Buffer): ImageFormat | null {
 /** Whether this sharp build decodes HEIC (prebuilt libvips usually does not: HEVC is patent-encumbered). */
 export function canReadHeic(): boolean {
   return sharp.format.heif.input.fileSuffix?.includes('.heic') ?? false;
-}
-
-export interface NormalizedImage {
-  /** Dimensions of the original after EXIF rotation. */
-  width: number;
-  height: number;
-  format: ImageFormat;
-  /** EXIF orientation of the original (1 when none). */
-  orientation: number;
-  display: Buffer;
-  thumbnail: Buffer;
-}
-
-export interface NormalizeOptions {
-  maxPixels: number;
-  mozjpeg: boolean;
-  displayLongSide: number;
-  thumbnailLongSide: number;
 }
 
 const DESCRIBE: Record<string, string> = {

@@ -4,25 +4,34 @@ import { Match, MatchSource, Participation, RematchJob, RematchStatus, Selfie, S
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine, FaceMatch, ParticipantFace } from '../ports/face-engine.js';
 import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
-import type { JobContext, JobOutcome } from '../ports/job-queue.js';
+import type { JobOutcome } from '../ports/job-queue.js';
+import type { ImageProcessor } from '../ports/image-processor.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { fromVector } from '../domain/face-vector.js';
-import { MatchingService, type NewMatch } from '../services/matching.service.js';
-import { sniffFormat } from './image-normalizer.js';
+import { MatchingService, type NewMatch } from './matching.service.js';
 
 /**
  * Validates a new selfie (exactly one usable face), then matches it against
  * every photo of the participant's events. The new selfie and its matches
  * replace the old ones in one transaction; a refused selfie changes nothing.
  */
-export class SelfieProcessor {
+/** One delivery of a selfie's job. */
+export interface SelfieRun {
+  selfieId: string;
+  /** The RematchJob the guest follows. */
+  rematchJobId: string;
+  jobId: string;
+  isLastAttempt: boolean;
+}
+
+export class SelfieMatching {
   constructor(
-    private readonly deps: { orm: MikroORM; store: ObjectStore; faces: FaceEngine; bus: EventBus; logger: Logger; telemetry?: Telemetry },
+    private readonly deps: { orm: MikroORM; store: ObjectStore; faces: FaceEngine; images: ImageProcessor; bus: EventBus; logger: Logger; telemetry?: Telemetry },
   ) {}
 
-  readonly handle = async (job: JobContext<'selfie.process'>): Promise<JobOutcome> => {
-    const { selfieId, jobId } = job.payload;
-    const logger = this.deps.logger.child({ selfieId, rematchJobId: jobId, jobId: job.id });
+  readonly run = async (job: SelfieRun): Promise<JobOutcome> => {
+    const { selfieId, rematchJobId: jobId } = job;
+    const logger = this.deps.logger.child({ selfieId, rematchJobId: jobId, jobId: job.jobId });
     const em = this.deps.orm.em.fork();
     const rematch = await em.findOne(RematchJob, { id: jobId }, { populate: ['selfie'] });
     if (!rematch || [RematchStatus.DONE, RematchStatus.VALIDATION_FAILED, RematchStatus.FAILED].includes(rematch.status)) return 'skipped';
@@ -35,7 +44,7 @@ export class SelfieProcessor {
       const bytes = await this.deps.store.get(selfie.objectKey);
       // Events past their retention period take no new face data.
       const eventIds = (await em.find(Participation, { user: userId, event: { faceDataPurgedAt: null } }, { fields: ['event'] })).map((p) => p.event.id);
-      const check = sniffFormat(bytes)
+      const check = this.deps.images.sniff(bytes)
         ? await this.deps.faces.indexSelfie({ userId, selfieId, image: bytes, objectKey: selfie.objectKey, eventIds })
         : ({ ok: false, reason: 'NOT_AN_IMAGE', message: 'This file is not a photo we can read: take a selfie with your camera.', faces: 0 } as const);
       if (!check.ok) {

@@ -1,0 +1,31 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { EventBus } from '../ports/event-bus.js';
+import type { FaceEngine } from '../ports/face-engine.js';
+import type { JobHandler } from '../ports/job-queue.js';
+import { MatchingService } from '../services/matching.service.js';
+import type { PhotoPipeline } from '../services/photo-pipeline.service.js';
+import type { SelfieMatching } from '../services/selfie-matching.service.js';
+
+/**
+ * The queue's side of each job: a job's delivery becomes a use case's command.
+ * What a job does lives in services; throwing asks the queue for a retry.
+ */
+export function photoJob(pipeline: PhotoPipeline): JobHandler<'photo.process'> {
+  return (job) => pipeline.run({ photoId: job.payload.photoId, jobId: job.id, attempt: job.attempt, isLastAttempt: job.isLastAttempt });
+}
+
+export function selfieJob(matching: SelfieMatching): JobHandler<'selfie.process'> {
+  return (job) => matching.run({ selfieId: job.payload.selfieId, rematchJobId: job.payload.jobId, jobId: job.id, isLastAttempt: job.isLastAttempt });
+}
+
+/** The batched participant search of an event ('event.match' jobs). */
+export function eventMatchJob(deps: { orm: MikroORM; faces: FaceEngine; bus: EventBus; logger: Logger }): JobHandler<'event.match'> {
+  return async (job) => {
+    const matching = new MatchingService(deps.orm.em.fork(), { faces: deps.faces, bus: deps.bus });
+    const created = await matching.matchPendingPhotos(job.payload.eventId);
+    await matching.announce(created);
+    if (created.length > 0) deps.logger.info({ eventId: job.payload.eventId, matches: created.length }, 'batched participant search');
+    return 'done';
+  };
+}
