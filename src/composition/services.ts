@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { PgOpsRepository } from '../adapters/pg/pg.ops.repository.js';
 import { PgRateLimiter } from '../adapters/rate-limit/pg.rate-limiter.js';
 import type { AppConfig } from '../config/config.js';
 import type { RequestServices } from '../graphql/context.js';
@@ -37,7 +38,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         settings: { auth: config.auth, rateLimits: limits, publicUrl: config.http.publicUrl },
         sessions,
       }),
-      admin: new AdminService(em, { queue, settings: admin }),
+      admin: new AdminService({ ops: new PgOpsRepository(em), queue, settings: admin }),
       privacy: new PrivacyService(em, { store, erasure, faces, bus, clock, logger, sessions }),
       events: new EventService(em, {
         clock,

@@ -1,9 +1,9 @@
 import os from 'node:os';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { User } from '../domain/entities/index.js';
 import { Role } from '../domain/entities/index.js';
 import { ForbiddenError } from '../domain/errors.js';
 import type { JobQueue } from '../ports/job-queue.js';
+import type { OpsRepository } from '../ports/repositories/ops.repository.js';
 
 /** A worker whose last heartbeat is older than this is shown as not alive. */
 export const WORKER_ALIVE_SECONDS = 30;
@@ -47,59 +47,36 @@ export interface UsageReport {
 
 /** What operators see: queue health, face-service cost, how this deployment is configured. Admins only. */
 export class AdminService {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly deps: { queue: JobQueue; settings: AdminSettings },
-  ) {}
+  constructor(private readonly deps: { ops: OpsRepository; queue: JobQueue; settings: AdminSettings }) {}
 
   async queueStats(actor: User): Promise<QueueReport> {
     assertAdmin(actor);
-    const conn = this.em.getConnection();
     const [stats, workers, photos] = await Promise.all([
       this.deps.queue.stats('photo.process'),
-      conn.execute<{ id: string; host: string; pid: number; concurrency: number; started_at: Date; last_seen_at: Date; alive: boolean }[]>(
-        `select id, host, pid, concurrency, started_at, last_seen_at, last_seen_at > now() - make_interval(secs => ?) as alive
-           from worker_heartbeats order by started_at`,
-        [WORKER_ALIVE_SECONDS],
-      ),
-      conn.execute<{ event_id: string; name: string; status: string; n: number }[]>(
-        `select p.event_id, e.name, p.status, count(*)::int as n from photos p join events e on e.id = p.event_id
-          group by p.event_id, e.name, p.status order by e.name, p.event_id`,
-      ),
+      this.deps.ops.workers(WORKER_ALIVE_SECONDS),
+      this.deps.ops.photoCountsByEvent(),
     ]);
     const byEvent = new Map<string, QueueReport['photosByEvent'][number]>();
     for (const row of photos) {
-      const entry = byEvent.get(row.event_id) ?? { eventId: row.event_id, eventName: row.name, total: 0, pending: 0, uploaded: 0, processing: 0, done: 0, failed: 0 };
-      entry[row.status.toLowerCase() as 'pending' | 'uploaded' | 'processing' | 'done' | 'failed'] = row.n;
-      entry.total += row.n;
-      byEvent.set(row.event_id, entry);
+      const entry = byEvent.get(row.eventId) ?? { eventId: row.eventId, eventName: row.eventName, total: 0, pending: 0, uploaded: 0, processing: 0, done: 0, failed: 0 };
+      entry[row.status.toLowerCase() as 'pending' | 'uploaded' | 'processing' | 'done' | 'failed'] = row.count;
+      entry.total += row.count;
+      byEvent.set(row.eventId, entry);
     }
-    return {
-      ...stats,
-      workers: workers.map((w) => ({ id: w.id, host: w.host, pid: w.pid, concurrency: w.concurrency, startedAt: new Date(w.started_at), lastSeenAt: new Date(w.last_seen_at), alive: w.alive })),
-      photosByEvent: [...byEvent.values()],
-    };
+    return { ...stats, workers, photosByEvent: [...byEvent.values()] };
   }
 
   async faceEngineUsage(actor: User): Promise<UsageReport> {
     assertAdmin(actor);
     const { settings } = this.deps;
-    const conn = this.em.getConnection();
-    const [rows, faces] = await Promise.all([
-      conn.execute<{ scope: string; api: string; calls: string; name: string | null }[]>(
-        `select c.scope, c.api, c.calls, e.name from face_engine_calls c left join events e on e.id::text = c.scope order by c.scope, c.api`,
-      ),
-      conn.execute<{ n: number }[]>(
-        `select (select count(*) from faces where engine_face_id is not null) + (select count(*) from selfies where engine_face_id is not null and status = 'ACTIVE') as n`,
-      ),
-    ]);
+    const [rows, storedFaces] = await Promise.all([this.deps.ops.faceEngineCalls(), this.deps.ops.storedEngineFaces()]);
     const usd = (calls: number) => round((calls / 1000) * settings.usdPer1000Calls);
     const line = (api: string, calls: number): UsageLine => ({ api, calls, usd: usd(calls) });
     const events = new Map<string, UsageReport['byEvent'][number]>();
     const totals = new Map<string, number>();
     for (const row of rows) {
-      const calls = Number(row.calls);
-      const entry = events.get(row.scope) ?? { eventId: row.scope || null, eventName: row.name, calls: 0, usd: 0, byApi: [] };
+      const { calls } = row;
+      const entry = events.get(row.scope) ?? { eventId: row.scope || null, eventName: row.eventName, calls: 0, usd: 0, byApi: [] };
       entry.calls += calls;
       entry.usd = usd(entry.calls);
       entry.byApi.push(line(row.api, calls));
@@ -107,7 +84,6 @@ export class AdminService {
       totals.set(row.api, (totals.get(row.api) ?? 0) + calls);
     }
     const total = [...totals.values()].reduce((a, b) => a + b, 0);
-    const storedFaces = Number(faces[0]?.n ?? 0);
     return {
       provider: settings.drivers.faceEngine,
       usdPer1000Calls: settings.usdPer1000Calls,
@@ -134,21 +110,17 @@ export class AdminService {
   }> {
     assertAdmin(actor);
     const { settings } = this.deps;
-    const conn = this.em.getConnection();
-    const [[pg], migrations] = await Promise.all([
-      conn.execute<{ server_version: string }[]>('show server_version'),
-      conn.execute<{ name: string }[]>('select name from mikro_orm_migrations order by id'),
-    ]);
+    const [postgres, migrations] = await Promise.all([this.deps.ops.databaseVersion(), this.deps.ops.appliedMigrations()]);
     return {
       version: settings.version,
       environment: settings.environment,
       node: process.version,
-      postgres: pg?.server_version ?? 'unknown',
+      postgres,
       host: os.hostname(),
       configSources: settings.configSources,
       ssmPrefix: settings.ssmPrefix ?? null,
       drivers: settings.drivers,
-      migrations: migrations.map((m) => m.name),
+      migrations,
       startedAt: settings.startedAt,
       uptimeSeconds: Math.round((Date.now() - settings.startedAt.getTime()) / 1000),
     };
