@@ -119,6 +119,7 @@ describe('photo pipeline under faults', () => {
     await server.sql(`update photos set status = 'UPLOADED' where id = ?`, [id]);
     const { PhotoPipeline } = await import('../src/services/photo-pipeline.service.js');
     const { sharpImageProcessor } = await import('../src/adapters/image/sharp.image-processor.js');
+    const { PgPhotoRepository } = await import('../src/adapters/pg/pg.photo.repository.js');
     const p = new PhotoPipeline({
       orm: server.app.db.orm,
       store: server.app.store,
@@ -128,6 +129,7 @@ describe('photo pipeline under faults', () => {
       logger: server.app.logger,
       limits: { maxBytes: 40 * 1024 * 1024, maxPixels: 100_000_000, mozjpeg: false },
       images: sharpImageProcessor,
+      photos: new PgPhotoRepository(() => server.app.db.orm.em.fork()),
       queue: server.app.queue,
       batchMatchDelaySeconds: 1,
     });

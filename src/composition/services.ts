@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { PgOpsRepository } from '../adapters/pg/pg.ops.repository.js';
+import { PgPhotoRepository } from '../adapters/pg/pg.photo.repository.js';
 import { PgRateLimiter } from '../adapters/rate-limit/pg.rate-limiter.js';
 import type { AppConfig } from '../config/config.js';
 import type { RequestServices } from '../graphql/context.js';
@@ -68,6 +69,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
       }),
       photos: new PhotoService(em, {
         store,
+        photos: new PgPhotoRepository(() => em),
         erasure,
         queue,
         bus,

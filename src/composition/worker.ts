@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from 'pino';
+import { PgPhotoRepository } from '../adapters/pg/pg.photo.repository.js';
 import { PgWorkerHeartbeat } from '../adapters/pg/pg.worker-heartbeats.js';
 import { PgRateLimiter } from '../adapters/rate-limit/pg.rate-limiter.js';
 import type { AppConfig } from '../config/config.js';
@@ -43,6 +44,7 @@ export class WorkerProcess {
     const fork = () => db.orm.em.fork();
     this.heartbeat = new PgWorkerHeartbeat(fork, `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, config.worker.concurrency);
     const workerLogger = logger.child({ component: 'worker' });
+    const photos = new PgPhotoRepository(fork);
     const pipeline = new PhotoPipeline({
       orm: db.orm,
       store,
@@ -52,6 +54,7 @@ export class WorkerProcess {
       logger: workerLogger,
       limits: { maxBytes: config.photos.maxBytes, maxPixels: config.photos.maxPixels, mozjpeg: config.photos.displayMozjpeg },
       images: sharpImageProcessor,
+      photos,
       queue,
       batchMatchDelaySeconds: config.faces.batchMatchDelaySeconds,
       telemetry,
@@ -75,13 +78,13 @@ export class WorkerProcess {
       {
         name: 'stale-photo-jobs',
         intervalSeconds: config.queue.staleSweepIntervalSeconds,
-        run: () => requeueStalePhotos({ orm: db.orm, queue, logger, staleAfterSeconds: 2 * config.queue.jobTimeoutSeconds }),
+        run: () => requeueStalePhotos({ photos, queue, logger, staleAfterSeconds: 2 * config.queue.jobTimeoutSeconds }),
       },
       { name: 'replaced-selfie-faces', intervalSeconds: 300, run: () => privacy().purgeReplacedSelfieFaces() },
       {
         name: 'orphaned-photo-jobs',
         intervalSeconds: 15,
-        run: () => releaseOrphanedPhotos({ orm: db.orm, queue, bus, logger, silentAfterSeconds: 30 }),
+        run: () => releaseOrphanedPhotos({ photos, queue, bus, logger, silentAfterSeconds: 30 }),
       },
       { name: 'rate-limit-sweep', intervalSeconds: 3600, run: () => new PgRateLimiter(fork()).sweep() },
     ]);

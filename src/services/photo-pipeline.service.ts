@@ -7,6 +7,7 @@ import { UnreadableImageError, type DetectedFace, type FaceEngine } from '../por
 import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 import type { JobOutcome, JobQueue } from '../ports/job-queue.js';
 import type { ImageProcessor } from '../ports/image-processor.js';
+import type { PhotoRepository } from '../ports/repositories/photo.repository.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.js';
 import { photoKeys } from '../domain/object-keys.js';
 import { MatchingService, type NewMatch } from './matching.service.js';
@@ -47,6 +48,7 @@ export class PhotoPipeline {
       logger: Logger;
       limits: ProcessorLimits;
       images: ImageProcessor;
+      photos: PhotoRepository;
       queue: JobQueue;
       /** How long a batch may settle before its participants are searched (engines that prefer batches). */
       batchMatchDelaySeconds: number;
@@ -70,7 +72,7 @@ export class PhotoPipeline {
       return 'skipped';
     }
     const started = Date.now();
-    await changeStatus(em, this.deps.bus, [photo.id], 'started', { attempts: job.attempt, workerId: this.deps.workerId ?? null });
+    await changeStatus(this.deps.photos, this.deps.bus, [photo.id], 'started', { attempts: job.attempt, workerId: this.deps.workerId ?? null });
     const telemetry = this.deps.telemetry ?? noTelemetry;
     try {
       const finished = await this.process(photo, logger);
@@ -81,7 +83,7 @@ export class PhotoPipeline {
       const failure = classify(err);
       if (failure.permanent || job.isLastAttempt) {
         logger.warn({ err, code: failure.code, permanent: failure.permanent }, 'photo failed');
-        await changeStatus(em, this.deps.bus, [photo.id], 'failed', {
+        await changeStatus(this.deps.photos, this.deps.bus, [photo.id], 'failed', {
           errorCode: failure.code,
           errorMessage: failure.permanent ? failure.message : `${failure.message.replace(/\.$/, '')} (gave up after ${job.attempt} attempts).`,
         });
@@ -89,7 +91,7 @@ export class PhotoPipeline {
         if (failure.permanent) return 'failed'; // acknowledged: retrying a bad file cannot help
       } else {
         logger.warn({ err, code: failure.code }, 'photo attempt failed; will retry');
-        await changeStatus(em, this.deps.bus, [photo.id], 'retryLater');
+        await changeStatus(this.deps.photos, this.deps.bus, [photo.id], 'retryLater');
       }
       throw err;
     }
@@ -171,7 +173,7 @@ export class PhotoPipeline {
     } catch (err) {
       throw new PhotoProcessingError('FACE_ENGINE_FAILED', 'Matching the faces with the guests failed.', { cause: err });
     }
-    await changeStatus(em, this.deps.bus, [photo.id], 'finished', { processedAt: this.deps.clock.now() });
+    await changeStatus(this.deps.photos, this.deps.bus, [photo.id], 'finished', { processedAt: this.deps.clock.now() });
     const { matches } = result;
     await matching.announce(matches);
     if (result.deferred) {

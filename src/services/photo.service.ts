@@ -10,6 +10,7 @@ import type { ObjectStore, PresignedUpload } from '../ports/object-store.js';
 import { awaitingApproval, loadManagedEvent, roleInEvent } from './event-access.js';
 import { photoKeys, photoPrefix } from '../domain/object-keys.js';
 import type { ObjectErasure } from './object-erasure.js';
+import type { PhotoRepository } from '../ports/repositories/photo.repository.js';
 import { decodeTimeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { changeStatus } from './photo-status.js';
 import { canTransition } from '../domain/photo-status.js';
@@ -50,6 +51,7 @@ export class PhotoService {
     private readonly em: EntityManager,
     private readonly deps: {
       store: ObjectStore;
+      photos: PhotoRepository;
       erasure: ObjectErasure;
       queue: JobQueue;
       bus: EventBus;
@@ -150,11 +152,11 @@ export class PhotoService {
           else arrived.push(photo.id);
         }),
     );
-    await changeStatus(this.em, this.deps.bus, tooLarge, 'rejected', {
+    await changeStatus(this.deps.photos, this.deps.bus, tooLarge, 'rejected', {
       errorCode: 'FILE_TOO_LARGE',
       errorMessage: 'The stored file is larger than the size announced for it.',
     });
-    await changeStatus(this.em, this.deps.bus, arrived, 'uploaded');
+    await changeStatus(this.deps.photos, this.deps.bus, arrived, 'uploaded');
     // Queue every arrived photo, including ones already UPLOADED (a client retrying after a lost answer).
     for (const id of arrived) await this.deps.queue.enqueue('photo.process', { photoId: id }, { key: id });
     return this.em.find(Photo, { id: { $in: photos.map((p) => p.id) } }, { refresh: true, orderBy: { createdAt: 'asc', id: 'asc' } });
@@ -166,9 +168,9 @@ export class PhotoService {
     if (!canTransition(photo.status, 'retried')) {
       throw new ConflictError(`Only a FAILED photo can be retried; this one is ${photo.status}.`, { status: photo.status });
     }
-    const [moved] = await changeStatus(this.em, this.deps.bus, [photo.id], 'retried', { errorCode: null, errorMessage: null, attempts: 0 });
+    await changeStatus(this.deps.photos, this.deps.bus, [photo.id], 'retried', { errorCode: null, errorMessage: null, attempts: 0 });
     await this.deps.queue.enqueue('photo.process', { photoId: photo.id }, { key: photo.id });
-    return moved ?? photo;
+    return (await this.em.findOne(Photo, { id: photo.id }, { refresh: true })) ?? photo;
   }
 
   /** Removes the photo, its files, faces and matches. */
@@ -259,10 +261,7 @@ export class PhotoService {
 
   /** Counts by status, for progress (the caller checks access). */
   async progress(eventId: string): Promise<ProgressCounts> {
-    const rows = await this.em
-      .getConnection()
-      .execute<{ status: PhotoStatus; n: number }[]>('select status, count(*)::int as n from photos where event_id = ? group by status', [eventId]);
-    const by = Object.fromEntries(rows.map((r) => [r.status, r.n])) as Partial<Record<PhotoStatus, number>>;
+    const by = await this.deps.photos.countByStatus(eventId);
     const counts = {
       pending: by.PENDING ?? 0,
       uploaded: by.UPLOADED ?? 0,
@@ -280,69 +279,24 @@ export class PhotoService {
   async myPhotos(actor: User, eventId: string, args: PageArgs): Promise<Page<Photo>> {
     if (!isUuid(eventId)) throw new NotFoundError('Event');
     const limit = pageSize(args.first);
-    let page = '';
-    const pageParams: unknown[] = [];
-    if (args.after) {
-      const { at, id } = decodeTimeCursor(args.after);
-      page = 'where (v.created_at, v.id) < (?, ?)';
-      pageParams.push(at, id);
-    }
-    // The busiest query of a guest's phone, in one statement: the event and the caller's membership
-    // (to refuse with the right answer), then, only when they may see it, the guest's matches (by
-    // index) plus the photos shown to everyone, never a scan of the whole event; the page's photos
-    // with the guest's match, and the total.
-    type Row = Record<string, unknown> & {
-      ev_owner_id: string;
-      ev_name: string;
-      ev_membership: string | null;
-      total: number;
-      id: string | null;
-      m_similarity: number | null;
-      f_left: number;
-      f_top: number;
-      f_width: number;
-      f_height: number;
-      paged_at: Date | null;
-    };
-    const rows = await this.em.getConnection().execute<Row[]>(
-      `with ev as (
-              select e.id, e.owner_id, e.name, e.public_gallery,
-                     (select pa.status::text from participations pa where pa.event_id = e.id and pa.user_id = ?) as membership
-                from events e where e.id = ?),
-            allowed as (select ev.* from ev where ev.owner_id = ? or ? or ev.membership = 'APPROVED'),
-            visible as (
-              select p.id, p.created_at from allowed a join matches m on m.user_id = ? join photos p on p.id = m.photo_id and p.event_id = a.id and p.status = 'DONE'
-              union
-              select p.id, p.created_at from allowed a join photos p on p.event_id = a.id and a.public_gallery and p.status = 'DONE' and p.show_in_general),
-            paged as (select v.id, v.created_at from visible v ${page} order by v.created_at desc, v.id desc limit ?),
-            page_rows as (
-              select p.*, paged.created_at as paged_at,
-                     m.similarity as m_similarity, f.box_left as f_left, f.box_top as f_top, f.box_width as f_width, f.box_height as f_height
-                from paged join photos p on p.id = paged.id
-                left join matches m on m.photo_id = p.id and m.user_id = ?
-                left join faces f on f.id = m.face_id)
-       select ev.owner_id as ev_owner_id, ev.name as ev_name, ev.membership as ev_membership, (select count(*)::int from visible) as total, r.*
-         from ev left join page_rows r on true
-        order by r.paged_at desc nulls last, r.id desc`,
-      [actor.id, eventId, actor.id, actor.role === Role.ADMIN, actor.id, ...pageParams, limit + 1, actor.id] as never[],
-    );
-    const head = rows[0];
-    const manager = head && (head.ev_owner_id === actor.id || actor.role === Role.ADMIN);
-    if (!head || (!manager && !head.ev_membership)) throw new NotFoundError('Event');
-    if (!manager && head.ev_membership !== 'APPROVED') throw awaitingApproval(head.ev_name);
+    const before = args.after ? decodeTimeCursor(args.after) : undefined;
+    // The busiest query of a guest's phone: one statement (see PhotoRepository.galleryPage).
+    const page = await this.deps.photos.galleryPage({ userId: actor.id, isAdmin: actor.role === Role.ADMIN, eventId, limit: limit + 1, ...(before ? { before } : {}) });
+    const access = page.access;
+    const manager = access && (access.ownerId === actor.id || actor.role === Role.ADMIN);
+    if (!access || (!manager && !access.membership)) throw new NotFoundError('Event');
+    if (!manager && access.membership !== 'APPROVED') throw awaitingApproval(access.eventName);
     const loader = this.matches(actor);
     const meta = this.em.getMetadata().get(Photo.name);
-    const photos = rows
-      .filter((r) => r.id !== null)
-      .map(({ ev_owner_id: _o, ev_name: _n, ev_membership: _m, total: _t, paged_at: _p, m_similarity, f_left, f_top, f_width, f_height, ...row }) => {
-        // A read-only view of the row, not a managed entity: hydrating and tracking 50 entities
-        // per request was the largest cost of a guest's gallery. Only its event is a managed reference.
-        const data = this.em.getDriver().mapResult(row as never, meta) as Record<string, unknown> & { id: string; event: string };
-        const photo = { ...data, event: this.em.getReference(Event, data.event, { wrapped: true }) } as unknown as Photo;
-        loader.prime(photo.id, m_similarity === null ? null : { similarity: m_similarity, box: { left: f_left, top: f_top, width: f_width, height: f_height } });
-        return photo;
-      });
-    return toPage(photos, limit, head.total, Boolean(args.after), (p) => [p.createdAt.toISOString(), p.id]);
+    const photos = page.rows.map(({ columns, match }) => {
+      // A read-only view of the row, not a managed entity: hydrating and tracking 50 entities
+      // per request was the largest cost of a guest's gallery. Only its event is a managed reference.
+      const data = this.em.getDriver().mapResult(columns as never, meta) as Record<string, unknown> & { id: string; event: string };
+      const photo = { ...data, event: this.em.getReference(Event, data.event, { wrapped: true }) } as unknown as Photo;
+      loader.prime(photo.id, match);
+      return photo;
+    });
+    return toPage(photos, limit, page.total, Boolean(args.after), (p) => [p.createdAt.toISOString(), p.id]);
   }
 
   /** The actor's own match in a photo (similarity and face box), batched across a page. */
@@ -351,20 +305,10 @@ export class PhotoService {
   }
 
   private matches(actor: User): DataLoader<string, MyMatch> {
-    this.matchLoader ??= new DataLoader<string, MyMatch>(
-      async (photoIds) => {
-        const rows = await this.em.getConnection().execute<
-          { photo_id: string; similarity: number; box_left: number; box_top: number; box_width: number; box_height: number }[]
-        >(
-          `select m.photo_id, m.similarity, f.box_left, f.box_top, f.box_width, f.box_height
-             from matches m join faces f on f.id = m.face_id
-            where m.user_id = ? and m.photo_id in (${photoIds.map(() => '?').join(',')})`,
-          [actor.id, ...photoIds],
-        );
-        const byPhoto = new Map(rows.map((r) => [r.photo_id, { similarity: r.similarity, box: { left: r.box_left, top: r.box_top, width: r.box_width, height: r.box_height } }]));
-        return photoIds.map((id) => byPhoto.get(id) ?? null);
-      },
-    );
+    this.matchLoader ??= new DataLoader<string, MyMatch>(async (photoIds) => {
+      const found = await this.deps.photos.matchesIn(actor.id, photoIds);
+      return photoIds.map((id) => found.get(id) ?? null);
+    });
     return this.matchLoader;
   }
 

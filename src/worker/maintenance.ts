@@ -1,6 +1,6 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { JobQueue } from '../ports/job-queue.js';
+import type { PhotoRepository } from '../ports/repositories/photo.repository.js';
 import type { EventBus } from '../ports/event-bus.js';
 import { changeStatus } from '../services/photo-status.js';
 
@@ -54,20 +54,11 @@ export class Maintenance {
  * job (a worker died with the queue unreachable, a message expired): queue them
  * again. Processing is idempotent, so a job that was only slow costs a no-op.
  */
-export async function requeueStalePhotos(deps: { orm: MikroORM; queue: JobQueue; logger: Logger; staleAfterSeconds: number }): Promise<number> {
-  const rows = await deps.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ id: string; status: string }[]>(
-      `update photos set updated_at = now()
-        where id in (select id from photos where status in ('UPLOADED', 'PROCESSING')
-                        and updated_at < now() - make_interval(secs => ?) limit 1000 for update skip locked)
-        returning id, status`,
-      [deps.staleAfterSeconds],
-    );
-  for (const row of rows) await deps.queue.enqueue('photo.process', { photoId: row.id }, { key: row.id });
-  if (rows.length > 0) deps.logger.warn({ photos: rows.length, staleAfterSeconds: deps.staleAfterSeconds }, 'stale photo jobs queued again');
-  return rows.length;
+export async function requeueStalePhotos(deps: { photos: PhotoRepository; queue: JobQueue; logger: Logger; staleAfterSeconds: number }): Promise<number> {
+  const ids = await deps.photos.claimStale(deps.staleAfterSeconds, 1000);
+  for (const id of ids) await deps.queue.enqueue('photo.process', { photoId: id }, { key: id });
+  if (ids.length > 0) deps.logger.warn({ photos: ids.length, staleAfterSeconds: deps.staleAfterSeconds }, 'stale photo jobs queued again');
+  return ids.length;
 }
 
 /**
@@ -76,18 +67,11 @@ export async function requeueStalePhotos(deps: { orm: MikroORM; queue: JobQueue;
  * waiting out the job timeout. A worker beats every 10 s; `silentAfterSeconds`
  * of silence means it is gone.
  */
-export async function releaseOrphanedPhotos(deps: { orm: MikroORM; queue: JobQueue; bus: EventBus; logger: Logger; silentAfterSeconds: number }): Promise<number> {
-  const em = deps.orm.em.fork();
-  const rows = await em.getConnection().execute<{ id: string; worker_id: string }[]>(
-    `select p.id, p.worker_id from photos p
-      where p.status = 'PROCESSING' and p.worker_id is not null
-        and not exists (select 1 from worker_heartbeats h where h.id = p.worker_id and h.last_seen_at > now() - make_interval(secs => ?))
-      limit 1000`,
-    [deps.silentAfterSeconds],
-  );
-  if (rows.length === 0) return 0;
-  const released = await changeStatus(em, deps.bus, rows.map((r) => r.id), 'released', { workerId: null });
-  for (const photo of released) await deps.queue.enqueue('photo.process', { photoId: photo.id }, { key: photo.id });
-  deps.logger.warn({ photos: released.length, workers: [...new Set(rows.map((r) => r.worker_id))] }, 'photos of a silent worker queued again');
+export async function releaseOrphanedPhotos(deps: { photos: PhotoRepository; queue: JobQueue; bus: EventBus; logger: Logger; silentAfterSeconds: number }): Promise<number> {
+  const held = await deps.photos.heldBySilentWorkers(deps.silentAfterSeconds, 1000);
+  if (held.length === 0) return 0;
+  const released = await changeStatus(deps.photos, deps.bus, held.map((h) => h.id), 'released', { workerId: null });
+  for (const id of released) await deps.queue.enqueue('photo.process', { photoId: id }, { key: id });
+  deps.logger.warn({ photos: released.length, workers: [...new Set(held.map((h) => h.workerId))] }, 'photos of a silent worker queued again');
   return released.length;
 }

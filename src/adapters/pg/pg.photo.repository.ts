@@ -1,0 +1,123 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PhotoStatus } from '../../domain/entities/index.js';
+import type { GalleryRow, MovedPhoto, PhotoRepository, StatusColumns } from '../../ports/repositories/photo.repository.js';
+
+const STATUS_COLUMNS: [keyof StatusColumns, string][] = [
+  ['errorCode', 'error_code'],
+  ['errorMessage', 'error_message'],
+  ['attempts', 'attempts'],
+  ['processedAt', 'processed_at'],
+  ['workerId', 'worker_id'],
+];
+
+export class PgPhotoRepository implements PhotoRepository {
+  constructor(private readonly em: () => EntityManager) {}
+
+  async moveStatus(ids: string[], from: readonly PhotoStatus[], to: PhotoStatus, set: StatusColumns = {}): Promise<MovedPhoto[]> {
+    if (ids.length === 0) return [];
+    const columns = STATUS_COLUMNS.filter(([key]) => set[key] !== undefined);
+    const rows = await this.em().getConnection().execute<{ id: string; event_id: string; previous: PhotoStatus }[]>(
+      `update photos p set status = ?, updated_at = now() ${columns.map(([, column]) => `, ${column} = ?`).join('')}
+       from (select id, status as previous from photos where id in (${ids.map(() => '?').join(',')}) and status in (${from.map(() => '?').join(',')}) for update) old
+       where p.id = old.id
+       returning p.id, p.event_id, old.previous`,
+      [to, ...columns.map(([key]) => set[key]), ...ids, ...from] as never[],
+    );
+    return rows.map((r) => ({ id: r.id, eventId: r.event_id, previous: r.previous }));
+  }
+
+  async countByStatus(eventId: string): Promise<Partial<Record<PhotoStatus, number>>> {
+    const rows = await this.em().getConnection().execute<{ status: PhotoStatus; n: number }[]>(
+      'select status, count(*)::int as n from photos where event_id = ? group by status',
+      [eventId],
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  async galleryPage(input: { userId: string; isAdmin: boolean; eventId: string; limit: number; before?: { at: Date; id: string } }) {
+    type Row = Record<string, unknown> & {
+      ev_owner_id: string;
+      ev_name: string;
+      ev_membership: string | null;
+      total: number;
+      id: string | null;
+      m_similarity: number | null;
+      f_left: number;
+      f_top: number;
+      f_width: number;
+      f_height: number;
+      paged_at: Date | null;
+    };
+    const { userId, eventId, before } = input;
+    // The guest's matches (by index) plus the photos shown to everyone: never a scan of the whole event.
+    const rows = await this.em().getConnection().execute<Row[]>(
+      `with ev as (
+              select e.id, e.owner_id, e.name, e.public_gallery,
+                     (select pa.status::text from participations pa where pa.event_id = e.id and pa.user_id = ?) as membership
+                from events e where e.id = ?),
+            allowed as (select ev.* from ev where ev.owner_id = ? or ? or ev.membership = 'APPROVED'),
+            visible as (
+              select p.id, p.created_at from allowed a join matches m on m.user_id = ? join photos p on p.id = m.photo_id and p.event_id = a.id and p.status = 'DONE'
+              union
+              select p.id, p.created_at from allowed a join photos p on p.event_id = a.id and a.public_gallery and p.status = 'DONE' and p.show_in_general),
+            paged as (select v.id, v.created_at from visible v ${before ? 'where (v.created_at, v.id) < (?, ?)' : ''} order by v.created_at desc, v.id desc limit ?),
+            page_rows as (
+              select p.*, paged.created_at as paged_at,
+                     m.similarity as m_similarity, f.box_left as f_left, f.box_top as f_top, f.box_width as f_width, f.box_height as f_height
+                from paged join photos p on p.id = paged.id
+                left join matches m on m.photo_id = p.id and m.user_id = ?
+                left join faces f on f.id = m.face_id)
+       select ev.owner_id as ev_owner_id, ev.name as ev_name, ev.membership as ev_membership, (select count(*)::int from visible) as total, r.*
+         from ev left join page_rows r on true
+        order by r.paged_at desc nulls last, r.id desc`,
+      [userId, eventId, userId, input.isAdmin, userId, ...(before ? [before.at, before.id] : []), input.limit, userId] as never[],
+    );
+    const head = rows[0];
+    if (!head) return { access: null, total: 0, rows: [] };
+    return {
+      access: { ownerId: head.ev_owner_id, eventName: head.ev_name, membership: head.ev_membership },
+      total: head.total,
+      rows: rows
+        .filter((r) => r.id !== null)
+        .map(({ ev_owner_id: _o, ev_name: _n, ev_membership: _m, total: _t, paged_at: _p, m_similarity, f_left, f_top, f_width, f_height, ...columns }): GalleryRow => ({
+          columns: columns as GalleryRow['columns'],
+          match: m_similarity === null ? null : { similarity: m_similarity, box: { left: f_left, top: f_top, width: f_width, height: f_height } },
+        })),
+    };
+  }
+
+  async matchesIn(userId: string, photoIds: readonly string[]): Promise<Map<string, GalleryRow['match']>> {
+    if (photoIds.length === 0) return new Map();
+    const rows = await this.em().getConnection().execute<
+      { photo_id: string; similarity: number; box_left: number; box_top: number; box_width: number; box_height: number }[]
+    >(
+      `select m.photo_id, m.similarity, f.box_left, f.box_top, f.box_width, f.box_height
+         from matches m join faces f on f.id = m.face_id
+        where m.user_id = ? and m.photo_id in (${photoIds.map(() => '?').join(',')})`,
+      [userId, ...photoIds],
+    );
+    return new Map(rows.map((r) => [r.photo_id, { similarity: r.similarity, box: { left: r.box_left, top: r.box_top, width: r.box_width, height: r.box_height } }]));
+  }
+
+  async claimStale(staleAfterSeconds: number, limit: number): Promise<string[]> {
+    const rows = await this.em().getConnection().execute<{ id: string }[]>(
+      `update photos set updated_at = now()
+        where id in (select id from photos where status in ('UPLOADED', 'PROCESSING')
+                        and updated_at < now() - make_interval(secs => ?) limit ? for update skip locked)
+        returning id`,
+      [staleAfterSeconds, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async heldBySilentWorkers(silentAfterSeconds: number, limit: number): Promise<{ id: string; workerId: string }[]> {
+    const rows = await this.em().getConnection().execute<{ id: string; worker_id: string }[]>(
+      `select p.id, p.worker_id from photos p
+        where p.status = 'PROCESSING' and p.worker_id is not null
+          and not exists (select 1 from worker_heartbeats h where h.id = p.worker_id and h.last_seen_at > now() - make_interval(secs => ?))
+        limit ?`,
+      [silentAfterSeconds, limit],
+    );
+    return rows.map((r) => ({ id: r.id, workerId: r.worker_id }));
+  }
+}
