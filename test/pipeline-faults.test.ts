@@ -120,6 +120,7 @@ describe('photo pipeline under faults', () => {
     const { PhotoPipeline } = await import('../src/services/photo-pipeline.service.js');
     const { sharpImageProcessor } = await import('../src/adapters/image/sharp.image-processor.js');
     const { PgPhotoRepository } = await import('../src/adapters/pg/pg.photo.repository.js');
+    const { PgMatchRepository } = await import('../src/adapters/pg/pg.match.repository.js');
     const p = new PhotoPipeline({
       orm: server.app.db.orm,
       store: server.app.store,
@@ -130,6 +131,7 @@ describe('photo pipeline under faults', () => {
       limits: { maxBytes: 40 * 1024 * 1024, maxPixels: 100_000_000, mozjpeg: false },
       images: sharpImageProcessor,
       photos: new PgPhotoRepository(() => server.app.db.orm.em.fork()),
+      matchRepository: (em) => new PgMatchRepository(em),
       queue: server.app.queue,
       batchMatchDelaySeconds: 1,
     });

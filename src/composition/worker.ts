@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { PgMatchRepository } from '../adapters/pg/pg.match.repository.js';
 import { PgPhotoRepository } from '../adapters/pg/pg.photo.repository.js';
 import { PgWorkerHeartbeat } from '../adapters/pg/pg.worker-heartbeats.js';
 import { PgRateLimiter } from '../adapters/rate-limit/pg.rate-limiter.js';
@@ -45,6 +47,7 @@ export class WorkerProcess {
     this.heartbeat = new PgWorkerHeartbeat(fork, `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, config.worker.concurrency);
     const workerLogger = logger.child({ component: 'worker' });
     const photos = new PgPhotoRepository(fork);
+    const matchRepository = (em: EntityManager) => new PgMatchRepository(em);
     const pipeline = new PhotoPipeline({
       orm: db.orm,
       store,
@@ -55,17 +58,18 @@ export class WorkerProcess {
       limits: { maxBytes: config.photos.maxBytes, maxPixels: config.photos.maxPixels, mozjpeg: config.photos.displayMozjpeg },
       images: sharpImageProcessor,
       photos,
+      matchRepository,
       queue,
       batchMatchDelaySeconds: config.faces.batchMatchDelaySeconds,
       telemetry,
       workerId: this.heartbeat.workerId,
     });
-    const selfies = new SelfieMatching({ orm: db.orm, store, faces, images: sharpImageProcessor, bus, logger: workerLogger, telemetry });
+    const selfies = new SelfieMatching({ orm: db.orm, store, faces, images: sharpImageProcessor, matchRepository, bus, logger: workerLogger, telemetry });
     await new JobRegistry(logger)
       .registerAll({
         'photo.process': { handler: photoJob(pipeline), concurrency: config.worker.concurrency },
         'selfie.process': { handler: selfieJob(selfies), concurrency: config.worker.concurrency },
-        'event.match': { handler: eventMatchJob({ orm: db.orm, faces, bus, logger }), concurrency: 1 },
+        'event.match': { handler: eventMatchJob({ orm: db.orm, matchRepository, faces, bus, logger }), concurrency: 1 },
         'storage.purge': { handler: adapters.erasure.handle, concurrency: 1 },
       })
       .start(queue);

@@ -1,4 +1,4 @@
-import { LockMode, type MikroORM } from '@mikro-orm/postgresql';
+import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { Event, Face, Photo, PhotoStatus } from '../domain/entities/index.js';
 import type { Clock } from '../ports/clock.js';
@@ -8,6 +8,7 @@ import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 import type { JobOutcome, JobQueue } from '../ports/job-queue.js';
 import type { ImageProcessor } from '../ports/image-processor.js';
 import type { PhotoRepository } from '../ports/repositories/photo.repository.js';
+import type { MatchRepository } from '../ports/repositories/match.repository.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.js';
 import { photoKeys } from '../domain/object-keys.js';
 import { MatchingService, type NewMatch } from './matching.service.js';
@@ -49,6 +50,8 @@ export class PhotoPipeline {
       limits: ProcessorLimits;
       images: ImageProcessor;
       photos: PhotoRepository;
+      /** Matching's queries on a unit of work. */
+      matchRepository: (em: EntityManager) => MatchRepository;
       queue: JobQueue;
       /** How long a batch may settle before its participants are searched (engines that prefer batches). */
       batchMatchDelaySeconds: number;
@@ -164,7 +167,7 @@ export class PhotoPipeline {
       return false;
     }
     await this.deps.bus.publish('faces.indexed', { eventId, photoId: photo.id });
-    const matching = new MatchingService(em, { faces, bus: this.deps.bus });
+    const matching = new MatchingService({ matches: this.deps.matchRepository(em), faces, bus: this.deps.bus });
     let result: { matches: NewMatch[]; deferred: boolean } = { matches: [], deferred: false };
     try {
       const matchStarted = performance.now();

@@ -1,4 +1,4 @@
-import { LockMode, type MikroORM } from '@mikro-orm/postgresql';
+import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { Match, MatchSource, Participation, RematchJob, RematchStatus, Selfie, SelfieStatus, User } from '../domain/entities/index.js';
 import type { EventBus } from '../ports/event-bus.js';
@@ -6,6 +6,7 @@ import type { FaceEngine, FaceMatch, ParticipantFace } from '../ports/face-engin
 import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 import type { JobOutcome } from '../ports/job-queue.js';
 import type { ImageProcessor } from '../ports/image-processor.js';
+import type { MatchRepository } from '../ports/repositories/match.repository.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { fromVector } from '../domain/face-vector.js';
 import { MatchingService, type NewMatch } from './matching.service.js';
@@ -26,7 +27,17 @@ export interface SelfieRun {
 
 export class SelfieMatching {
   constructor(
-    private readonly deps: { orm: MikroORM; store: ObjectStore; faces: FaceEngine; images: ImageProcessor; bus: EventBus; logger: Logger; telemetry?: Telemetry },
+    private readonly deps: {
+      orm: MikroORM;
+      store: ObjectStore;
+      faces: FaceEngine;
+      images: ImageProcessor;
+      /** Matching's queries on a unit of work (the swap's transaction included). */
+      matchRepository: (em: EntityManager) => MatchRepository;
+      bus: EventBus;
+      logger: Logger;
+      telemetry?: Telemetry;
+    },
   ) {}
 
   readonly run = async (job: SelfieRun): Promise<JobOutcome> => {
@@ -74,7 +85,7 @@ export class SelfieMatching {
         await this.update(em, rematch, { processed });
       }
 
-      const matching = new MatchingService(em, { faces: this.deps.faces, bus: this.deps.bus });
+      const matching = new MatchingService({ matches: this.deps.matchRepository(em), faces: this.deps.faces, bus: this.deps.bus });
       const replaced: string[] = [];
       const replacedIds: string[] = [];
       const oldFaces: { userId: string; vector: null; engineFaceId: string | null }[] = [];
@@ -99,7 +110,7 @@ export class SelfieMatching {
         current.validationMessage = null;
         await tx.flush();
         await tx.nativeDelete(Match, { user: userId });
-        for (const { eventId, matches } of found) created.push(...(await matching.save(tx, eventId, matches, MatchSource.REMATCH)));
+        for (const { eventId, matches } of found) created.push(...(await matching.save(eventId, matches, MatchSource.REMATCH, this.deps.matchRepository(tx))));
       });
       if (replaced.length > 0) await this.deps.store.delete(replaced);
       if (oldFaces.length > 0) {

@@ -1,8 +1,9 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine } from '../ports/face-engine.js';
 import type { JobHandler } from '../ports/job-queue.js';
+import type { MatchRepository } from '../ports/repositories/match.repository.js';
 import { MatchingService } from '../services/matching.service.js';
 import type { PhotoPipeline } from '../services/photo-pipeline.service.js';
 import type { SelfieMatching } from '../services/selfie-matching.service.js';
@@ -20,9 +21,9 @@ export function selfieJob(matching: SelfieMatching): JobHandler<'selfie.process'
 }
 
 /** The batched participant search of an event ('event.match' jobs). */
-export function eventMatchJob(deps: { orm: MikroORM; faces: FaceEngine; bus: EventBus; logger: Logger }): JobHandler<'event.match'> {
+export function eventMatchJob(deps: { orm: MikroORM; matchRepository: (em: EntityManager) => MatchRepository; faces: FaceEngine; bus: EventBus; logger: Logger }): JobHandler<'event.match'> {
   return async (job) => {
-    const matching = new MatchingService(deps.orm.em.fork(), { faces: deps.faces, bus: deps.bus });
+    const matching = new MatchingService({ matches: deps.matchRepository(deps.orm.em.fork()), faces: deps.faces, bus: deps.bus });
     const created = await matching.matchPendingPhotos(job.payload.eventId);
     await matching.announce(created);
     if (created.length > 0) deps.logger.info({ eventId: job.payload.eventId, matches: created.length }, 'batched participant search');

@@ -1,0 +1,66 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MatchSource } from '../../domain/entities/index.js';
+import { toVector } from '../../domain/face-vector.js';
+import type { FaceMatch, ParticipantFace, StoredFace } from '../../ports/face-engine.js';
+import type { MatchRepository } from '../../ports/repositories/match.repository.js';
+
+/** Matching's queries, on `em` (and inside its transaction, when it has one). */
+export class PgMatchRepository implements MatchRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async photoFaces(photoId: string): Promise<StoredFace[]> {
+    const rows = await this.em.getConnection().execute<{ id: string; vector: Buffer | null; engine_face_id: string | null }[]>(
+      'select id, vector, engine_face_id from faces where photo_id = ? order by face_index',
+      [photoId],
+    );
+    return rows.map((r) => ({ id: r.id, photoId, vector: toVector(r.vector), engineFaceId: r.engine_face_id }));
+  }
+
+  async participantsWithSelfie(eventId: string): Promise<ParticipantFace[]> {
+    const rows = await this.em.getConnection().execute<{ user_id: string; vector: Buffer | null; engine_face_id: string | null }[]>(
+      `select s.user_id, s.vector, s.engine_face_id
+         from participations p join selfies s on s.user_id = p.user_id and s.status = 'ACTIVE'
+        where p.event_id = ?`,
+      [eventId],
+    );
+    return rows.map((r) => ({ userId: r.user_id, vector: toVector(r.vector), engineFaceId: r.engine_face_id }));
+  }
+
+  async photosAwaitingSearch(eventId: string): Promise<string[]> {
+    const rows = await this.em.getConnection().execute<{ id: string }[]>(
+      `select id from photos where event_id = ? and status = 'DONE' and participants_matched_at is null`,
+      [eventId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async batchSize(eventId: string): Promise<number> {
+    const rows = await this.em.getConnection().execute<{ n: number }[]>(
+      `select count(*)::int as n from photos where event_id = ?
+         and (status in ('UPLOADED', 'PROCESSING') or (status = 'DONE' and participants_matched_at is null))`,
+      [eventId],
+    );
+    return rows[0]?.n ?? 1;
+  }
+
+  async markSearched(photoIds: string[]): Promise<void> {
+    if (photoIds.length === 0) return;
+    await this.em.getConnection().execute(`update photos set participants_matched_at = now() where id in (${photoIds.map(() => '?').join(',')})`, photoIds);
+  }
+
+  async upsertBest(m: FaceMatch, source: MatchSource): Promise<boolean> {
+    const rows = await this.em.getConnection().execute<{ inserted: boolean }[]>(
+      `insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at)
+       select gen_random_uuid(), ?, ?, ?, ?, ?, now() where exists (select 1 from faces where id = ?)
+       on conflict (photo_id, user_id) do update
+         set face_id = excluded.face_id, similarity = excluded.similarity
+         where excluded.similarity > matches.similarity
+       returning (xmax = 0) as inserted`,
+      [m.photoId, m.userId, m.faceId, m.similarity, source, m.faceId],
+      'all',
+      // Inside the caller's transaction, not on another pooled connection (which would wait on its locks).
+      this.em.getTransactionContext(),
+    );
+    return Boolean(rows[0]?.inserted);
+  }
+}

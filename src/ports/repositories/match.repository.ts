@@ -1,0 +1,17 @@
+import type { MatchSource } from '../../domain/entities/index.js';
+import type { FaceMatch, ParticipantFace, StoredFace } from '../face-engine.js';
+
+/** What matching reads and writes: stored faces, participants' selfies, Match rows. */
+export interface MatchRepository {
+  /** A photo's stored faces, in face order. */
+  photoFaces(photoId: string): Promise<StoredFace[]>;
+  /** Participants of the event who consented and have an active selfie. */
+  participantsWithSelfie(eventId: string): Promise<ParticipantFace[]>;
+  /** DONE photos of the event not yet searched for its participants. */
+  photosAwaitingSearch(eventId: string): Promise<string[]>;
+  /** Photos of the event in flight or waiting for the batched search. */
+  batchSize(eventId: string): Promise<number>;
+  markSearched(photoIds: string[]): Promise<void>;
+  /** Writes the match unless a better one exists for (photo, user); skipped when the face is gone. True when new. */
+  upsertBest(match: FaceMatch, source: MatchSource): Promise<boolean>;
+}

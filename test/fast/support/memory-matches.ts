@@ -1,0 +1,39 @@
+import type { MatchSource } from '../../../src/domain/entities/index.js';
+import type { FaceMatch, ParticipantFace, StoredFace } from '../../../src/ports/face-engine.js';
+import type { MatchRepository } from '../../../src/ports/repositories/match.repository.js';
+
+/** Faces, selfies and matches in memory, with the database's rules (best match per photo and user). */
+export class MemoryMatchRepository implements MatchRepository {
+  faces: StoredFace[] = [];
+  participants: ParticipantFace[] = [];
+  /** photo id → searched for participants yet. */
+  photos = new Map<string, { searched: boolean; done: boolean }>();
+  matches = new Map<string, { faceId: string; similarity: number; source: MatchSource }>();
+
+  async photoFaces(photoId: string): Promise<StoredFace[]> {
+    return this.faces.filter((f) => f.photoId === photoId);
+  }
+  async participantsWithSelfie(): Promise<ParticipantFace[]> {
+    return this.participants;
+  }
+  async photosAwaitingSearch(): Promise<string[]> {
+    return [...this.photos].filter(([, p]) => p.done && !p.searched).map(([id]) => id);
+  }
+  async batchSize(): Promise<number> {
+    return [...this.photos.values()].filter((p) => !p.done || !p.searched).length;
+  }
+  async markSearched(photoIds: string[]): Promise<void> {
+    for (const id of photoIds) this.photos.get(id)!.searched = true;
+  }
+  async upsertBest(m: FaceMatch, source: MatchSource): Promise<boolean> {
+    if (!this.faces.some((f) => f.id === m.faceId)) return false;
+    const key = `${m.photoId}:${m.userId}`;
+    const current = this.matches.get(key);
+    if (!current) {
+      this.matches.set(key, { faceId: m.faceId, similarity: m.similarity, source });
+      return true;
+    }
+    if (m.similarity > current.similarity) this.matches.set(key, { ...current, faceId: m.faceId, similarity: m.similarity });
+    return false;
+  }
+}
