@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { Event, Face, Participation, Photo, RematchJob, Selfie, SelfieStatus, User } from '../domain/entities/index.js';
+import { Event, Participation, Photo, RematchJob, Selfie, SelfieStatus, type User } from '../domain/entities/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine, StoredFace } from '../ports/face-engine.js';
@@ -8,6 +8,7 @@ import type { ObjectStore } from '../ports/object-store.js';
 import { eventPrefix, userPrefix } from '../domain/object-keys.js';
 import type { ObjectErasure } from './object-erasure.js';
 import type { SessionCache } from './session-cache.js';
+import type { PrivacyRepository } from '../ports/repositories/privacy.repository.js';
 import { quotaKeys } from './throttle.js';
 
 /**
@@ -19,7 +20,16 @@ import { quotaKeys } from './throttle.js';
 export class PrivacyService {
   constructor(
     private readonly em: EntityManager,
-    private readonly deps: { store: ObjectStore; erasure: ObjectErasure; faces: FaceEngine; bus: EventBus; clock: Clock; logger: Logger; sessions?: SessionCache },
+    private readonly deps: {
+      records: PrivacyRepository;
+      store: ObjectStore;
+      erasure: ObjectErasure;
+      faces: FaceEngine;
+      bus: EventBus;
+      clock: Clock;
+      logger: Logger;
+      sessions?: SessionCache;
+    },
   ) {}
 
   /**
@@ -29,26 +39,17 @@ export class PrivacyService {
    */
   async deleteFaceData(user: User): Promise<void> {
     const userId = user.id;
-    const matchedFaces = await this.em.getConnection().execute<{ id: string; photo_id: string; event_id: string; engine_face_id: string | null }[]>(
-      `select distinct f.id, f.photo_id, p.event_id, f.engine_face_id
-         from matches m join faces f on f.id = m.face_id join photos p on p.id = f.photo_id
-        where m.user_id = ?`,
-      [userId],
-    );
+    const matchedFaces = await this.deps.records.facesMatchedTo(userId);
     const byPhoto = new Map<string, { eventId: string; faces: StoredFace[] }>();
     for (const f of matchedFaces) {
-      const entry = byPhoto.get(f.photo_id) ?? { eventId: f.event_id, faces: [] };
-      entry.faces.push({ id: f.id, photoId: f.photo_id, vector: null, engineFaceId: f.engine_face_id });
-      byPhoto.set(f.photo_id, entry);
+      const entry = byPhoto.get(f.photoId) ?? { eventId: f.eventId, faces: [] };
+      entry.faces.push({ id: f.faceId, photoId: f.photoId, vector: null, engineFaceId: f.engineFaceId });
+      byPhoto.set(f.photoId, entry);
     }
     for (const [photoId, { eventId, faces }] of byPhoto) await this.deps.faces.deletePhotoFaces(eventId, photoId, faces);
     await this.eraseSelfies(userId);
-    await this.em.transactional(async (tx) => {
-      // Matches go with their faces (ON DELETE CASCADE); any left (a face shared by two users) go here.
-      await tx.getConnection().execute('delete from matches where user_id = ?', [userId], 'run', tx.getTransactionContext());
-      if (matchedFaces.length > 0) await tx.nativeDelete(Face, { id: { $in: matchedFaces.map((f) => f.id) } });
-    });
-    for (const eventId of new Set(matchedFaces.map((f) => f.event_id))) await this.deps.bus.publish('faces.erased', { eventId });
+    await this.deps.records.forgetMatches(userId, matchedFaces.map((f) => f.faceId));
+    for (const eventId of new Set(matchedFaces.map((f) => f.eventId))) await this.deps.bus.publish('faces.erased', { eventId });
     this.deps.logger.info({ userId, photoFaces: matchedFaces.length }, 'face data deleted');
   }
 
@@ -61,15 +62,8 @@ export class PrivacyService {
     await this.deleteFaceData(user);
     const owned = await this.em.find(Event, { owner: user.id }, { fields: ['id'] });
     for (const event of owned) await this.deleteEvent(event.id);
-    await this.em.transactional(async (tx) => {
-      const connection = tx.getConnection();
-      const ctx = tx.getTransactionContext();
-      // Throttling counters are keyed by email or id: personal data too.
-      const keys = quotaKeys.ofAccount(user);
-      await connection.execute(`delete from rate_limit_buckets where key in (${keys.map(() => '?').join(', ')})`, keys, 'run', ctx);
-      // Participations, selfies, jobs and reset tokens go with the row (ON DELETE CASCADE).
-      await tx.nativeDelete(User, { id: user.id });
-    });
+    // Throttling counters are keyed by email or id: personal data too. Memberships, selfies, jobs and tokens go with the row.
+    await this.deps.records.deleteAccount(user.id, quotaKeys.ofAccount(user));
     this.deps.sessions?.forgetUser(user.id);
     await this.deps.bus.publish('sessions.revoked', { userId: user.id });
     this.deps.logger.info({ userId: user.id, events: owned.length }, 'account deleted');
@@ -94,36 +88,18 @@ export class PrivacyService {
    */
   async purgeExpiredFaceData(): Promise<{ events: string[]; users: number }> {
     const today = this.deps.clock.now().toISOString().slice(0, 10);
-    const expired = await this.em.getConnection().execute<{ id: string }[]>(
-      `select id from events
-        where face_data_purged_at is null
-          and greatest(date, (created_at at time zone 'UTC')::date) + face_retention_days < ?::date`,
-      [today],
-    );
-    for (const { id: eventId } of expired) {
+    const expired = await this.deps.records.eventsPastRetention(today);
+    for (const eventId of expired) {
       await this.deps.faces.deleteEventFaces(eventId);
-      await this.em.transactional(async (tx) => {
-        await tx.getConnection().execute(
-          'delete from faces f using photos p where p.id = f.photo_id and p.event_id = ?',
-          [eventId],
-          'run',
-          tx.getTransactionContext(),
-        );
-        await tx.nativeUpdate(Event, { id: eventId }, { faceDataPurgedAt: this.deps.clock.now() });
-      });
+      await this.deps.records.eraseEventFaces(eventId, this.deps.clock.now());
       await this.deps.bus.publish('faces.erased', { eventId });
       this.deps.logger.info({ eventId }, 'face data of the event erased (retention)');
     }
     // Guests whose every event is past retention: their template has no purpose left.
-    const orphans = await this.em.getConnection().execute<{ user_id: string }[]>(
-      `select distinct s.user_id from selfies s
-        where not exists (
-          select 1 from participations pa join events e on e.id = pa.event_id
-           where pa.user_id = s.user_id and e.face_data_purged_at is null)`,
-    );
-    for (const { user_id: userId } of orphans) await this.eraseSelfies(userId);
+    const orphans = await this.deps.records.usersWithoutLiveEvent();
+    for (const userId of orphans) await this.eraseSelfies(userId);
     if (orphans.length > 0) this.deps.logger.info({ users: orphans.length }, 'selfies erased (no event left within retention)');
-    return { events: expired.map((e) => e.id), users: orphans.length };
+    return { events: expired, users: orphans.length };
   }
 
   /**

@@ -1,0 +1,63 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Event, Face, User } from '../../domain/entities/index.js';
+import type { PrivacyRepository } from '../../ports/repositories/privacy.repository.js';
+
+export class PgPrivacyRepository implements PrivacyRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async facesMatchedTo(userId: string): Promise<{ faceId: string; photoId: string; eventId: string; engineFaceId: string | null }[]> {
+    const rows = await this.em.getConnection().execute<{ id: string; photo_id: string; event_id: string; engine_face_id: string | null }[]>(
+      `select distinct f.id, f.photo_id, p.event_id, f.engine_face_id
+         from matches m join faces f on f.id = m.face_id join photos p on p.id = f.photo_id
+        where m.user_id = ?`,
+      [userId],
+    );
+    return rows.map((r) => ({ faceId: r.id, photoId: r.photo_id, eventId: r.event_id, engineFaceId: r.engine_face_id }));
+  }
+
+  async forgetMatches(userId: string, faceIds: string[]): Promise<void> {
+    await this.em.transactional(async (tx) => {
+      // Matches go with their faces (ON DELETE CASCADE); any left (a face shared by two users) go here.
+      await tx.getConnection().execute('delete from matches where user_id = ?', [userId], 'run', tx.getTransactionContext());
+      if (faceIds.length > 0) await tx.nativeDelete(Face, { id: { $in: faceIds } });
+    });
+  }
+
+  async deleteAccount(userId: string, counterKeys: string[]): Promise<void> {
+    await this.em.transactional(async (tx) => {
+      if (counterKeys.length > 0) {
+        await tx
+          .getConnection()
+          .execute(`delete from rate_limit_buckets where key in (${counterKeys.map(() => '?').join(', ')})`, counterKeys, 'run', tx.getTransactionContext());
+      }
+      await tx.nativeDelete(User, { id: userId });
+    });
+  }
+
+  async eventsPastRetention(today: string): Promise<string[]> {
+    const rows = await this.em.getConnection().execute<{ id: string }[]>(
+      `select id from events
+        where face_data_purged_at is null
+          and greatest(date, (created_at at time zone 'UTC')::date) + face_retention_days < ?::date`,
+      [today],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async eraseEventFaces(eventId: string, at: Date): Promise<void> {
+    await this.em.transactional(async (tx) => {
+      await tx.getConnection().execute('delete from faces f using photos p where p.id = f.photo_id and p.event_id = ?', [eventId], 'run', tx.getTransactionContext());
+      await tx.nativeUpdate(Event, { id: eventId }, { faceDataPurgedAt: at });
+    });
+  }
+
+  async usersWithoutLiveEvent(): Promise<string[]> {
+    const rows = await this.em.getConnection().execute<{ user_id: string }[]>(
+      `select distinct s.user_id from selfies s
+        where not exists (
+          select 1 from participations pa join events e on e.id = pa.event_id
+           where pa.user_id = s.user_id and e.face_data_purged_at is null)`,
+    );
+    return rows.map((r) => r.user_id);
+  }
+}

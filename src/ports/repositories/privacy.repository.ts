@@ -1,0 +1,15 @@
+/** The erasures that span several tables, each in one transaction, and what they need to find. */
+export interface PrivacyRepository {
+  /** Photo faces this user was matched to, with where they are. */
+  facesMatchedTo(userId: string): Promise<{ faceId: string; photoId: string; eventId: string; engineFaceId: string | null }[]>;
+  /** Deletes the user's matches and these faces, together. */
+  forgetMatches(userId: string, faceIds: string[]): Promise<void>;
+  /** Deletes the account row (its memberships, selfies, jobs and tokens cascade) and these throttling counters, together. */
+  deleteAccount(userId: string, counterKeys: string[]): Promise<void>;
+  /** Events whose face data is past retention on `today` (yyyy-mm-dd) and not yet erased. */
+  eventsPastRetention(today: string): Promise<string[]>;
+  /** Deletes the event's photo faces (matches cascade) and marks its face data erased, together. */
+  eraseEventFaces(eventId: string, at: Date): Promise<void>;
+  /** Users with a selfie and no event still within retention. */
+  usersWithoutLiveEvent(): Promise<string[]>;
+}
