@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { PgOpsRepository } from '../adapters/pg/pg.ops.repository.js';
 import { PgPhotoRepository } from '../adapters/pg/pg.photo.repository.js';
 import { PgPrivacyRepository } from '../adapters/pg/pg.privacy.repository.js';
+import { PgParticipationRepository } from '../adapters/pg/pg.participation.repository.js';
 import { PgRateLimiter } from '../adapters/rate-limit/pg.rate-limiter.js';
 import type { AppConfig } from '../config/config.js';
 import type { RequestServices } from '../graphql/context.js';
@@ -43,6 +44,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
       admin: new AdminService({ ops: new PgOpsRepository(em), queue, settings: admin }),
       privacy: new PrivacyService(em, { records: new PgPrivacyRepository(em), store, erasure, faces, bus, clock, logger, sessions }),
       events: new EventService(em, {
+        participations: new PgParticipationRepository(em),
         clock,
         logger,
         throttle,

@@ -6,6 +6,7 @@ import type { Clock } from '../ports/clock.js';
 import { awaitingApproval, loadManagedEvent, roleInEvent } from './event-access.js';
 import { codeCandidates, generateEventCode, normalizeEventCode } from './event-code.js';
 import { quotaKeys, type Quota, type Throttle } from './throttle.js';
+import type { ParticipantSummary, ParticipationRepository } from '../ports/repositories/participation.repository.js';
 import { decodeCursor, decodeTimeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { PRIVACY_POLICY_VERSION } from './privacy-policy.js';
 import { isIsoDate, isUuid, requireText } from './validation.js';
@@ -76,7 +77,7 @@ export interface EventPreview {
 export class EventService {
   constructor(
     private readonly em: EntityManager,
-    private readonly deps: { clock: Clock; logger: Logger; throttle: Throttle; settings: EventSettings },
+    private readonly deps: { participations: ParticipationRepository; clock: Clock; logger: Logger; throttle: Throttle; settings: EventSettings },
   ) {}
 
   async createEvent(actor: User, command: CreateEventCommand): Promise<Event> {
@@ -188,11 +189,7 @@ export class EventService {
     }
     // Upsert: two taps on "join" at once must not fail or duplicate.
     const status = event.guestApproval ? ParticipantStatus.PENDING : ParticipantStatus.APPROVED;
-    await this.em.getConnection().execute(
-      `insert into participations (id, user_id, event_id, joined_at, consented_at, consent_version, status)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?) on conflict (user_id, event_id) do nothing`,
-      [actor.id, event.id, now, now, PRIVACY_POLICY_VERSION, status],
-    );
+    await this.deps.participations.joinOnce({ userId: actor.id, eventId: event.id, at: now, consentVersion: PRIVACY_POLICY_VERSION, status });
     const participation = await this.em.findOneOrFail(Participation, { user: actor.id, event: event.id });
     this.deps.logger.info({ eventId: event.id, userId: actor.id, consentVersion: PRIVACY_POLICY_VERSION, status: participation.status }, 'participant joined');
     return participation;
@@ -228,36 +225,20 @@ export class EventService {
   async participants(actor: User, eventId: string, args: PageArgs): Promise<Page<ParticipantRow>> {
     const event = await loadManagedEvent(this.em, actor, eventId);
     const limit = pageSize(args.first);
-    let after = '';
-    const afterParams: unknown[] = [];
-    if (args.after) {
-      const { at, id } = decodeTimeCursor(args.after);
-      after = 'and (pa.joined_at, pa.id) < (?, ?)';
-      afterParams.push(at, id);
-    }
-    const rows = await this.participantRows(event.id, `${after} order by pa.joined_at desc, pa.id desc limit ?`, [...afterParams, limit + 1]);
-    const total = rows[0]?.total ?? (await this.em.count(Participation, { event: event.id }));
-    return toPage(rows, limit, total, Boolean(args.after), (row) => [row.participation.joinedAt.toISOString(), row.participation.id]);
+    const before = args.after ? decodeTimeCursor(args.after) : undefined;
+    const page = await this.deps.participations.page(event.id, limit + 1, before);
+    const rows = await this.withParticipations(page.rows);
+    return toPage(rows, limit, page.total, Boolean(args.after), (row) => [row.participation.joinedAt.toISOString(), row.participation.id]);
   }
 
-  /** Participants of the event with their selfie state and matched photo count (one statement), then their rows. */
-  private async participantRows(eventId: string, tail: string, params: unknown[]): Promise<(ParticipantRow & { total: number })[]> {
-    const rows = await this.em.getConnection().execute<{ id: string; display_name: string; has_selfie: boolean; matched: number; total: number }[]>(
-      `select pa.id, u.display_name,
-              exists (select 1 from selfies s where s.user_id = pa.user_id and s.status = 'ACTIVE') as has_selfie,
-              (select count(*)::int from matches m join photos p on p.id = m.photo_id where m.user_id = pa.user_id and p.event_id = pa.event_id) as matched,
-              (select count(*)::int from participations c where c.event_id = pa.event_id) as total
-         from participations pa join users u on u.id = pa.user_id
-        where pa.event_id = ? ${tail}`,
-      [eventId, ...params],
-    );
-    const participations = rows.length > 0 ? await this.em.find(Participation, { id: { $in: rows.map((r) => r.id) } }) : [];
-    return rows.map((r) => ({
-      participation: participations.find((p) => p.id === r.id)!,
-      displayName: r.display_name,
-      hasSelfie: r.has_selfie,
-      matchedPhotoCount: r.matched,
-      total: r.total,
+  /** The summaries with their Participation rows (status, dates). */
+  private async withParticipations(summaries: ParticipantSummary[]): Promise<ParticipantRow[]> {
+    const participations = summaries.length > 0 ? await this.em.find(Participation, { id: { $in: summaries.map((r) => r.participationId) } }) : [];
+    return summaries.map((r) => ({
+      participation: participations.find((p) => p.id === r.participationId)!,
+      displayName: r.displayName,
+      hasSelfie: r.hasSelfie,
+      matchedPhotoCount: r.matchedPhotoCount,
     }));
   }
 
@@ -272,7 +253,8 @@ export class EventService {
     participation.decidedAt = this.deps.clock.now();
     await this.em.flush();
     this.deps.logger.info({ participationId, eventId: participation.event.id, actorId: actor.id, status: participation.status }, 'participant decided');
-    const [row] = await this.participantRows(participation.event.id, 'and pa.id = ?', [participation.id]);
+    const summary = await this.deps.participations.one(participation.event.id, participation.id);
+    const [row] = await this.withParticipations(summary ? [summary] : []);
     return row!;
   }
 }

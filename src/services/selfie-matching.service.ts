@@ -69,17 +69,12 @@ export class SelfieMatching {
 
       const participant = { userId, vector: check.face.vector, engineFaceId: check.face.engineFaceId };
       engineFaces.push({ userId, vector: null, engineFaceId: check.face.engineFaceId });
-      const counts = await em.getConnection().execute<{ event_id: string; n: number }[]>(
-        `select p.event_id, count(ph.id)::int as n from participations p
-           join events e on e.id = p.event_id and e.face_data_purged_at is null
-           left join photos ph on ph.event_id = p.event_id and ph.status = 'DONE'
-          where p.user_id = ? group by p.event_id`,
-        [userId],
-      );
-      await this.update(em, rematch, { total: counts.reduce((n, c) => n + c.n, 0) });
+      const repo = this.deps.matchRepository(em);
+      const counts = await repo.donePhotosPerLiveEvent(userId);
+      await this.update(em, rematch, { total: counts.reduce((n, c) => n + c.count, 0) });
       const found: { eventId: string; matches: FaceMatch[] }[] = [];
       let processed = 0;
-      for (const { event_id: eventId, n } of counts) {
+      for (const { eventId, count: n } of counts) {
         found.push({ eventId, matches: await this.deps.faces.findParticipantInEvent({ eventId, participant }) });
         processed += n;
         await this.update(em, rematch, { processed });
@@ -121,14 +116,11 @@ export class SelfieMatching {
           logger.warn({ err }, 'could not delete the replaced selfie from the face engine; the sweep will retry');
         }
       }
-      const visible = await em.getConnection().execute<{ photo_id: string }[]>(
-        `select m.photo_id from matches m join photos p on p.id = m.photo_id where m.user_id = ? and p.status = 'DONE'`,
-        [userId],
-      );
-      await this.update(em, rematch, { status: RematchStatus.DONE, processed, matched: visible.length, finishedAt: new Date() });
+      const matched = await repo.matchedPhotoCount(userId);
+      await this.update(em, rematch, { status: RematchStatus.DONE, processed, matched, finishedAt: new Date() });
       (this.deps.telemetry ?? noTelemetry).faceStage('selfie', (performance.now() - started) / 1000);
       await matching.announce(created);
-      logger.info({ matched: visible.length, events: counts.length }, 'selfie matched');
+      logger.info({ matched, events: counts.length }, 'selfie matched');
       return 'done';
     } catch (err) {
       if (err instanceof SelfieErasedError) {

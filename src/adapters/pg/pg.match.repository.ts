@@ -48,6 +48,25 @@ export class PgMatchRepository implements MatchRepository {
     await this.em.getConnection().execute(`update photos set participants_matched_at = now() where id in (${photoIds.map(() => '?').join(',')})`, photoIds);
   }
 
+  async donePhotosPerLiveEvent(userId: string): Promise<{ eventId: string; count: number }[]> {
+    const rows = await this.em.getConnection().execute<{ event_id: string; n: number }[]>(
+      `select p.event_id, count(ph.id)::int as n from participations p
+         join events e on e.id = p.event_id and e.face_data_purged_at is null
+         left join photos ph on ph.event_id = p.event_id and ph.status = 'DONE'
+        where p.user_id = ? group by p.event_id`,
+      [userId],
+    );
+    return rows.map((r) => ({ eventId: r.event_id, count: r.n }));
+  }
+
+  async matchedPhotoCount(userId: string): Promise<number> {
+    const [row] = await this.em.getConnection().execute<{ n: number }[]>(
+      `select count(*)::int as n from matches m join photos p on p.id = m.photo_id where m.user_id = ? and p.status = 'DONE'`,
+      [userId],
+    );
+    return row?.n ?? 0;
+  }
+
   async upsertBest(m: FaceMatch, source: MatchSource): Promise<boolean> {
     const rows = await this.em.getConnection().execute<{ inserted: boolean }[]>(
       `insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at)

@@ -12,6 +12,10 @@ export interface MatchRepository {
   /** Photos of the event in flight or waiting for the batched search. */
   batchSize(eventId: string): Promise<number>;
   markSearched(photoIds: string[]): Promise<void>;
+  /** For each of the user's events still within retention, its DONE photos (what a rematch searches). */
+  donePhotosPerLiveEvent(userId: string): Promise<{ eventId: string; count: number }[]>;
+  /** DONE photos the user is matched in. */
+  matchedPhotoCount(userId: string): Promise<number>;
   /** Writes the match unless a better one exists for (photo, user); skipped when the face is gone. True when new. */
   upsertBest(match: FaceMatch, source: MatchSource): Promise<boolean>;
 }

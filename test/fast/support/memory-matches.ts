@@ -25,6 +25,12 @@ export class MemoryMatchRepository implements MatchRepository {
   async markSearched(photoIds: string[]): Promise<void> {
     for (const id of photoIds) this.photos.get(id)!.searched = true;
   }
+  async donePhotosPerLiveEvent(): Promise<{ eventId: string; count: number }[]> {
+    return [];
+  }
+  async matchedPhotoCount(userId: string): Promise<number> {
+    return [...this.matches.keys()].filter((k) => k.endsWith(`:${userId}`)).length;
+  }
   async upsertBest(m: FaceMatch, source: MatchSource): Promise<boolean> {
     if (!this.faces.some((f) => f.id === m.faceId)) return false;
     const key = `${m.photoId}:${m.userId}`;
