@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -7,7 +8,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
 import { generatedPhotos } from './support/images.js';
-import { RegisterDocument, CreateEventDocument } from './generated/graphql.js';
+import { RegisterDocument, CreateEventDocument, RequestPhotoUploadsDocument } from './generated/graphql.js';
+import { uploadTo } from './support/upload.js';
 
 const bin = new URL('../../bin/findme.js', import.meta.url).pathname;
 
@@ -171,6 +173,27 @@ describe('findme login / findme upload (real server, public API)', () => {
     const down = findme(['upload', folder, '--event', code, '--server', 'http://127.0.0.1:9'], undefined, { FINDME_TOKEN: await savedToken() });
     assert.equal(await down.exit, 1);
     assert.match(down.output().trim(), /^findme: Cannot reach http:\/\/127\.0\.0\.1:9\/graphql: .+\.$/);
+  });
+
+  it('should finish a file whose upload was sent but never completed (the link accepts one upload)', async () => {
+    const token = await savedToken();
+    const other = (await server.gql(CreateEventDocument, { input: { name: 'Half done', date: '2026-06-02' } }, { token })).data!.createEvent;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'findme-cli-half-'));
+    const [bytes] = await generatedPhotos(1, 500);
+    await writeFile(path.join(dir, 'half.jpg'), bytes!);
+    // A run killed between the upload and its completion: the file is stored, the photo still PENDING.
+    const sha256 = createHash('sha256').update(bytes!).digest('hex');
+    const req = await server.gql(RequestPhotoUploadsDocument, { eventId: other.id, files: [{ filename: 'half.jpg', contentType: 'image/jpeg', byteSize: bytes!.length, sha256 }] }, { token });
+    assert.equal((await uploadTo(req.data!.requestPhotoUploads[0]!.upload, bytes!, 'image/jpeg')).status, 200);
+    try {
+      const run = findme(['upload', dir, '--event', other.code]);
+      assert.equal(await run.exit, 0, run.output());
+      assert.match(run.output(), /Done: 1, failed: 0/);
+      const rows = await server.sql<{ status: string }>('select status from photos where event_id = ?', [other.id]);
+      assert.deepEqual(rows, [{ status: 'DONE' }], 'the same photo, completed, not a second one');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('should keep watching the folder and upload a photo added later, once it is completely written', async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
 import { print } from 'graphql';
-import { HeartbeatDocument, LoginDocument, MeDocument, RegisterDocument } from './generated/graphql.js';
+import { HeartbeatDocument, LoginDocument, MeDocument, MyEventsDocument, RegisterDocument } from './generated/graphql.js';
 import { errorCode, plainHasher, startTestServer, uniqueEmail } from './support/harness.js';
 
 const bin = new URL('../../bin/findme.js', import.meta.url).pathname;
@@ -67,9 +67,10 @@ describe('server', () => {
         const dispose = ws.subscribe({ query: print(HeartbeatDocument) }, { next: () => (dispose(), resolve()), error: reject, complete: () => undefined });
       });
 
-      // Break the database underneath: every authenticated request now fails inside SQL.
+      // Break the database underneath: a request that reads events now fails inside SQL.
       await server.sql('alter table users rename to users_gone');
-      const broken = await server.gql(MeDocument, {}, { token });
+      await server.sql('alter table events rename to events_gone');
+      const broken = await server.gql(MyEventsDocument, {}, { token });
       assert.equal(errorCode(broken), 'INTERNAL_SERVER_ERROR');
       const text = JSON.stringify(broken);
       assert.equal(broken.errors?.[0]?.message, 'Internal server error.');
@@ -77,7 +78,6 @@ describe('server', () => {
         assert.ok(!text.includes(leak), `response leaks "${leak}": ${text}`);
       }
       // The socket was authenticated when it connected; an operation that needs the broken table fails, masked.
-      await server.sql('alter table events rename to events_gone');
       const overWs = await new Promise<{ errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }>((resolve, reject) => {
         let result = {};
         ws.subscribe({ query: '{ myEvents { totalCount } }' }, { next: (r) => (result = r), error: reject, complete: () => resolve(result) });

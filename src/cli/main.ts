@@ -12,10 +12,9 @@ import { createSchema, printSortedSchema } from '../graphql/schema.js';
 import { createLogger } from '../logger.js';
 import { FacePool } from '../adapters/faces/local/face-pool.js';
 import { distance, similarityOf } from '../adapters/faces/local/local.face-engine.js';
-import { createInterface } from 'node:readline/promises';
-import { CliError, FindMeApi } from './client/api.js';
-import { loadCredentials, saveCredentials } from './client/credentials.js';
-import { uploadFolder } from './client/upload.js';
+import { CliError } from './client/api.js';
+import { readStdinLine } from './client/prompt.js';
+import { registerClientCommands } from './client/commands.js';
 
 async function boot(): Promise<{ config: AppConfig; logger: Logger }> {
   const config = await loadConfig({ ssm: (region) => AwsSsmParameterSource.create(region) });
@@ -213,23 +212,7 @@ faces
   .argument('<imageA>')
   .argument('<imageB>')
   .action(facesCompare);
-program
-  .command('login')
-  .description('sign in to a FindMe server and keep the session token in your config directory (mode 0600)')
-  .option('--server <url>', 'the server, e.g. https://findme.example.com')
-  .option('--email <email>', 'your account email (asked when omitted)')
-  .option('--password-stdin', 'read the password from standard input (for scripts); otherwise it is asked without echo')
-  .action(login);
-program
-  .command('upload')
-  .description('upload every photo of a folder to an event, skipping those already there, then follow processing live')
-  .argument('<folder>', 'a folder of JPEG, PNG, WebP or HEIC photos (subfolders included)')
-  .requiredOption('--event <code>', 'the event code')
-  .option('--server <url>', 'the server (default: the one you logged in to)')
-  .option('--concurrency <n>', 'files sent at once', (v) => Number.parseInt(v, 10), 4)
-  .option('--batch <n>', 'files per upload request', (v) => Number.parseInt(v, 10), 50)
-  .option('--watch', 'keep watching the folder and upload new photos as they appear (tethered shooting)')
-  .action(upload);
+registerClientCommands(program);
 const admin = program.command('admin').description('operator tasks');
 admin
   .command('create')
@@ -238,75 +221,6 @@ admin
   .option('--name <name>', 'display name of a new account', 'Administrator')
   .option('--password-stdin', 'read the password of a new account from standard input (generated and printed once otherwise)')
   .action(createAdmin);
-
-async function login(options: { server?: string; email?: string; passwordStdin?: boolean }): Promise<void> {
-  const saved = await loadCredentials(options.server);
-  const server = options.server ?? saved?.server ?? (await ask('Server URL: '));
-  const email = options.email ?? (await ask('Email: '));
-  // Never from argv: command lines are visible to every user of the machine and kept in shell history.
-  const password = options.passwordStdin ? await readStdinLine('Password') : await ask('Password: ', true);
-  const api = new FindMeApi(server);
-  const { login: session } = await api.request<{ login: { token: string; user: { displayName: string; role: string } } }>(
-    'mutation($i: LoginInput!) { login(input: $i) { token user { displayName role } } }',
-    { i: { email, password } },
-  );
-  const file = await saveCredentials({ server: api.graphqlUrl.replace(/\/graphql$/, ''), email, token: session.token, savedAt: new Date().toISOString() });
-  process.stdout.write(`Signed in as ${session.user.displayName} (${session.user.role}); session saved in ${file}\n`);
-}
-
-async function upload(folder: string, options: { event: string; server?: string; concurrency: number; batch: number; watch?: boolean }): Promise<void> {
-  // The session of the named server (or of the default one): a token never goes to another server.
-  const saved = await loadCredentials(options.server);
-  const token = process.env['FINDME_TOKEN'] ?? saved?.token;
-  const server = options.server ?? saved?.server;
-  if (!server || !token) {
-    throw new CliError(options.server ? `Not signed in to ${options.server}: run findme login --server ${options.server} first.` : 'Not signed in: run findme login --server <url> first.');
-  }
-  if (!(options.concurrency >= 1 && options.concurrency <= 32)) throw new CliError('--concurrency must be between 1 and 32.');
-  if (!(options.batch >= 1 && options.batch <= 500)) throw new CliError('--batch must be between 1 and 500.');
-  const summary = await uploadFolder(new FindMeApi(server, token), {
-    folder,
-    eventCode: options.event,
-    concurrency: options.concurrency,
-    batchSize: options.batch,
-    watch: options.watch ?? false,
-  });
-  if (summary.failed.length > 0) {
-    process.stderr.write(`findme: ${summary.failed.length} photo(s) failed processing (see above).\n`);
-    process.exit(2);
-  }
-  process.exit(0);
-}
-
-/** The first line of standard input (a password piped in by a script). */
-async function readStdinLine(what: string): Promise<string> {
-  let text = '';
-  for await (const chunk of process.stdin) {
-    text += String(chunk);
-    if (text.includes('\n')) break;
-  }
-  const line = text.split(/\r?\n/)[0] ?? '';
-  if (!line) throw new CliError(`${what} is required on standard input.`);
-  return line;
-}
-
-/** Asks on the terminal; `secret` hides what is typed. */
-async function ask(question: string, secret = false): Promise<string> {
-  if (!process.stdin.isTTY) throw new CliError(`${question.replace(/: $/, '')} is required (no terminal to ask on).`);
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-  if (secret) {
-    const write = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput.bind(rl);
-    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => write(s.startsWith(question) ? s : '');
-  }
-  try {
-    const answer = (await rl.question(question)).trim();
-    if (secret) process.stdout.write('\n');
-    if (!answer) throw new CliError(`${question.replace(/: $/, '')} is required.`);
-    return answer;
-  } finally {
-    rl.close();
-  }
-}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof DomainError || err instanceof CliError) {

@@ -91,5 +91,10 @@ export async function sendToTarget(target: UploadTarget, bytes: Buffer, contentT
             return form;
           })(),
         });
-  if (res.status >= 300) throw new CliError(`the storage refused the file (HTTP ${res.status}): ${(await res.text()).slice(0, 200)}`);
+  if (res.status < 300) return;
+  const text = await res.text();
+  // 409 ALREADY_UPLOADED: the target already holds a complete file, the same one, sent by a run that was
+  // interrupted before it could complete the upload (the event matched its SHA-256). Completing checks it.
+  if (res.status === 409 && /"error"\s*:\s*"ALREADY_UPLOADED"/.test(text)) return;
+  throw new CliError(`the storage refused the file (HTTP ${res.status}): ${text.slice(0, 200)}`);
 }
