@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
@@ -108,6 +109,9 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
     formatError: (formatted, error) => formatGraphQLError(formatted, error, masking),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // FindMe sets no cache hints (responses are per viewer): without this plugin Apollo would
+      // wrap every field's resolver to collect them, on every photo of every gallery page.
+      ApolloServerPluginCacheControlDisabled(),
       {
         async requestDidStart() {
           const started = performance.now();

@@ -13,21 +13,18 @@ import type { DetectOptions, DetectResult } from './face-model.js';
 import { FacePool } from './face-pool.js';
 import type { FaceVectorSource } from '../../../ports/face-engine.js';
 import { VectorIndex } from './vector-index.js';
+import type { AppConfig } from '../../../config/config.js';
 
-export interface LocalFaceSettings {
-  /** Largest descriptor distance that counts as the same person (LOCAL_MATCH_MAX_DISTANCE). */
-  maxDistance: number;
-  minConfidence: number;
-  /** Tile photos whose long side exceeds 1.5 × this; 0 turns tiling off (LOCAL_DETECT_TILE_SIZE). */
-  tileSize: number;
-  /** Photos are analysed at most at this long side (LOCAL_DETECT_MAX_SIDE). */
-  maxSide: number;
-  /** Selfie face height in pixels below which we ask the guest to come closer. */
-  selfieMinFacePx: number;
-  /** Laplacian variance below which a selfie is too blurry. */
-  selfieMinSharpness: number;
-  threads: number;
-}
+/**
+ * The face settings the local engine reads, as config loads them: the largest
+ * same-person distance (LOCAL_MATCH_MAX_DISTANCE), the detector's minimum
+ * score, tiling (LOCAL_DETECT_TILE_SIZE, 0 = off) and the largest analysed side,
+ * the selfie checks (closest face, sharpness), and its worker threads.
+ */
+export type LocalFaceSettings = Pick<
+  AppConfig['faces'],
+  'maxDistance' | 'minConfidence' | 'tileSize' | 'maxSide' | 'selfieMinFacePx' | 'selfieMinSharpness' | 'threads'
+>;
 
 /** Descriptor distance → similarity 0..100: 100 identical, 50 at the threshold, 0 at twice it. */
 export function similarityOf(distance: number, maxDistance: number): number {
