@@ -50,28 +50,10 @@ export class PgPhotoRepository implements PhotoRepository {
     };
     const { userId, eventId, before } = input;
     // The guest's matches (by index) plus the photos shown to everyone: never a scan of the whole event.
-    const rows = await this.em().getConnection().execute<Row[]>(
-      `with ev as (
-              select e.id, e.owner_id, e.name, e.public_gallery,
-                     (select pa.status::text from participations pa where pa.event_id = e.id and pa.user_id = ?) as membership
-                from events e where e.id = ?),
-            allowed as (select ev.* from ev where ev.owner_id = ? or ? or ev.membership = 'APPROVED'),
-            visible as (
-              select p.id, p.created_at from allowed a join matches m on m.user_id = ? join photos p on p.id = m.photo_id and p.event_id = a.id and p.status = 'DONE'
-              union
-              select p.id, p.created_at from allowed a join photos p on p.event_id = a.id and a.public_gallery and p.status = 'DONE' and p.show_in_general),
-            paged as (select v.id, v.created_at from visible v ${before ? 'where (v.created_at, v.id) < (?, ?)' : ''} order by v.created_at desc, v.id desc limit ?),
-            page_rows as (
-              select p.*, paged.created_at as paged_at,
-                     m.similarity as m_similarity, f.box_left as f_left, f.box_top as f_top, f.box_width as f_width, f.box_height as f_height
-                from paged join photos p on p.id = paged.id
-                left join matches m on m.photo_id = p.id and m.user_id = ?
-                left join faces f on f.id = m.face_id)
-       select ev.owner_id as ev_owner_id, ev.name as ev_name, ev.membership as ev_membership, (select count(*)::int from visible) as total, r.*
-         from ev left join page_rows r on true
-        order by r.paged_at desc nulls last, r.id desc`,
-      [userId, eventId, userId, input.isAdmin, userId, ...(before ? [before.at, before.id] : []), input.limit, userId] as never[],
-    );
+    // Two fixed texts (first page, later pages) run as named prepared statements: planned once per connection.
+    const text = before ? GALLERY_AFTER : GALLERY_FIRST;
+    const values = [userId, eventId, userId, input.isAdmin, userId, ...(before ? [before.at, before.id] : []), input.limit, userId];
+    const rows = await this.prepared<Row>(before ? 'findme_gallery_after' : 'findme_gallery_first', text, values);
     const head = rows[0];
     if (!head) return { access: null, total: 0, rows: [] };
     return {
@@ -84,6 +66,17 @@ export class PgPhotoRepository implements PhotoRepository {
           match: m_similarity === null ? null : { similarity: m_similarity, box: { left: f_left, top: f_top, width: f_width, height: f_height } },
         })),
     };
+  }
+
+  /** Runs a named prepared statement on a pooled connection (PostgreSQL plans it once per connection). */
+  private async prepared<R>(name: string, text: string, values: unknown[]): Promise<R[]> {
+    const client = this.em().getConnection().getKnex().client as { acquireConnection(): Promise<PgClient>; releaseConnection(c: PgClient): Promise<void> };
+    const connection = await client.acquireConnection();
+    try {
+      return (await connection.query({ name, text, values })).rows as R[];
+    } finally {
+      await client.releaseConnection(connection);
+    }
   }
 
   async matchesIn(userId: string, photoIds: readonly string[]): Promise<Map<string, GalleryRow['match']>> {
@@ -121,3 +114,34 @@ export class PgPhotoRepository implements PhotoRepository {
     return rows.map((r) => ({ id: r.id, workerId: r.worker_id }));
   }
 }
+
+interface PgClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/** A guest's gallery, in one statement ($1 user, $2 event, $3 user, $4 is admin, $5 user, [cursor], limit, user). */
+function galleryStatement(after: boolean): string {
+  const n = after ? 2 : 0;
+  return `with ev as (
+              select e.id, e.owner_id, e.name, e.public_gallery,
+                     (select pa.status::text from participations pa where pa.event_id = e.id and pa.user_id = $1) as membership
+                from events e where e.id = $2),
+            allowed as (select ev.* from ev where ev.owner_id = $3 or $4 or ev.membership = 'APPROVED'),
+            visible as (
+              select p.id, p.created_at from allowed a join matches m on m.user_id = $5 join photos p on p.id = m.photo_id and p.event_id = a.id and p.status = 'DONE'
+              union
+              select p.id, p.created_at from allowed a join photos p on p.event_id = a.id and a.public_gallery and p.status = 'DONE' and p.show_in_general),
+            paged as (select v.id, v.created_at from visible v ${after ? 'where (v.created_at, v.id) < ($6, $7)' : ''} order by v.created_at desc, v.id desc limit $${6 + n}),
+            page_rows as (
+              select p.*, paged.created_at as paged_at,
+                     m.similarity as m_similarity, f.box_left as f_left, f.box_top as f_top, f.box_width as f_width, f.box_height as f_height
+                from paged join photos p on p.id = paged.id
+                left join matches m on m.photo_id = p.id and m.user_id = $${7 + n}
+                left join faces f on f.id = m.face_id)
+       select ev.owner_id as ev_owner_id, ev.name as ev_name, ev.membership as ev_membership, (select count(*)::int from visible) as total, r.*
+         from ev left join page_rows r on true
+        order by r.paged_at desc nulls last, r.id desc`;
+}
+
+const GALLERY_FIRST = galleryStatement(false);
+const GALLERY_AFTER = galleryStatement(true);
