@@ -4,6 +4,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config/config.js';
 import { AccountService } from '../src/services/account.service.js';
+import { freePort } from '../src/db/embedded-postgres.js';
 import { Writable } from 'node:stream';
 import { startTestServer, plainHasher, uniqueEmail, type TestServer } from './support/harness.js';
 
@@ -110,7 +111,7 @@ describe('a document built to freeze validation', () => {
 describe('production surface on both transports', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ hasher: plainHasher, env: { NODE_ENV: 'production', METRICS_ENABLED: 'true' } });
+    server = await startTestServer({ hasher: plainHasher, env: { NODE_ENV: 'production', METRICS_ENABLED: 'true', METRICS_PORT: String(await freePort()) } });
   });
   after(() => server.close());
 
@@ -128,8 +129,12 @@ describe('production surface on both transports', () => {
     assert.doesNotMatch(overHttp.body.errors![0]!.message, /Did you mean/);
   });
 
-  it('should not serve /metrics on the public port in production without METRICS_TOKEN', async () => {
+  it('should not serve /metrics on the public port in production without METRICS_TOKEN, only on METRICS_PORT', async () => {
     assert.equal((await fetch(`${server.baseUrl}/metrics`)).status, 404);
+    await server.app.serveMetricsPort();
+    const res = await fetch(`http://127.0.0.1:${server.app.config.metrics.workerPort}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /findme_http_responses_total/);
   });
 });
 
