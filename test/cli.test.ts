@@ -32,6 +32,13 @@ describe('findme CLI', () => {
       const { stdout } = await run(process.execPath, [bin, ...args], { env });
       assert.match(stdout, /Usage: findme/, args.join(' '));
     }
+    // The photographer's CLI on its own: login and upload, nothing of the server.
+    const client = new URL('../../bin/findme-client.js', import.meta.url).pathname;
+    const { stdout } = await run(process.execPath, [client, '--help'], { env });
+    assert.match(stdout, /Usage: findme-client/);
+    assert.match(stdout, /login/);
+    assert.match(stdout, /upload/);
+    assert.doesNotMatch(stdout, /serve|migrate/);
   });
 
   it('should run findme serve itself in the container, so the runtime\'s SIGTERM reaches the server (not npm)', async () => {
