@@ -87,6 +87,8 @@ describe('S3 object store (against s3rver)', () => {
     const photo = await waitForPhoto(server, owner, t!.photo.id);
     assert.equal(photo.status, 'DONE', photo.errorMessage ?? '');
     assert.match(photo.thumbnailUrl!, /X-Amz-Signature=/);
+    const again = (await server.gql(PhotoDocument, { id: t!.photo.id }, { token: owner })).data!.photo!;
+    assert.equal(again.thumbnailUrl, photo.thumbnailUrl, 'presigned URLs stay the same within a window');
     const thumb = await fetch(photo.thumbnailUrl!);
     assert.equal(thumb.status, 200);
     const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();

@@ -139,6 +139,33 @@ describe('File names and upload links', () => {
     assert.deepEqual(await download(guest), phone, 'opted in: guests get the file as uploaded');
   });
 
+  it('should hand out the same URLs within a window, with at least the configured lifetime left, and let browsers cache renditions', async () => {
+    const { owner, eventId } = await newEvent(server);
+    const [bytes] = await generatedPhotos(1, 300);
+    const [id] = await uploadPhotos(server, owner, eventId, [{ name: 'cache.jpg', bytes: bytes! }]);
+    await waitForPhoto(server, owner, id!);
+    const asked = Date.now();
+    const first = (await server.gql(PhotoDocument, { id: id! }, { token: owner })).data!.photo!;
+    const second = (await server.gql(PhotoDocument, { id: id! }, { token: owner })).data!.photo!;
+    assert.equal(second.thumbnailUrl, first.thumbnailUrl, 'the same URL: the browser cache can hit');
+    assert.equal(second.downloadUrl, first.downloadUrl);
+    const ttl = server.app.config.photos.downloadUrlTtlSeconds;
+    const expires = new Date(first.urlsExpireAt as string).getTime();
+    assert.ok(expires >= asked + ttl * 1000 - 1000, 'at least the configured lifetime is left');
+    assert.ok(expires <= asked + ttl * 1000 + (ttl / 3) * 1000 + 1000, 'and at most one window more');
+    assert.equal(Number(new URL(first.thumbnailUrl!).searchParams.get('expires')) * 1000, expires, 'urlsExpireAt says when the URLs expire');
+
+    const thumb = await fetch(first.thumbnailUrl!);
+    assert.equal(thumb.status, 200);
+    assert.match(thumb.headers.get('cache-control')!, /^private, max-age=\d+, immutable$/);
+    const etag = thumb.headers.get('etag')!;
+    assert.ok(etag);
+    const again = await fetch(first.thumbnailUrl!, { headers: { 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+    const original = await fetch(first.downloadUrl!);
+    assert.doesNotMatch(original.headers.get('cache-control')!, /immutable/, 'originals are not promised immutable');
+  });
+
   it('should refuse a download link whose signature does not match, with 403 and no crash', async () => {
     const { owner, eventId } = await newEvent(server);
     const [bytes] = await generatedPhotos(1, 200);

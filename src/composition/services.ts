@@ -78,6 +78,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         bus,
         faces,
         throttle,
+        clock,
         logger,
         settings: {
           uploadRequestsPerAccount: limits.uploadRequestsPerAccount,

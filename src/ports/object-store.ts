@@ -31,8 +31,12 @@ export interface ObjectStore {
    */
   routes(): Router[];
   createUpload(key: string, constraints: UploadConstraints): Promise<PresignedUpload>;
-  /** A short-lived URL that downloads the object; `filename` sets Content-Disposition. */
-  createDownloadUrl(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string>;
+  /**
+   * A short-lived URL that downloads the object until `expiresAt`; `filename`
+   * sets Content-Disposition. The same arguments give the same URL (`signedAt`
+   * dates the signature), so clients can cache what it returns.
+   */
+  createDownloadUrl(key: string, options: { expiresAt: Date; signedAt: Date; filename?: string }): Promise<string>;
   /** Size and type of a stored object, or null when there is none. */
   head(key: string): Promise<StoredObject | null>;
   get(key: string): Promise<Buffer>;

@@ -3,6 +3,7 @@ import { UniqueConstraintViolationException, type EntityManager, type FilterQuer
 import type { Logger } from 'pino';
 import { Event, Face, Match, OriginalsPolicy, Photo, PhotoStatus, Role, type User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../domain/errors.js';
+import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine } from '../ports/face-engine.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -14,6 +15,7 @@ import type { PhotoRepository } from '../ports/repositories/photo.repository.js'
 import { decodeTimeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { changeStatus } from './photo-status.js';
 import { canTransition } from '../domain/photo-status.js';
+import { urlWindow, type UrlWindow } from '../domain/url-window.js';
 import { quotaKeys, type Throttle } from './throttle.js';
 import { cleanFilename, isUuid } from './validation.js';
 
@@ -57,6 +59,7 @@ export class PhotoService {
       bus: EventBus;
       faces: FaceEngine;
       throttle: Throttle;
+      clock: Clock;
       logger: Logger;
       settings: PhotoSettings;
     },
@@ -253,10 +256,16 @@ export class PhotoService {
       }
     }
     if (!key) return null;
-    return this.deps.store.createDownloadUrl(key, {
-      expiresInSeconds: this.deps.settings.downloadUrlTtlSeconds,
-      ...(kind === 'original' ? { filename } : {}),
-    });
+    return this.deps.store.createDownloadUrl(key, { ...this.urlWindow(), ...(kind === 'original' ? { filename } : {}) });
+  }
+
+  /** When the URLs of a DONE photo handed out now expire (the same for a window of time). */
+  urlsExpireAt(photo: Photo): Date | null {
+    return photo.status === PhotoStatus.DONE ? this.urlWindow().expiresAt : null;
+  }
+
+  private urlWindow(): UrlWindow {
+    return urlWindow(this.deps.clock.now(), this.deps.settings.downloadUrlTtlSeconds);
   }
 
   /** Counts by status, for progress (the caller checks access). */

@@ -20,6 +20,10 @@ import {
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 const ROUTE = '/storage';
+/** Download URLs remembered at most; the memo starts afresh past it. */
+const MAX_SIGNED = 50_000;
+/** Renditions written once per key: a URL's answer never changes. */
+const IMMUTABLE = /\/(display\.jpg|thumb\.webp)$/;
 
 interface Meta {
   contentType: string;
@@ -39,6 +43,8 @@ const anyTarget: UploadTargets = { isAwaitingUpload: async () => true };
 export class LocalObjectStore implements ObjectStore {
   readonly driver = 'local' as const;
   private readonly signingKey: Buffer;
+  /** Download URLs signed lately (they are the same within a window). */
+  private readonly signed = new Map<string, string>();
 
   constructor(
     private readonly dir: string,
@@ -67,13 +73,20 @@ export class LocalObjectStore implements ObjectStore {
     };
   }
 
-  async createDownloadUrl(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string> {
-    const expires = this.expiry(options.expiresInSeconds);
+  async createDownloadUrl(key: string, options: { expiresAt: Date; signedAt: Date; filename?: string }): Promise<string> {
+    const expires = Math.floor(options.expiresAt.getTime() / 1000);
     const filename = options.filename ?? '';
+    const memoKey = `${key}\n${expires}\n${filename}`;
+    const known = this.signed.get(memoKey);
+    if (known) return known;
     const params = new URLSearchParams({ expires: String(expires) });
     if (filename) params.set('filename', filename);
     params.set('sig', this.sign(['GET', key, String(expires), filename]));
-    return `${this.publicUrl()}${ROUTE}/${key}?${params}`;
+    const url = `${this.publicUrl()}${ROUTE}/${key}?${params}`;
+    // URLs repeat within a window: a gallery page signs each thumbnail once per window, not per request.
+    if (this.signed.size >= MAX_SIGNED) this.signed.clear();
+    this.signed.set(memoKey, url);
+    return url;
   }
 
   async head(key: string): Promise<StoredObject | null> {
@@ -188,15 +201,24 @@ export class LocalObjectStore implements ObjectStore {
       res.status(403).json({ error: 'SIGNATURE_INVALID', message: 'The link is invalid or has expired.' });
       return;
     }
-    const meta = await this.head(key);
-    if (!meta) {
+    const file = await this.describe(key);
+    if (!file) {
       res.status(404).json({ error: 'NOT_FOUND', message: 'No such file.' });
+      return;
+    }
+    const { meta, etag } = file;
+    // Cacheable until the link expires; display copies and thumbnails never change under their key.
+    const maxAge = Math.max(0, Math.floor(Number(q['expires']) - this.clock.now().getTime() / 1000));
+    const cacheControl = IMMUTABLE.test(key) ? `private, max-age=${maxAge}, immutable` : `private, max-age=${Math.min(300, maxAge)}`;
+    if (req.get('if-none-match') === etag) {
+      res.status(304).set({ etag, 'cache-control': cacheControl }).end();
       return;
     }
     res.status(200).set({
       'content-type': meta.contentType ?? 'application/octet-stream',
       'content-length': String(meta.size),
-      'cache-control': 'private, max-age=300',
+      'cache-control': cacheControl,
+      etag,
       'x-content-type-options': 'nosniff',
       ...(filename ? { 'content-disposition': attachmentDisposition(filename) } : {}),
     });
@@ -221,6 +243,18 @@ export class LocalObjectStore implements ObjectStore {
     }
     await writeFile(this.metaFile(key), JSON.stringify(meta));
     return true;
+  }
+
+  /** Type, size and an ETag (size and modification time) of a stored object; null when there is none. */
+  private async describe(key: string): Promise<{ meta: Meta; etag: string } | null> {
+    const meta = await this.readMeta(key);
+    if (!meta) return null;
+    try {
+      const { size, mtimeMs } = await stat(this.file(key));
+      return { meta: { contentType: meta.contentType, size }, etag: `"${size.toString(36)}-${Math.floor(mtimeMs).toString(36)}"` };
+    } catch {
+      return null;
+    }
   }
 
   private async commit(key: string, tmp: string, meta: Meta): Promise<void> {

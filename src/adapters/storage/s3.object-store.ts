@@ -20,6 +20,8 @@ import {
   type UploadConstraints,
 } from '../../ports/object-store.js';
 
+const WEEK_SECONDS = 7 * 24 * 3600;
+
 /**
  * S3 (or an S3-compatible store at S3_ENDPOINT). Uploads are presigned POSTs
  * whose policy pins the content type and a content-length range, so S3 itself
@@ -56,7 +58,7 @@ export class S3ObjectStore implements ObjectStore {
     return { url, method: 'POST', headers: {}, fields, expiresAt: new Date(Date.now() + c.expiresInSeconds * 1000) };
   }
 
-  async createDownloadUrl(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string> {
+  async createDownloadUrl(key: string, options: { expiresAt: Date; signedAt: Date; filename?: string }): Promise<string> {
     const command = new GetObjectCommand({
       Bucket: this.bucket,
       Key: key,
@@ -64,7 +66,10 @@ export class S3ObjectStore implements ObjectStore {
         ? { ResponseContentDisposition: attachmentDisposition(options.filename) }
         : {}),
     });
-    return getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
+    // Dated at the window's fixed signing time: the same object gives the same URL for the whole window.
+    // SigV4 allows a week at most between the signing date and the expiry.
+    const expiresIn = Math.min(WEEK_SECONDS, Math.round((options.expiresAt.getTime() - options.signedAt.getTime()) / 1000));
+    return getSignedUrl(this.client, command, { expiresIn, signingDate: new Date(options.expiresAt.getTime() - expiresIn * 1000) });
   }
 
   /** Clients talk to S3 directly. */

@@ -99,6 +99,14 @@ export class PhotoResolver {
     return event;
   }
 
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description: 'When thumbnailUrl, displayUrl and downloadUrl expire. They stay the same for a while (at least the configured lifetime is left), so cache them until then; null until DONE.',
+  })
+  urlsExpireAt(@Root() photo: Photo, @Ctx() ctx: GraphQLContext): Date | null {
+    return ctx.services.photos.urlsExpireAt(photo);
+  }
+
   @FieldResolver(() => String, { nullable: true, description: 'WebP, long side 400 px; null until DONE.' })
   thumbnailUrl(@Root() photo: Photo, @Ctx() ctx: GraphQLContext) {
     return ctx.services.photos.url(photo, 'thumbnail', viewerOf(ctx));
