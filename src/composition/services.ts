@@ -48,12 +48,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         clock,
         logger,
         throttle,
-        settings: {
-          faceRetentionDays: config.privacy.faceRetentionDays,
-          codeLookupFailuresPerIp: limits.codeLookupFailuresPerIp,
-          codeLookupFailuresPerAccount: limits.codeLookupFailuresPerAccount,
-          codeLookupWindowSeconds: limits.codeLookupWindowSeconds,
-        },
+        settings: { faceRetentionDays: config.privacy.faceRetentionDays, codeLookups: limits },
       }),
       selfies: new SelfieService(em, {
         store,

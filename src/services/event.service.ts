@@ -10,6 +10,7 @@ import type { ParticipantSummary, ParticipationRepository } from '../ports/repos
 import { decodeCursor, decodeTimeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { PRIVACY_POLICY_VERSION } from './privacy-policy.js';
 import { isIsoDate, isUuid, requireText } from './validation.js';
+import type { AppConfig } from '../config/config.js';
 
 /** Settings a photographer may set; anything omitted keeps its value (or default). */
 export interface EventSettingsCommand {
@@ -34,12 +35,12 @@ export interface UpdateEventCommand {
   settings?: EventSettingsCommand | null | undefined;
 }
 
+/** The configuration slices events read, as loaded. */
 export interface EventSettings {
+  /** Default face-data retention of new events, in days. */
   faceRetentionDays: number;
   /** Failed code look-ups allowed per IP and per account in each window. */
-  codeLookupFailuresPerIp: number;
-  codeLookupFailuresPerAccount: number;
-  codeLookupWindowSeconds: number;
+  codeLookups: Pick<AppConfig['rateLimits'], 'codeLookupFailuresPerIp' | 'codeLookupFailuresPerAccount' | 'codeLookupWindowSeconds'>;
 }
 
 /** A guest as the event's owner sees them in the participant list. */
@@ -86,7 +87,7 @@ export class EventService {
     }
     const name = requireText(command.name, 'name', 120);
     if (!isIsoDate(command.date)) throw new BadUserInputError('date', 'date: must be a calendar date written yyyy-mm-dd.');
-    const settings = checkSettings({ faceRetentionDays: command.faceRetentionDays, ...command.settings }, 'settings');
+    const settings = checkSettings({ faceRetentionDays: command.faceRetentionDays, ...command.settings });
     const faceRetentionDays = settings.faceRetentionDays ?? this.deps.settings.faceRetentionDays;
     const chosen = command.code !== undefined && command.code !== null && command.code.trim() !== '';
     const requested = chosen ? normalizeEventCode(command.code as string) : undefined;
@@ -121,9 +122,9 @@ export class EventService {
 
   /** The event with this code; the attempt is reserved first and given back when it finds one. */
   private async findByCode(code: string, caller: { ip: string; userId?: string | undefined }): Promise<Event | null> {
-    const { settings } = this.deps;
-    const quotas: Quota[] = [{ key: quotaKeys.codeLookupsIp(caller.ip), max: settings.codeLookupFailuresPerIp, windowSeconds: settings.codeLookupWindowSeconds }];
-    if (caller.userId) quotas.push({ key: quotaKeys.codeLookupsUser(caller.userId), max: settings.codeLookupFailuresPerAccount, windowSeconds: settings.codeLookupWindowSeconds });
+    const limits = this.deps.settings.codeLookups;
+    const quotas: Quota[] = [{ key: quotaKeys.codeLookupsIp(caller.ip), max: limits.codeLookupFailuresPerIp, windowSeconds: limits.codeLookupWindowSeconds }];
+    if (caller.userId) quotas.push({ key: quotaKeys.codeLookupsUser(caller.userId), max: limits.codeLookupFailuresPerAccount, windowSeconds: limits.codeLookupWindowSeconds });
     const attempt = await this.deps.throttle.reserve('event-code', quotas, (s) => `Too many event codes that match no event. Check the code and try again in ${s} seconds.`);
     const candidates = codeCandidates(code);
     const events = candidates.length > 0 ? await this.em.find(Event, { code: { $in: candidates } }) : [];
@@ -203,7 +204,7 @@ export class EventService {
       if (!isIsoDate(command.date)) throw new BadUserInputError('input.date', 'input.date: must be a calendar date written yyyy-mm-dd.');
       event.date = command.date;
     }
-    const settings = checkSettings(command.settings ?? {}, 'input.settings');
+    const settings = checkSettings(command.settings ?? {});
     Object.assign(event, settings);
     await this.em.flush();
     this.deps.logger.info({ eventId: event.id, actorId: actor.id }, 'event updated');
@@ -261,7 +262,7 @@ export class EventService {
 
 
 /** Validates settings; returns only those given. */
-function checkSettings(input: EventSettingsCommand, _field: string): Partial<Pick<Event, 'publicGallery' | 'guestApproval' | 'originalsPolicy' | 'faceRetentionDays'>> {
+function checkSettings(input: EventSettingsCommand): Partial<Pick<Event, 'publicGallery' | 'guestApproval' | 'originalsPolicy' | 'faceRetentionDays'>> {
   const out: Partial<Pick<Event, 'publicGallery' | 'guestApproval' | 'originalsPolicy' | 'faceRetentionDays'>> = {};
   if (input.faceRetentionDays !== undefined && input.faceRetentionDays !== null) {
     const days = input.faceRetentionDays;

@@ -90,14 +90,8 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async head(key: string): Promise<StoredObject | null> {
-    const meta = await this.readMeta(key);
-    if (!meta) return null;
-    try {
-      const { size } = await stat(this.file(key));
-      return { size, contentType: meta.contentType };
-    } catch {
-      return null;
-    }
+    const file = await this.describe(key);
+    return file ? { size: file.meta.size, contentType: file.meta.contentType } : null;
   }
 
   async get(key: string): Promise<Buffer> {
@@ -233,12 +227,10 @@ export class LocalObjectStore implements ObjectStore {
     try {
       await link(tmp, this.file(key));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        await rm(tmp, { force: true });
-        return false;
-      }
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
     } finally {
+      // Linked or refused, the temporary name goes.
       await unlink(tmp).catch(() => undefined);
     }
     await writeFile(this.metaFile(key), JSON.stringify(meta));
