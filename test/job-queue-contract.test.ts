@@ -7,7 +7,11 @@ import { PgBossJobQueue } from '../src/adapters/queue/pg-boss.job-queue.js';
 import { SqsJobQueue } from '../src/adapters/queue/sqs.job-queue.js';
 import { createLogger } from '../src/logger.js';
 import type { JobQueue } from '../src/ports/job-queue.js';
-import { startTestServer, type TestServer } from './support/harness.js';
+import { PgPhotoRepository } from '../src/adapters/pg/pg.photo.repository.js';
+import { releaseOrphanedPhotos } from '../src/worker/maintenance.js';
+import { newEvent, uploadPhotos, waitForPhoto } from './support/flows.js';
+import { plainHasher, startTestServer, type TestServer } from './support/harness.js';
+import { generatedPhotos } from './support/images.js';
 
 const EVENT = '7e1d2c3b-4a5e-4f6a-8b9c-0d1e2f3a4b5c';
 
@@ -100,5 +104,52 @@ describe('JobQueue port: job keys, against every adapter', () => {
       await queue.stop({ graceSeconds: 1 });
       sqs.restore();
     }
+  });
+});
+
+/**
+ * A consumer that takes a photo's job and dies before marking the photo
+ * PROCESSING leaves nothing for the heartbeat rule to see: the photo is still
+ * UPLOADED and pg-boss keeps its job active until the job timeout. The
+ * orphan release finds it through the queue and queues it again.
+ */
+describe('a photo job taken by a consumer that died at once', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ hasher: plainHasher });
+  });
+  after(() => server.close());
+
+  it('should be queued again by the orphan release, and the photo ends DONE', async () => {
+    const { owner, eventId } = await newEvent(server, 'Orphans');
+    const [photoId] = await uploadPhotos(server, owner, eventId, [{ name: 'a.jpg', bytes: (await generatedPhotos(1, 300))[0]! }]);
+    const doomed = new PgBossJobQueue({
+      connectionString: server.databaseUrl,
+      maxAttempts: 3,
+      retryDelaySeconds: 1,
+      jobTimeoutSeconds: 300,
+      maintenanceIntervalSeconds: 300,
+      logger: createLogger('silent'),
+    });
+    await doomed.start();
+    let taken: (id: string) => void = () => undefined;
+    const took = new Promise<string>((resolve) => (taken = resolve));
+    let abandon: () => void = () => undefined;
+    const hang = new Promise<never>((_, reject) => (abandon = () => reject(new Error('abandoned'))));
+    hang.catch(() => undefined);
+    await doomed.work('photo.process', (job) => (taken(job.payload.photoId), hang), { concurrency: 1 });
+    assert.equal(await took, photoId);
+    // The consumer hangs with the job, as one killed would: pg-boss keeps the job active.
+
+    const photos = new PgPhotoRepository(() => server.app.db.orm.em.fork());
+    const release = () => releaseOrphanedPhotos({ photos, queue: server.app.queue, bus: server.app.bus, logger: createLogger('silent'), silentAfterSeconds: 2 });
+    assert.equal(await release(), 0, 'a job out for less than the silence is left alone');
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(await release(), 1);
+    await server.app.startWorker();
+    assert.equal((await waitForPhoto(server, owner, photoId!)).status, 'DONE');
+    assert.equal(await release(), 0, 'a finished photo is not queued again');
+    abandon();
+    await doomed.stop({ graceSeconds: 1 });
   });
 });

@@ -50,4 +50,11 @@ export interface JobQueue {
   /** Stops taking jobs, waits for the ones in flight (up to the grace period), releases the rest. */
   stop(options?: { graceSeconds?: number }): Promise<void>;
   stats(name: JobName): Promise<QueueStats>;
+  /**
+   * Keys of `name` jobs handed to a consumer more than `seconds` ago and not
+   * finished: still running, or held by a consumer that died before it could
+   * record anything. A queue whose deliveries come back by themselves when
+   * their consumer stops (SQS's visibility timeout) returns none.
+   */
+  deliveredBefore(name: JobName, seconds: number): Promise<string[]>;
 }

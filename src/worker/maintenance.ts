@@ -3,6 +3,7 @@ import type { JobQueue } from '../ports/job-queue.js';
 import type { PhotoRepository } from '../ports/repositories/photo.repository.js';
 import type { EventBus } from '../ports/event-bus.js';
 import { changeStatus } from '../services/photo-status.js';
+import { PhotoStatus } from '../domain/entities/index.js';
 
 /** A chore repeated on a timer by every worker process. Chores are idempotent. */
 export interface MaintenanceTask {
@@ -65,13 +66,20 @@ export async function requeueStalePhotos(deps: { photos: PhotoRepository; queue:
  * Photos held by a worker whose heartbeat stopped (a crash, a SIGKILL, a lost
  * machine) go back to UPLOADED and are queued again at once, instead of
  * waiting out the job timeout. A worker beats every 10 s; `silentAfterSeconds`
- * of silence means it is gone.
+ * of silence means it is gone. So are photos whose job was handed to a
+ * consumer that died before it could mark them PROCESSING (a consumer marks
+ * a photo within milliseconds of taking its job): still UPLOADED while their
+ * job has been out for `silentAfterSeconds`. Queuing again is harmless when
+ * a job already waits (one waiting job per key) or the photo ends first.
  */
 export async function releaseOrphanedPhotos(deps: { photos: PhotoRepository; queue: JobQueue; bus: EventBus; logger: Logger; silentAfterSeconds: number }): Promise<number> {
   const held = await deps.photos.heldBySilentWorkers(deps.silentAfterSeconds, 1000);
-  if (held.length === 0) return 0;
-  const released = await changeStatus(deps.photos, deps.bus, held.map((h) => h.id), 'released', { workerId: null });
-  for (const id of released) await deps.queue.enqueue('photo.process', { photoId: id }, { key: id });
-  deps.logger.warn({ photos: released.length, workers: [...new Set(held.map((h) => h.workerId))] }, 'photos of a silent worker queued again');
-  return released.length;
+  const released = held.length > 0 ? await changeStatus(deps.photos, deps.bus, held.map((h) => h.id), 'released', { workerId: null }) : [];
+  const unclaimed = await deps.photos.withStatus(await deps.queue.deliveredBefore('photo.process', deps.silentAfterSeconds), PhotoStatus.UPLOADED);
+  const again = [...new Set([...released, ...unclaimed])];
+  for (const id of again) await deps.queue.enqueue('photo.process', { photoId: id }, { key: id });
+  if (again.length > 0) {
+    deps.logger.warn({ photos: again.length, unclaimed: unclaimed.length, workers: [...new Set(held.map((h) => h.workerId))] }, 'photos of a silent worker queued again');
+  }
+  return again.length;
 }

@@ -15,6 +15,7 @@ function recordingQueue(): JobQueue & { started: JobName[] } {
     work: async (name) => void started.push(name),
     stop: async () => undefined,
     stats: async () => ({ driver: 'postgres', waiting: 0, active: 0, failed: 0, oldestWaitingSeconds: null }),
+    deliveredBefore: async () => [],
   };
 }
 

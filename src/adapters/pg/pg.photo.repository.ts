@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PhotoStatus } from '../../domain/entities/index.js';
+import { isUuid } from '../../services/validation.js';
 import type { GalleryRow, MovedPhoto, PhotoRepository, StatusColumns } from '../../ports/repositories/photo.repository.js';
 
 const STATUS_COLUMNS: [keyof StatusColumns, string][] = [
@@ -112,6 +113,16 @@ export class PgPhotoRepository implements PhotoRepository {
       [silentAfterSeconds, limit],
     );
     return rows.map((r) => ({ id: r.id, workerId: r.worker_id }));
+  }
+
+  async withStatus(ids: readonly string[], status: PhotoStatus): Promise<string[]> {
+    const uuids = ids.filter(isUuid);
+    if (uuids.length === 0) return [];
+    const rows = await this.em().getConnection().execute<{ id: string }[]>(
+      `select id from photos where id in (${uuids.map(() => '?').join(',')}) and status = ?`,
+      [...uuids, status],
+    );
+    return rows.map((r) => r.id);
   }
 }
 

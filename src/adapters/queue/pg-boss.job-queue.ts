@@ -84,8 +84,8 @@ export class PgBossJobQueue implements JobQueue {
   }
 
   async stop({ graceSeconds = 30 }: { graceSeconds?: number } = {}): Promise<void> {
-    // Graceful: stop fetching, wait for jobs in flight. Any still running at the
-    // deadline stays active and is retried after its expiry by another worker.
+    // Graceful: stop fetching, wait for jobs in flight. pg-boss fails any still
+    // running at the deadline, so they are retried (after the backoff) by another worker.
     await this.boss.stop({ graceful: true, wait: true, timeout: graceSeconds * 1000 });
   }
 
@@ -105,6 +105,18 @@ export class PgBossJobQueue implements JobQueue {
       failed: by['failed'] ?? 0,
       oldestWaitingSeconds: ages.length > 0 ? Math.max(...ages) : null,
     };
+  }
+
+  async deliveredBefore(name: JobName, seconds: number): Promise<string[]> {
+    // pg-boss has no lease: an active job whose consumer died stays active until its expiry (the job timeout).
+    const { rows } = await this.boss.getDb().executeSql(
+      `select singleton_key as key from pgboss.job
+        where name = $1 and state = 'active' and started_on < now() - make_interval(secs => $2)
+          and singleton_key is not null and singleton_key not like 'unkeyed:%'
+        limit 1000`,
+      [queueName(name), seconds],
+    );
+    return rows.map((r: { key: string }) => r.key);
   }
 
   private async prepare(name: JobName): Promise<void> {

@@ -118,6 +118,11 @@ export class SqsJobQueue implements JobQueue {
     };
   }
 
+  /** None: a message whose consumer stopped extending its visibility is delivered again by SQS itself. */
+  async deliveredBefore(): Promise<string[]> {
+    return [];
+  }
+
   private async poll(): Promise<void> {
     const { logger } = this.options;
     while (this.running) {

@@ -47,4 +47,6 @@ export interface PhotoRepository {
   claimStale(staleAfterSeconds: number, limit: number): Promise<string[]>;
   /** Photos PROCESSING by a worker whose heartbeat is older than `silentAfterSeconds`. */
   heldBySilentWorkers(silentAfterSeconds: number, limit: number): Promise<{ id: string; workerId: string }[]>;
+  /** Those of `ids` whose status is `status`. */
+  withStatus(ids: readonly string[], status: PhotoStatus): Promise<string[]>;
 }
