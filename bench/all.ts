@@ -17,6 +17,8 @@ interface Bench {
   file: string;
   args: string[];
   what: string;
+  /** Earlier figures this run is read against (kept in the report). */
+  history?: string;
 }
 
 const BENCHES: Bench[] = [
@@ -24,7 +26,15 @@ const BENCHES: Bench[] = [
   { name: 'faces', file: 'faces.js', args: ['--photos', '10'], what: 'the local face engine: naive single-threaded loop vs the worker-thread pool vs the whole worker' },
   { name: 'rematch', file: 'rematch.js', args: ['--faces', '50000', '--runs', '10'], what: 'selfie rematch on an event of 50,000 stored faces, against reading the vectors from PostgreSQL' },
   { name: 'rekognition', file: 'rekognition.js', args: ['--photos', '200'], what: 'Rekognition calls per photo against the older design (1 + 2 × faces)' },
-  { name: 'load', file: 'load.js', args: ['--photos', '10000', '--guests', '300', '--seconds', '30', '--baseline-seconds', '10'], what: 'guests against an event of 10,000 photos, against a bare Apollo Server answering a constant' },
+  {
+    name: 'load',
+    file: 'load.js',
+    args: ['--photos', '10000', '--guests', '300', '--seconds', '30', '--baseline-seconds', '20'],
+    what: 'guests against an event of 10,000 photos, against a bare Apollo Server answering a constant',
+    history:
+      'Before the read-path work (run of 2026-11-22, same command with one 10 s baseline run): myPhotos 95 req/s, 0.23× the baseline (406 req/s); ' +
+      '300 guests p50 455 ms, p95 3151 ms, p99 3532 ms.',
+  },
   { name: 'subscribers', file: 'subscribers.js', args: ['--subscribers', '2000', '--rounds', '5'], what: '2,000 graphql-ws subscribers receiving status events, against a bare ws broadcast' },
 ];
 
@@ -69,6 +79,7 @@ async function main(): Promise<void> {
         '',
         `${bench.what}.`,
         '',
+        ...(bench.history ? [bench.history, ''] : []),
         `Command: \`node dist/bench/${bench.file} ${bench.args.join(' ')}\` (${result.seconds.toFixed(0)} s${result.ok ? '' : ', FAILED'})`,
         '',
         '```',

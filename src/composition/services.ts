@@ -28,8 +28,9 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
   return (em, logger) => {
     const limiter = new PgRateLimiter(em);
     const throttle = new Throttle(limiter, clock, logger);
-    return {
-      accounts: new AccountService(em, {
+    // Built on first use: a request needs one or two of them, and a gallery page is the hot path.
+    return lazily({
+      accounts: () => new AccountService(em, {
         hasher: adapters.hasher,
         tokens: adapters.tokens,
         limiter,
@@ -41,16 +42,16 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         settings: { auth: config.auth, rateLimits: limits, publicUrl: config.http.publicUrl },
         sessions,
       }),
-      admin: new AdminService({ ops: new PgOpsRepository(em), queue, settings: admin }),
-      privacy: new PrivacyService(em, { records: new PgPrivacyRepository(em), store, erasure, faces, bus, clock, logger, sessions }),
-      events: new EventService(em, {
+      admin: () => new AdminService({ ops: new PgOpsRepository(em), queue, settings: admin }),
+      privacy: () => new PrivacyService(em, { records: new PgPrivacyRepository(em), store, erasure, faces, bus, clock, logger, sessions }),
+      events: () => new EventService(em, {
         participations: new PgParticipationRepository(em),
         clock,
         logger,
         throttle,
         settings: { faceRetentionDays: config.privacy.faceRetentionDays, codeLookups: limits },
       }),
-      selfies: new SelfieService(em, {
+      selfies: () => new SelfieService(em, {
         store,
         queue,
         bus,
@@ -65,7 +66,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
           uploadWindowSeconds: limits.selfieUploadWindowSeconds,
         },
       }),
-      photos: new PhotoService(em, {
+      photos: () => new PhotoService(em, {
         store,
         photos: new PgPhotoRepository(() => em),
         erasure,
@@ -86,6 +87,19 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
           downloadUrlTtlSeconds: config.photos.downloadUrlTtlSeconds,
         },
       }),
-    };
+    });
   };
+}
+
+/** An object whose properties are built by their factory on first read, then kept. */
+function lazily<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
+  const built: Partial<T> = {};
+  const target = {} as T;
+  for (const key of Object.keys(factories) as (keyof T)[]) {
+    Object.defineProperty(target, key, {
+      enumerable: true,
+      get: () => (built[key] ??= factories[key]()),
+    });
+  }
+  return target;
 }

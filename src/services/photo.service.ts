@@ -297,11 +297,13 @@ export class PhotoService {
     if (!manager && access.membership !== 'APPROVED') throw awaitingApproval(access.eventName);
     const loader = this.matches(actor);
     const meta = this.em.getMetadata().get(Photo.name);
+    // Every row is of this event: one managed reference for the page.
+    const event = this.em.getReference(Event, eventId, { wrapped: true });
     const photos = page.rows.map(({ columns, match }) => {
       // A read-only view of the row, not a managed entity: hydrating and tracking 50 entities
-      // per request was the largest cost of a guest's gallery. Only its event is a managed reference.
-      const data = this.em.getDriver().mapResult(columns as never, meta) as Record<string, unknown> & { id: string; event: string };
-      const photo = { ...data, event: this.em.getReference(Event, data.event, { wrapped: true }) } as unknown as Photo;
+      // per request was the largest cost of a guest's gallery.
+      const data = this.em.getDriver().mapResult(columns as never, meta) as Record<string, unknown> & { id: string };
+      const photo = { ...data, event } as unknown as Photo;
       loader.prime(photo.id, match);
       return photo;
     });

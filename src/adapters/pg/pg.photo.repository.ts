@@ -47,7 +47,6 @@ export class PgPhotoRepository implements PhotoRepository {
       f_top: number;
       f_width: number;
       f_height: number;
-      paged_at: Date | null;
     };
     const { userId, eventId, before } = input;
     // The guest's matches (by index) plus the photos shown to everyone: never a scan of the whole event.
@@ -62,7 +61,7 @@ export class PgPhotoRepository implements PhotoRepository {
       total: head.total,
       rows: rows
         .filter((r) => r.id !== null)
-        .map(({ ev_owner_id: _o, ev_name: _n, ev_membership: _m, total: _t, paged_at: _p, m_similarity, f_left, f_top, f_width, f_height, ...columns }): GalleryRow => ({
+        .map(({ ev_owner_id: _o, ev_name: _n, ev_membership: _m, total: _t, m_similarity, f_left, f_top, f_width, f_height, ...columns }): GalleryRow => ({
           columns: columns as GalleryRow['columns'],
           match: m_similarity === null ? null : { similarity: m_similarity, box: { left: f_left, top: f_top, width: f_width, height: f_height } },
         })),
@@ -130,6 +129,15 @@ interface PgClient {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
+/** What a gallery page shows of a photo (bookkeeping columns such as worker_id and updated_at stay out). */
+const PAGE_COLUMNS = [
+  'id', 'event_id', 'uploader_id', 'original_filename', 'content_type', 'byte_size', 'original_key', 'display_key', 'guest_original_key',
+  'thumbnail_key', 'width', 'height', 'status', 'error_code', 'error_message', 'attempts', 'face_count', 'show_in_general', 'content_sha256',
+  'processed_at', 'created_at',
+]
+  .map((c) => `p.${c}`)
+  .join(', ');
+
 /** A guest's gallery, in one statement ($1 user, $2 event, $3 user, $4 is admin, $5 user, [cursor], limit, user). */
 function galleryStatement(after: boolean): string {
   const n = after ? 2 : 0;
@@ -144,14 +152,14 @@ function galleryStatement(after: boolean): string {
               select p.id, p.created_at from allowed a join photos p on p.event_id = a.id and a.public_gallery and p.status = 'DONE' and p.show_in_general),
             paged as (select v.id, v.created_at from visible v ${after ? 'where (v.created_at, v.id) < ($6, $7)' : ''} order by v.created_at desc, v.id desc limit $${6 + n}),
             page_rows as (
-              select p.*, paged.created_at as paged_at,
+              select ${PAGE_COLUMNS},
                      m.similarity as m_similarity, f.box_left as f_left, f.box_top as f_top, f.box_width as f_width, f.box_height as f_height
                 from paged join photos p on p.id = paged.id
                 left join matches m on m.photo_id = p.id and m.user_id = $${7 + n}
                 left join faces f on f.id = m.face_id)
        select ev.owner_id as ev_owner_id, ev.name as ev_name, ev.membership as ev_membership, (select count(*)::int from visible) as total, r.*
          from ev left join page_rows r on true
-        order by r.paged_at desc nulls last, r.id desc`;
+        order by r.created_at desc nulls last, r.id desc`;
 }
 
 const GALLERY_FIRST = galleryStatement(false);

@@ -45,6 +45,8 @@ export class LocalObjectStore implements ObjectStore {
   private readonly signingKey: Buffer;
   /** Download URLs signed lately (they are the same within a window). */
   private readonly signed = new Map<string, string>();
+  /** The metadata of display copies and thumbnails read lately: it never changes under their key. */
+  private readonly immutableMeta = new Map<string, Meta>();
 
   constructor(
     private readonly dir: string,
@@ -112,11 +114,13 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async delete(keys: string[]): Promise<void> {
+    for (const key of keys) this.immutableMeta.delete(key);
     await Promise.all(keys.flatMap((key) => [rm(this.file(key), { force: true }), rm(this.metaFile(key), { force: true })]));
   }
 
   async deletePrefix(prefix: string): Promise<void> {
     const dir = prefix.replace(/\/+$/, '');
+    for (const key of this.immutableMeta.keys()) if (key.startsWith(`${dir}/`)) this.immutableMeta.delete(key);
     await rm(this.file(dir), { recursive: true, force: true });
   }
 
@@ -256,11 +260,20 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   private async readMeta(key: string): Promise<Meta | null> {
+    const known = this.immutableMeta.get(key);
+    if (known) return known;
+    let meta: Meta;
     try {
-      return JSON.parse(await readFile(this.metaFile(key), 'utf8')) as Meta;
+      meta = JSON.parse(await readFile(this.metaFile(key), 'utf8')) as Meta;
     } catch {
       return null;
     }
+    if (IMMUTABLE.test(key)) {
+      // Whether the object still exists is asked of the file itself (stat) each time; only its type is kept.
+      if (this.immutableMeta.size >= 10_000) this.immutableMeta.delete(this.immutableMeta.keys().next().value!);
+      this.immutableMeta.set(key, meta);
+    }
+    return meta;
   }
 
   private file(key: string): string {

@@ -15,6 +15,8 @@ export enum PhotoStatus {
 @Index({ properties: ['event', 'status'] })
 @Index({ properties: ['event', 'createdAt', 'id'] })
 @Index({ properties: ['status', 'updatedAt'] })
+// A guest's gallery adds the event's general photos to their matches: never a scan of the event for them.
+@Index({ name: 'photos_general_index', expression: `create index "photos_general_index" on "photos" ("event_id", "created_at" desc, "id" desc) where "show_in_general" and "status" = 'DONE'` })
 @Unique({ properties: ['event', 'contentSha256'] })
 export class Photo extends BaseEntity {
   @ManyToOne(() => Event, { ref: true, deleteRule: 'cascade' })
