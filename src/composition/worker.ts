@@ -13,6 +13,7 @@ import { sharpImageProcessor } from '../adapters/image/sharp.image-processor.js'
 import { PhotoPipeline } from '../services/photo-pipeline.service.js';
 import { SelfieMatching } from '../services/selfie-matching.service.js';
 import { eventMatchJob, photoJob, selfieJob } from '../worker/handlers.js';
+import { MatchingService } from '../services/matching.service.js';
 import type { Adapters } from './adapters.js';
 import type { Database } from './database.js';
 import type { ServiceFactory } from './services.js';
@@ -69,7 +70,7 @@ export class WorkerProcess {
       .registerAll({
         'photo.process': { handler: photoJob(pipeline), concurrency: config.worker.concurrency },
         'selfie.process': { handler: selfieJob(selfies), concurrency: config.worker.concurrency },
-        'event.match': { handler: eventMatchJob({ orm: db.orm, matchRepository, faces, bus, logger }), concurrency: 1 },
+        'event.match': { handler: eventMatchJob({ matching: () => new MatchingService({ matches: matchRepository(db.orm.em.fork()), faces, bus }), logger }), concurrency: 1 },
         'storage.purge': { handler: adapters.erasure.handle, concurrency: 1 },
       })
       .start(queue);

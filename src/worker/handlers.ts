@@ -1,10 +1,6 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import type { EventBus } from '../ports/event-bus.js';
-import type { FaceEngine } from '../ports/face-engine.js';
 import type { JobHandler } from '../ports/job-queue.js';
-import type { MatchRepository } from '../ports/repositories/match.repository.js';
-import { MatchingService } from '../services/matching.service.js';
+import type { MatchingService } from '../services/matching.service.js';
 import type { PhotoPipeline } from '../services/photo-pipeline.service.js';
 import type { SelfieMatching } from '../services/selfie-matching.service.js';
 
@@ -20,10 +16,10 @@ export function selfieJob(matching: SelfieMatching): JobHandler<'selfie.process'
   return (job) => matching.run({ selfieId: job.payload.selfieId, rematchJobId: job.payload.jobId, jobId: job.id, isLastAttempt: job.isLastAttempt });
 }
 
-/** The batched participant search of an event ('event.match' jobs). */
-export function eventMatchJob(deps: { orm: MikroORM; matchRepository: (em: EntityManager) => MatchRepository; faces: FaceEngine; bus: EventBus; logger: Logger }): JobHandler<'event.match'> {
+/** The batched participant search of an event ('event.match' jobs), on a fresh unit of work each time. */
+export function eventMatchJob(deps: { matching: () => MatchingService; logger: Logger }): JobHandler<'event.match'> {
   return async (job) => {
-    const matching = new MatchingService({ matches: deps.matchRepository(deps.orm.em.fork()), faces: deps.faces, bus: deps.bus });
+    const matching = deps.matching();
     const created = await matching.matchPendingPhotos(job.payload.eventId);
     await matching.announce(created);
     if (created.length > 0) deps.logger.info({ eventId: job.payload.eventId, matches: created.length }, 'batched participant search');
