@@ -144,6 +144,19 @@ const ROWS: Row[] = [
     request: () => ({ query: 'mutation { resetPassword(token: "forged", newPassword: "long enough password") }' }),
   },
   {
+    op: 'Mutation.refreshSession',
+    expect: everyone('UNAUTHENTICATED'),
+    request: () => ({ query: 'mutation { refreshSession(refreshToken: "forged") { token } }' }),
+  },
+  // Signing out would end the shared fixture's sessions: fresh users of each kind do it.
+  { op: 'Mutation.logout', expect: everyone(), freshActors: ['otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'], request: () => ({ query: 'mutation { logout }' }) },
+  {
+    op: 'Mutation.logoutEverywhere',
+    expect: everyoneSignedIn(),
+    freshActors: ['otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'],
+    request: () => ({ query: 'mutation { logoutEverywhere }' }),
+  },
+  {
     op: 'Mutation.createEvent',
     expect: { ...ANON, otherParticipant: 'FORBIDDEN', participant: 'FORBIDDEN', otherPhotographer: 'ok', owner: 'ok', admin: 'ok' },
     request: () => ({ query: 'mutation { createEvent(input: { name: "Party", date: "2026-07-01" }) { id } }' }),

@@ -28,11 +28,13 @@ export class ApiProcess {
     private readonly logger: Logger,
   ) {}
 
-  readonly createContext: ContextFactory = async ({ authorization, session, ip, requestId }) => {
+  readonly createContext: ContextFactory = async ({ authorization, session, refreshCookie, ip, requestId }) => {
     const logger = this.logger.child({ requestId });
     const services = this.services(this.db.orm.em.fork(), logger);
     const context: GraphQLContext = {
       viewer: session?.viewer ?? null,
+      sessionId: session?.sessionId ?? null,
+      refreshCookie: refreshCookie ?? null,
       authFailure: null,
       tokenExpiresAt: session?.expiresAt ?? null,
       services,
@@ -49,6 +51,7 @@ export class ApiProcess {
       const result = token ? await services.accounts.authenticate(token) : { failure: 'invalid' as const };
       if ('user' in result) {
         context.viewer = result.user;
+        context.sessionId = result.sessionId;
         context.tokenExpiresAt = result.expiresAt;
       } else {
         context.authFailure = result.failure;
@@ -62,7 +65,7 @@ export class ApiProcess {
     const token = bearerToken(authorization);
     if (!token) return null;
     const result = await this.services(this.db.orm.em.fork(), this.logger).accounts.authenticate(token);
-    return 'user' in result ? { viewer: result.user, expiresAt: result.expiresAt } : null;
+    return 'user' in result ? { viewer: result.user, expiresAt: result.expiresAt, sessionId: result.sessionId } : null;
   };
 
   async listen(port: number, host: string): Promise<RunningHttpServer> {
@@ -84,7 +87,7 @@ export class ApiProcess {
         telemetry: adapters.telemetry,
         // In production the public port serves metrics only behind a token; METRICS_PORT otherwise.
         ...(render && (!config.isProduction || config.metrics.token) ? { metrics: { render, token: config.metrics.token } } : {}),
-        onSessionsRevoked: (listener) => adapters.bus.subscribe('sessions.revoked', (m) => listener(m.userId)),
+        onSessionsRevoked: (listener) => adapters.bus.subscribe('sessions.revoked', (m) => listener(m.userId, m.sessionId)),
       },
       port,
       host,

@@ -29,7 +29,8 @@ export const rawConfigSchema = z.object({
   ),
   EMBEDDED_PG_PORT: int(1, 65535).optional(),
   SECRET_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-  JWT_TTL_SECONDS: int(60, 30 * 24 * 3600).default(3600),
+  JWT_TTL_SECONDS: int(60, 30 * 24 * 3600).default(900),
+  REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: list.default([]),
   /** `false`, a hop count (`1`) or proxy addresses and CIDRs (`10.0.0.0/8,127.0.0.1`); never `true`. */

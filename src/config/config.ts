@@ -21,6 +21,8 @@ export interface AppConfig {
   auth: {
     secretKey: string;
     jwtTtlSeconds: number;
+    /** How long a refresh token (and so a signed-in device) lasts without being used. */
+    refreshTtlSeconds: number;
     adminEmails: string[];
     passwordResetTtlSeconds: number;
   };
@@ -215,6 +217,7 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
     auth: {
       secretKey,
       jwtTtlSeconds: raw.JWT_TTL_SECONDS,
+      refreshTtlSeconds: raw.REFRESH_TOKEN_TTL_DAYS * 24 * 3600,
       adminEmails: raw.ADMIN_EMAILS.map((e) => e.toLowerCase()),
       passwordResetTtlSeconds: raw.PASSWORD_RESET_TTL_SECONDS,
     },

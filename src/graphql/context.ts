@@ -20,9 +20,25 @@ export interface RequestServices {
   admin: AdminService;
 }
 
+/** The refresh-token cookie of an HTTP request (there is none over graphql-ws). */
+export interface RefreshCookie {
+  /**
+   * The client asked for the cookie (`X-FindMe-Refresh: cookie`, as the web
+   * app does): the refresh token is then set as an HttpOnly cookie and never
+   * appears in a response body.
+   */
+  readonly wanted: boolean;
+  read(): string | undefined;
+  set(token: string, expiresAt: Date): void;
+  clear(): void;
+}
+
 export interface GraphQLContext {
   /** The authenticated user, or null for anonymous requests. */
   viewer: User | null;
+  /** The signed-in device the access token was issued to (null for older tokens or anonymous requests). */
+  sessionId: string | null;
+  refreshCookie: RefreshCookie | null;
   /** Why a presented token was not accepted (null when none was presented or it was fine). */
   authFailure: AuthFailure | null;
   tokenExpiresAt: Date | null;
@@ -42,6 +58,7 @@ export interface GraphQLContext {
 export interface Session {
   viewer: User;
   expiresAt: Date | null;
+  sessionId: string | null;
 }
 
 /**
@@ -51,6 +68,7 @@ export interface Session {
 export type ContextFactory = (input: {
   authorization: string | undefined;
   session?: Session | null;
+  refreshCookie?: RefreshCookie | null;
   ip: string;
   requestId: string;
 }) => Promise<GraphQLContext>;

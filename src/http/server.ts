@@ -9,7 +9,8 @@ import cors from 'cors';
 import express from 'express';
 import { GraphQLError, Kind, specifiedRules, type FieldNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from 'pino';
-import type { ContextFactory, Session } from '../graphql/context.js';
+import type { ContextFactory, RefreshCookie, Session } from '../graphql/context.js';
+import { parse as parseCookies } from 'cookie';
 import { formatGraphQLError, UNAVAILABLE_MESSAGE } from '../graphql/errors.js';
 import { isDatabaseUnavailable } from '../db/orm.js';
 import { documentProblem, validationRules, type QueryLimits } from '../graphql/validation.js';
@@ -41,7 +42,7 @@ export interface HttpServerOptions {
     wsMaxSubscriptionsPerConnection: number;
   };
   /** Calls back with a user id whenever that user's sessions end (account deleted, password reset). */
-  onSessionsRevoked?: (listener: (userId: string) => void) => () => void;
+  onSessionsRevoked?: (listener: (userId: string, sessionId?: string) => void) => () => void;
   telemetry?: Telemetry;
   /**
    * Serves GET /metrics (Prometheus text) on this port, behind
@@ -165,7 +166,8 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
 
   app.use(
     '/graphql',
-    cors(options.corsOrigins.length > 0 ? { origin: options.corsOrigins, maxAge: 600 } : { origin: !production, maxAge: 600 }),
+    // Credentials (the refresh cookie) only for the origins allowed; Apollo's CSRF prevention still forces a preflight.
+    cors(options.corsOrigins.length > 0 ? { origin: options.corsOrigins, credentials: true, maxAge: 600 } : { origin: !production, maxAge: 600 }),
     express.json({ limit: limits.maxBodyBytes }),
     refuseOversizedRequests(limits),
     expressMiddleware(apollo, {
@@ -174,7 +176,7 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
         const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
         res.setHeader('x-request-id', requestId);
         try {
-          return await options.context({ authorization: req.get('authorization'), ip: clientIp(req, trust), requestId });
+          return await options.context({ authorization: req.get('authorization'), refreshCookie: refreshCookie(req, res), ip: clientIp(req, trust), requestId });
         } catch (err) {
           // Signing the caller in needs the database: say so plainly, with 503 so clients and balancers retry.
           if (!isDatabaseUnavailable(err)) throw err;
@@ -200,6 +202,23 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
       await apollo.stop();
     },
     subscriptions: () => ws.subscriptions(),
+  };
+}
+
+export const REFRESH_COOKIE = 'findme_refresh';
+
+/**
+ * The refresh token as an `HttpOnly; Secure; SameSite=Strict` cookie, scoped
+ * to /graphql: script cannot read it and no other site can send it. Browsers
+ * keep `Secure` cookies over https, and over http on localhost only.
+ */
+function refreshCookie(req: express.Request, res: express.Response): RefreshCookie {
+  const options = { httpOnly: true, secure: true, sameSite: 'strict', path: '/graphql' } as const;
+  return {
+    wanted: (req.get('x-findme-refresh') ?? '').toLowerCase() === 'cookie',
+    read: () => parseCookies(req.get('cookie') ?? '')[REFRESH_COOKIE] || undefined,
+    set: (token, expiresAt) => void res.cookie(REFRESH_COOKIE, token, { ...options, expires: expiresAt }),
+    clear: () => void res.clearCookie(REFRESH_COOKIE, options),
   };
 }
 

@@ -29,7 +29,8 @@ export interface WsOptions {
   telemetry: Telemetry;
   limits: QueryLimits & { maxBodyBytes: number; wsConnectionInitTimeoutMs: number; wsMaxSubscriptionsPerConnection: number };
   /** Calls back with a user id whenever that user's sessions end (account deleted, password reset). */
-  onSessionsRevoked?: ((listener: (userId: string) => void) => () => void) | undefined;
+  /** Calls back when a user's sessions end (all of them, or one device's when `sessionId` is given). */
+  onSessionsRevoked?: ((listener: (userId: string, sessionId?: string) => void) => () => void) | undefined;
 }
 
 export interface WsServer {
@@ -71,8 +72,11 @@ export function startWsServer(options: WsOptions): WsServer {
       wait > MAX_TIMER_MS ? setTimeout(() => expireAt(socket, state, at), MAX_TIMER_MS) : setTimeout(() => close(socket, 'Session expired'), Math.max(0, wait));
     state.expiryTimer.unref();
   };
-  const stopRevocations = options.onSessionsRevoked?.((userId) => {
-    for (const [socket, state] of sockets) if (state.session?.viewer.id === userId) close(socket, 'Session revoked');
+  const stopRevocations = options.onSessionsRevoked?.((userId, sessionId) => {
+    for (const [socket, state] of sockets) {
+      const session = state.session;
+      if (session?.viewer.id === userId && (!sessionId || session.sessionId === sessionId)) close(socket, 'Session revoked');
+    }
   });
 
   // graphql-ws closes the socket with a thrown error's message as the reason: anything but a domain error is masked.

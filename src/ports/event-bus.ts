@@ -9,7 +9,8 @@ export interface BusMessages {
   /** A participant was found in a photo (the photo is DONE). */
   'match.created': { eventId: string; photoId: string; userId: string };
   /** Every session of the user ended (account deleted, password reset): their sockets close. */
-  'sessions.revoked': { userId: string };
+  /** A user's sessions ended: all of them, or only `sessionId` (one device signed out). */
+  'sessions.revoked': { userId: string; sessionId?: string };
   /** Face data of an event was erased (retention, deletion): vector indexes forget it. */
   'faces.erased': { eventId: string };
   /** A rematch job moved; subscribers reload it. */

@@ -2,6 +2,8 @@ export interface TokenClaims {
   userId: string;
   /** The user's token version when issued; a newer version revokes the token. */
   version: number;
+  /** The signed-in device (refresh token family) the token was issued to; revoking it revokes the token. */
+  sessionId?: string;
 }
 
 export type TokenCheck =

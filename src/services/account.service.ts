@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException, wrap, type EntityData, type EntityManager } from '@mikro-orm/postgresql';
 import type { SessionCache } from './session-cache.js';
 import type { Logger } from 'pino';
-import { PasswordResetToken, Role, User } from '../domain/entities/index.js';
-import { BadUserInputError, ConflictError, DomainError } from '../domain/errors.js';
+import { AuthSession, PasswordResetToken, RefreshToken, Role, User } from '../domain/entities/index.js';
+import { BadUserInputError, ConflictError, DomainError, UnauthenticatedError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { Mailer } from '../ports/mailer.js';
@@ -16,7 +16,7 @@ import type { AppConfig } from '../config/config.js';
 
 /** The configuration slices accounts need, as loaded (no copy of their fields). */
 export interface AccountSettings {
-  auth: Pick<AppConfig['auth'], 'adminEmails' | 'passwordResetTtlSeconds'>;
+  auth: Pick<AppConfig['auth'], 'adminEmails' | 'passwordResetTtlSeconds' | 'refreshTtlSeconds'>;
   rateLimits: AppConfig['rateLimits'];
   /** Base URL of the links in mails. */
   publicUrl: string;
@@ -33,12 +33,17 @@ export interface Session {
   token: string;
   expiresAt: Date;
   user: User;
+  /** Exchanged for a new pair by `refreshSession`; single use. */
+  refreshToken: string;
+  refreshExpiresAt: Date;
 }
 
 /** Why a presented token did not authenticate anyone. */
 export type AuthFailure = 'expired' | 'invalid' | 'revoked';
 
-export type Authentication = { user: User; expiresAt: Date } | { failure: AuthFailure };
+export type Authentication = { user: User; expiresAt: Date; sessionId: string | null } | { failure: AuthFailure };
+
+const SESSION_OVER = 'This session is no longer valid; sign in again.';
 
 /** Accounts: registration, login, sessions, password reset, admins. */
 export class AccountService {
@@ -127,13 +132,72 @@ export class AccountService {
     const now = this.deps.clock.now().getTime();
     const cached = this.deps.sessions?.get(token, now);
     // A token verified a moment ago: its account, managed by this unit of work, without a query.
-    if (cached) return { user: this.em.merge(User, cached.user), expiresAt: cached.expiresAt };
+    if (cached) return { user: this.em.merge(User, cached.user), expiresAt: cached.expiresAt, sessionId: cached.sessionId };
     const check = await this.deps.tokens.verify(token);
     if (!check.ok) return { failure: check.reason };
-    const user = await this.em.findOne(User, { id: check.claims.userId });
-    if (!user || !user.active || user.tokenVersion !== check.claims.version) return { failure: 'revoked' };
-    this.deps.sessions?.set(token, wrap(user).toObject() as EntityData<User> & { id: string }, check.expiresAt, now);
-    return { user, expiresAt: check.expiresAt };
+    const { userId, version, sessionId } = check.claims;
+    const [user, device] = await Promise.all([
+      this.em.findOne(User, { id: userId }),
+      sessionId ? this.em.findOne(AuthSession, { id: sessionId, user: userId, revokedAt: null }, { fields: ['id'] }) : null,
+    ]);
+    if (!user || !user.active || user.tokenVersion !== version || (sessionId && !device)) return { failure: 'revoked' };
+    this.deps.sessions?.set(token, wrap(user).toObject() as EntityData<User> & { id: string }, check.expiresAt, now, sessionId ?? null);
+    return { user, expiresAt: check.expiresAt, sessionId: sessionId ?? null };
+  }
+
+  /**
+   * Exchanges a refresh token for a new access token and a new refresh token
+   * (rotation). A refresh token is single use: presenting a spent one again
+   * means it was copied, so its whole session (every token of the family) ends.
+   */
+  async refresh(refreshToken: string): Promise<Session> {
+    const now = this.deps.clock.now();
+    const record = await this.em.findOne(RefreshToken, { tokenHash: sha256(refreshToken.trim()) }, { populate: ['session', 'session.user'] });
+    const device = record?.session.getEntity();
+    const user = device?.user.getEntity();
+    if (!record || !device || !user || !user.active || device.revokedAt) throw new UnauthenticatedError(SESSION_OVER);
+    if (record.usedAt) {
+      await this.revokeSessions(user.id, device.id, 'refresh token reused');
+      throw new UnauthenticatedError(SESSION_OVER);
+    }
+    if (record.expiresAt <= now) throw new UnauthenticatedError('Your session has expired; sign in again.');
+    // Spent in one guarded statement: of two racing refreshes with one token, the second is a reuse.
+    const spent = await this.em.nativeUpdate(RefreshToken, { id: record.id, usedAt: null }, { usedAt: now });
+    if (spent === 0) {
+      await this.revokeSessions(user.id, device.id, 'refresh token reused');
+      throw new UnauthenticatedError(SESSION_OVER);
+    }
+    return this.issue(user, device);
+  }
+
+  /** Ends one signed-in device: its refresh tokens and its access tokens stop working. */
+  async logout(sessionIds: string[], userId?: string): Promise<void> {
+    const ids = [...new Set(sessionIds)];
+    if (ids.length === 0) return;
+    const sessions = await this.em.find(AuthSession, { id: { $in: ids }, revokedAt: null, ...(userId ? { user: userId } : {}) });
+    for (const device of sessions) await this.revokeSessions(device.user.id, device.id, 'signed out');
+  }
+
+  /** The session a refresh token belongs to (logging out with only the cookie), or null. */
+  async sessionOfRefreshToken(refreshToken: string): Promise<string | null> {
+    const record = await this.em.findOne(RefreshToken, { tokenHash: sha256(refreshToken.trim()) }, { fields: ['session'] });
+    return record?.session.id ?? null;
+  }
+
+  /** Ends every session of the user, on every device: tokens issued before now stop working. */
+  async logoutEverywhere(user: User): Promise<void> {
+    await this.em.nativeUpdate(User, { id: user.id }, { tokenVersion: user.tokenVersion + 1 });
+    user.tokenVersion += 1;
+    await this.revokeSessions(user.id, null, 'signed out everywhere');
+  }
+
+  private async revokeSessions(userId: string, sessionId: string | null, reason: string): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.em.nativeUpdate(AuthSession, { user: userId, revokedAt: null, ...(sessionId ? { id: sessionId } : {}) }, { revokedAt: now });
+    this.deps.sessions?.forgetUser(userId);
+    await this.deps.bus.publish('sessions.revoked', { userId, ...(sessionId ? { sessionId } : {}) });
+    const level = reason === 'refresh token reused' ? 'warn' : 'info';
+    this.deps.logger[level]({ userId, sessionId, reason }, 'sessions revoked');
   }
 
   /**
@@ -198,6 +262,8 @@ export class AccountService {
       if (spent === 0) throw new BadUserInputError('token', 'token: this reset link is invalid, expired or already used.');
       await em.nativeUpdate(PasswordResetToken, { user: user.id, usedAt: null }, { usedAt: now });
       await em.nativeUpdate(User, { id: user.id }, { passwordHash, tokenVersion: user.tokenVersion + 1 });
+      // Refresh tokens too: a new password signs every device out.
+      await em.nativeUpdate(AuthSession, { user: user.id, revokedAt: null }, { revokedAt: now });
     });
     await this.deps.limiter.reset(quotaKeys.loginEmail(user.email));
     this.deps.sessions?.forgetUser(user.id);
@@ -232,9 +298,25 @@ export class AccountService {
     return this.em.nativeUpdate(User, { email: { $in: emails }, role: { $ne: Role.ADMIN } }, { role: Role.ADMIN });
   }
 
+  /** A new signed-in device for the user: its first refresh token and an access token bound to it. */
   private async startSession(user: User): Promise<Session> {
-    const { token, expiresAt } = await this.deps.tokens.issue({ userId: user.id, version: user.tokenVersion });
-    return { token, expiresAt, user };
+    const device = this.em.create(AuthSession, { user, expiresAt: this.refreshExpiry() });
+    return this.issue(user, device);
+  }
+
+  /** A fresh pair for the device: an access token naming it, and its next refresh token (stored hashed). */
+  private async issue(user: User, device: AuthSession): Promise<Session> {
+    const refreshToken = randomBytes(32).toString('base64url');
+    const refreshExpiresAt = this.refreshExpiry();
+    device.expiresAt = refreshExpiresAt;
+    this.em.create(RefreshToken, { session: device, tokenHash: sha256(refreshToken), expiresAt: refreshExpiresAt });
+    await this.em.flush();
+    const { token, expiresAt } = await this.deps.tokens.issue({ userId: user.id, version: user.tokenVersion, sessionId: device.id });
+    return { token, expiresAt, user, refreshToken, refreshExpiresAt };
+  }
+
+  private refreshExpiry(): Date {
+    return new Date(this.deps.clock.now().getTime() + this.deps.settings.auth.refreshTtlSeconds * 1000);
   }
 }
 

@@ -5,6 +5,7 @@ interface Entry {
   userId: string;
   user: EntityData<User>;
   expiresAt: Date;
+  sessionId: string | null;
   cachedUntil: number;
 }
 
@@ -22,7 +23,7 @@ export class SessionCache {
     private readonly maxEntries = 20_000,
   ) {}
 
-  get(token: string, now: number): { user: EntityData<User>; expiresAt: Date } | undefined {
+  get(token: string, now: number): { user: EntityData<User>; expiresAt: Date; sessionId: string | null } | undefined {
     const entry = this.entries.get(token);
     if (!entry) return undefined;
     if (entry.cachedUntil <= now || entry.expiresAt.getTime() <= now) {
@@ -32,7 +33,7 @@ export class SessionCache {
     return entry;
   }
 
-  set(token: string, user: EntityData<User> & { id: string }, expiresAt: Date, now: number): void {
+  set(token: string, user: EntityData<User> & { id: string }, expiresAt: Date, now: number, sessionId: string | null = null): void {
     if (this.entries.size >= this.maxEntries) {
       // Oldest first: a Map iterates in insertion order.
       for (const key of this.entries.keys()) {
@@ -40,7 +41,7 @@ export class SessionCache {
         if (this.entries.size < this.maxEntries / 2) break;
       }
     }
-    this.entries.set(token, { userId: user.id, user, expiresAt, cachedUntil: now + this.ttlMs });
+    this.entries.set(token, { userId: user.id, user, expiresAt, sessionId, cachedUntil: now + this.ttlMs });
   }
 
   forgetUser(userId: string): void {

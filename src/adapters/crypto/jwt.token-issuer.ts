@@ -21,7 +21,7 @@ export class JwtTokenIssuer implements TokenIssuer {
   async issue(claims: TokenClaims): Promise<{ token: string; expiresAt: Date }> {
     const issuedAt = Math.floor(this.clock.now().getTime() / 1000);
     const expiresAt = issuedAt + this.ttlSeconds;
-    const token = await new SignJWT({ ver: claims.version })
+    const token = await new SignJWT({ ver: claims.version, ...(claims.sessionId ? { sid: claims.sessionId } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.userId)
       .setIssuer(ISSUER)
@@ -39,7 +39,8 @@ export class JwtTokenIssuer implements TokenIssuer {
         currentDate: this.clock.now(),
       });
       if (typeof payload.sub !== 'string' || typeof payload['ver'] !== 'number') return { ok: false, reason: 'invalid' };
-      return { ok: true, claims: { userId: payload.sub, version: payload['ver'] }, expiresAt: new Date((payload.exp ?? 0) * 1000) };
+      const sid = typeof payload['sid'] === 'string' ? { sessionId: payload['sid'] } : {};
+      return { ok: true, claims: { userId: payload.sub, version: payload['ver'], ...sid }, expiresAt: new Date((payload.exp ?? 0) * 1000) };
     } catch (err) {
       return { ok: false, reason: err instanceof errors.JWTExpired ? 'expired' : 'invalid' };
     }

@@ -1,5 +1,7 @@
-import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { User } from '../../domain/entities/index.js';
+import { UnauthenticatedError } from '../../domain/errors.js';
+import type { Session } from '../../services/account.service.js';
 import { viewerOf, type GraphQLContext } from '../context.js';
 import { LoginInput, RegisterInput } from '../inputs/account.inputs.js';
 import { AuthPayloadType, UserType } from '../types/user.type.js';
@@ -13,13 +15,47 @@ export class AccountResolver {
   }
 
   @Mutation(() => AuthPayloadType, { description: 'Registrations are throttled per IP (RATE_LIMITED).' })
-  register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.accounts.register(input, ctx.ip);
+  async register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
+    return deliver(ctx, await ctx.services.accounts.register(input, ctx.ip));
   }
 
   @Mutation(() => AuthPayloadType, { description: 'Failed attempts are throttled per email and per IP (RATE_LIMITED).' })
-  login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.accounts.login(input.email, input.password, ctx.ip);
+  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: GraphQLContext) {
+    return deliver(ctx, await ctx.services.accounts.login(input.email, input.password, ctx.ip));
+  }
+
+  @Mutation(() => AuthPayloadType, {
+    description:
+      'Rotates the session: a new access token and a new refresh token; the one given is spent. The argument may be omitted when the refresh cookie is sent. A spent refresh token presented again ends its whole session (UNAUTHENTICATED).',
+  })
+  async refreshSession(@Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null | undefined, @Ctx() ctx: GraphQLContext) {
+    const token = refreshToken ?? ctx.refreshCookie?.read();
+    if (!token) throw new UnauthenticatedError('No refresh token: pass refreshToken, or send the refresh cookie.');
+    try {
+      return deliver(ctx, await ctx.services.accounts.refresh(token));
+    } catch (err) {
+      if (!refreshToken) ctx.refreshCookie?.clear();
+      throw err;
+    }
+  }
+
+  @Mutation(() => Boolean, {
+    description: "Signs this device out: the caller's access token and its refresh token (or the refresh cookie's session) stop working, and the cookie is cleared. Open graphql-ws sockets of the session are closed with 4403.",
+  })
+  async logout(@Ctx() ctx: GraphQLContext): Promise<boolean> {
+    const cookie = ctx.refreshCookie?.read();
+    const fromCookie = cookie ? await ctx.services.accounts.sessionOfRefreshToken(cookie) : null;
+    await ctx.services.accounts.logout([ctx.sessionId, fromCookie].filter((id): id is string => id !== null), ctx.viewer?.id);
+    ctx.refreshCookie?.clear();
+    return true;
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, { description: 'Signs the caller out on every device: every access and refresh token issued so far stops working.' })
+  async logoutEverywhere(@Ctx() ctx: GraphQLContext): Promise<boolean> {
+    await ctx.services.accounts.logoutEverywhere(viewerOf(ctx));
+    ctx.refreshCookie?.clear();
+    return true;
   }
 
   @Mutation(() => Boolean, { description: 'True, whether or not the account exists; mails a single-use, expiring link when it does. Throttled per address and per IP (RATE_LIMITED).' })
@@ -37,4 +73,11 @@ export class AccountResolver {
     await ctx.services.accounts.resetPassword(token, newPassword);
     return true;
   }
+}
+
+/** The session for the client: the refresh token in the body, or only in the HttpOnly cookie when the client asked for it. */
+function deliver(ctx: GraphQLContext, session: Session): Session | (Omit<Session, 'refreshToken'> & { refreshToken: null }) {
+  if (!ctx.refreshCookie?.wanted) return session;
+  ctx.refreshCookie.set(session.refreshToken, session.refreshExpiresAt);
+  return { ...session, refreshToken: null };
 }
