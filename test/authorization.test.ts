@@ -243,6 +243,36 @@ const ROWS: Row[] = [
       return { query: 'mutation($id: ID!) { setParticipantApproval(id: $id, approved: true) { id status } }', variables: { id: row!.id } };
     },
   },
+  { op: 'Query.mySelfie', expect: everyoneSignedIn(), request: () => ({ query: '{ mySelfie { id status uploadedAt lastJob { id status } } }' }) },
+  {
+    op: 'Mutation.leaveEvent',
+    expect: { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'ok', otherPhotographer: 'NOT_FOUND', owner: 'NOT_FOUND', admin: 'NOT_FOUND' },
+    freshActors: ['participant'],
+    request: ({ f }) => ({ query: 'mutation($e: ID!) { leaveEvent(eventId: $e) }', variables: { e: f.eventId } }),
+  },
+  {
+    op: 'Mutation.rejectMatch',
+    expect: members,
+    request: ({ f }) => ({ query: 'mutation($p: ID!) { rejectMatch(photoId: $p) }', variables: { p: f.generalPhotoId } }),
+  },
+  {
+    op: 'Mutation.changePassword',
+    // A wrong current password: refused for everyone signed in, after the gate let them through.
+    expect: everyoneSignedIn('BAD_USER_INPUT'),
+    request: () => ({ query: 'mutation { changePassword(input: { currentPassword: "not the password", newPassword: "a brand new passphrase" }) }' }),
+  },
+  {
+    op: 'Mutation.updateProfile',
+    expect: everyoneSignedIn(),
+    freshActors: ['otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'],
+    request: () => ({ query: 'mutation { updateProfile(input: { displayName: "Renamed" }) { displayName } }' }),
+    check: (data) => assert.equal(data['updateProfile'].displayName, 'Renamed'),
+  },
+  {
+    op: 'Mutation.setPhotosVisibility',
+    expect: managedPhoto,
+    request: ({ f }) => ({ query: 'mutation($ids: [ID!]!) { setPhotosVisibility(ids: $ids, showInGeneral: true) { id showInGeneral } }', variables: { ids: [f.generalPhotoId] } }),
+  },
   { op: 'Mutation.deleteMyFaceData', expect: everyoneSignedIn(), freshActors: ['participant'], request: () => ({ query: 'mutation { deleteMyFaceData }' }) },
   { op: 'Mutation.deleteAccount', expect: everyoneSignedIn(), freshActors: ['otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'], request: () => ({ query: 'mutation { deleteAccount }' }) },
   {

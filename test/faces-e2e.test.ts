@@ -8,6 +8,8 @@ import {
   MyPhotosDocument,
   PhotoDocument,
   RematchJobDocument,
+  MySelfieDocument,
+  RejectMatchDocument,
   RematchProgressDocument,
   RequestPhotoUploadsDocument,
   RequestSelfieUploadDocument,
@@ -205,5 +207,24 @@ describe('find my photos (local engine, end to end)', () => {
       `select count(*)::int as n from matches m join users u on u.id = m.user_id where u.display_name = 'penny' and m.source = 'REMATCH'`,
     );
     assert.equal(matches[0]?.n, job.matched);
+  });
+
+  it('should keep a photo the guest said "not me" to out of their gallery, through a new selfie and its rematch', async () => {
+    const before = await myPhotoNames('raj');
+    const name = rajAfterIngest.find((n) => before.includes(n))!;
+    assert.ok(name, 'raj is found in at least one photo');
+    const photoId = photoIds.get(name)!;
+    const rejected = await server.gql(RejectMatchDocument, { photoId }, { token: guests['raj'] });
+    assert.equal(rejected.data?.rejectMatch, photoId, 'the id comes back, for caches to evict');
+    assert.deepEqual(await myPhotoNames('raj'), before.filter((n) => n !== name));
+    assert.equal(errorCode(await server.gql(PhotoDocument, { id: photoId }, { token: guests['raj'] })), 'NOT_FOUND', 'no longer his to see');
+
+    const job = await finished('raj', await sendSelfie('raj', await identityPhoto('raj', 2)));
+    assert.equal(job.status, 'DONE');
+    assert.deepEqual(await myPhotoNames('raj'), before.filter((n) => n !== name), 'the rematch finds him again everywhere but there');
+    const state = await server.gql(MySelfieDocument, {}, { token: guests['raj'] });
+    assert.equal(state.data?.mySelfie?.status, 'ACTIVE');
+    assert.equal(state.data?.mySelfie?.lastJob?.id, job.id);
+    assert.equal(state.data?.mySelfie?.lastJob?.status, 'DONE');
   });
 });

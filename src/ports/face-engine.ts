@@ -77,6 +77,7 @@ export interface FaceEngine {
   /** Every photo of the event in which the participant appears (best face per photo). */
   findParticipantInEvent(input: { eventId: string; participant: ParticipantFace }): Promise<FaceMatch[]>;
   deletePhotoFaces(eventId: string, photoId: string, faces: StoredFace[]): Promise<void>;
+  /** Forgets the participant's selfie faces in these events (and only these). */
   deleteParticipantFaces(userId: string, eventIds: string[], selfies: ParticipantFace[]): Promise<void>;
   deleteEventFaces(eventId: string): Promise<void>;
   /** Releases threads and clients. */

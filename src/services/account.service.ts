@@ -271,6 +271,43 @@ export class AccountService {
     this.deps.logger.info({ userId: user.id }, 'password reset');
   }
 
+  /**
+   * Changes the password after checking the current one (wrong guesses count
+   * as failed logins). Every other signed-in device is signed out; this one stays.
+   */
+  async changePassword(user: User, currentPassword: string, newPassword: string, currentSessionId: string | null, ip: string): Promise<void> {
+    const password = validatePassword(newPassword, 'newPassword');
+    const { settings } = this.deps;
+    const emailKey = quotaKeys.loginEmail(user.email);
+    const attempt = await this.deps.throttle.reserve(
+      'login',
+      [
+        { key: emailKey, max: settings.rateLimits.loginFailuresPerEmail, windowSeconds: settings.rateLimits.loginFailureWindowSeconds },
+        { key: quotaKeys.loginIp(ip), max: settings.rateLimits.loginFailuresPerIp, windowSeconds: settings.rateLimits.loginFailureWindowSeconds },
+      ],
+      (s) => `Too many wrong passwords. Try again in ${s} seconds.`,
+    );
+    const stored = await this.em.findOne(User, { id: user.id }, { populate: ['passwordHash'] });
+    if (!stored?.passwordHash || !(await this.deps.hasher.verify(stored.passwordHash, currentPassword))) {
+      throw new BadUserInputError('currentPassword', 'currentPassword: this is not your current password.');
+    }
+    await attempt.refund([quotaKeys.loginIp(ip)]);
+    await this.deps.limiter.reset(emailKey);
+    const passwordHash = await this.deps.hasher.hash(password);
+    await this.em.nativeUpdate(User, { id: user.id }, { passwordHash });
+    const others = await this.em.find(AuthSession, { user: user.id, revokedAt: null, ...(currentSessionId ? { id: { $ne: currentSessionId } } : {}) }, { fields: ['id'] });
+    for (const device of others) await this.revokeSessions(user.id, device.id, 'password changed');
+    this.deps.logger.info({ userId: user.id, signedOut: others.length }, 'password changed');
+  }
+
+  /** Changes what others see of the account (the display name). */
+  async updateProfile(user: User, input: { displayName?: string | null }): Promise<User> {
+    if (input.displayName !== undefined && input.displayName !== null) user.displayName = requireText(input.displayName, 'displayName', 80);
+    await this.em.flush();
+    this.deps.sessions?.forgetUser(user.id);
+    return user;
+  }
+
   /** Creates an administrator, or promotes an existing account. */
   async createAdmin(emailInput: string, password: string, displayName: string): Promise<{ user: User; created: boolean }> {
     const email = normalizeEmail(emailInput);

@@ -202,6 +202,30 @@ export class PhotoService {
     return photo;
   }
 
+  /**
+   * "Not me": the caller is not in this photo. Their match goes, the photo
+   * leaves their gallery (unless it is shown to everyone) and no later
+   * search matches them in it again.
+   */
+  async rejectMatch(actor: User, photoId: string): Promise<string> {
+    const photo = await this.getVisible(actor, photoId);
+    await this.deps.photos.rejectMatch(actor.id, photo.id);
+    this.deps.logger.info({ photoId: photo.id, userId: actor.id }, 'match rejected ("not me")');
+    return photo.id;
+  }
+
+  /** Shows or hides several photos at once in the event's general gallery (owner or admin of every one). */
+  async setVisibilityOf(actor: User, photoIds: string[], showInGeneral: boolean): Promise<Photo[]> {
+    if (photoIds.length > this.deps.settings.batchMax) {
+      throw new BadUserInputError('ids', `ids: at most ${this.deps.settings.batchMax} photos at once.`);
+    }
+    const photos = await this.loadManagedPhotos(actor, photoIds);
+    for (const photo of photos) photo.showInGeneral = showInGeneral;
+    await this.em.flush();
+    const byId = new Map(photos.map((p) => [p.id, p]));
+    return [...new Set(photoIds)].map((id) => byId.get(id)!);
+  }
+
   /** The event's photos in upload order (owner or admin). */
   async list(actor: User, eventId: string, status: PhotoStatus | null | undefined, args: PageArgs): Promise<Page<Photo>> {
     const event = await loadManagedEvent(this.em, actor, eventId);

@@ -10,6 +10,8 @@ import type { ObjectErasure } from './object-erasure.js';
 import type { SessionCache } from './session-cache.js';
 import type { PrivacyRepository } from '../ports/repositories/privacy.repository.js';
 import { quotaKeys } from './throttle.js';
+import { isUuid } from './validation.js';
+import { NotFoundError } from '../domain/errors.js';
 
 /**
  * Forgetting: a guest's face data on request (GDPR art. 9 withdrawal of
@@ -51,6 +53,26 @@ export class PrivacyService {
     await this.deps.records.forgetMatches(userId, matchedFaces.map((f) => f.faceId));
     for (const eventId of new Set(matchedFaces.map((f) => f.eventId))) await this.deps.bus.publish('faces.erased', { eventId });
     this.deps.logger.info({ userId, photoFaces: matchedFaces.length }, 'face data deleted');
+  }
+
+  /**
+   * Leaves an event: the membership, the user's matches and "not me" marks
+   * there go, and the event's face engine forgets their selfie. Their selfie
+   * stays for their other events. Returns the event's id.
+   */
+  async leaveEvent(user: User, eventId: string): Promise<string> {
+    const member = isUuid(eventId) ? await this.em.count(Participation, { user: user.id, event: eventId }) : 0;
+    if (member === 0) throw new NotFoundError('Event');
+    const selfies = await this.em.find(Selfie, { user: user.id, engineFaceId: { $ne: null } }, { fields: ['engineFaceId'] });
+    await this.deps.faces.deleteParticipantFaces(
+      user.id,
+      [eventId],
+      selfies.map((s) => ({ userId: user.id, vector: null, engineFaceId: s.engineFaceId })),
+    );
+    if (!(await this.deps.records.leaveEvent(user.id, eventId))) throw new NotFoundError('Event');
+    await this.deps.bus.publish('faces.erased', { eventId });
+    this.deps.logger.info({ userId: user.id, eventId }, 'left the event');
+    return eventId;
   }
 
   /**

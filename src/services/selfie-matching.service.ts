@@ -51,10 +51,13 @@ export class SelfieMatching {
     const started = performance.now();
     await this.update(em, rematch, { status: RematchStatus.RUNNING });
     const engineFaces: ParticipantFace[] = [];
+    /** The events the new selfie was indexed in. */
+    let indexedIn: string[] = [];
     try {
       const bytes = await this.deps.store.get(selfie.objectKey);
       // Events past their retention period take no new face data.
       const eventIds = (await em.find(Participation, { user: userId, event: { faceDataPurgedAt: null } }, { fields: ['event'] })).map((p) => p.event.id);
+      indexedIn = eventIds;
       const check = this.deps.images.sniff(bytes)
         ? await this.deps.faces.indexSelfie({ userId, selfieId, image: bytes, objectKey: selfie.objectKey, eventIds })
         : ({ ok: false, reason: 'NOT_AN_IMAGE', message: 'This file is not a photo we can read: take a selfie with your camera.', faces: 0 } as const);
@@ -125,7 +128,7 @@ export class SelfieMatching {
     } catch (err) {
       if (err instanceof SelfieErasedError) {
         // The guest deleted their face data while we worked: forget what the engine just learnt.
-        await this.deps.faces.deleteParticipantFaces(userId, [], engineFaces);
+        await this.deps.faces.deleteParticipantFaces(userId, indexedIn, engineFaces);
         logger.info('selfie erased during processing; engine faces removed');
         return 'skipped';
       }

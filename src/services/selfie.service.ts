@@ -76,6 +76,19 @@ export class SelfieService {
   }
 
   /** The caller's own job; anyone else's is NOT_FOUND. */
+  /**
+   * The caller's selfie as it stands (the newest one not replaced: in use,
+   * being checked, or refused) and their last rematch job; null when they
+   * never sent one or deleted their face data.
+   */
+  async mySelfie(actor: User): Promise<{ selfie: Selfie; lastJob: RematchJob | null } | null> {
+    const [selfie, lastJob] = await Promise.all([
+      this.em.findOne(Selfie, { user: actor.id, status: { $ne: SelfieStatus.REPLACED } }, { orderBy: { createdAt: 'desc' } }),
+      this.em.findOne(RematchJob, { user: actor.id }, { orderBy: { createdAt: 'desc' }, refresh: true }),
+    ]);
+    return selfie ? { selfie, lastJob } : null;
+  }
+
   async job(actor: User, jobId: string): Promise<RematchJob> {
     const job = isUuid(jobId) ? await this.em.findOne(RematchJob, { id: jobId, user: actor.id }, { refresh: true }) : null;
     if (!job) throw new NotFoundError('Rematch job');

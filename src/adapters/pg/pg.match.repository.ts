@@ -71,11 +71,12 @@ export class PgMatchRepository implements MatchRepository {
     const rows = await this.em.getConnection().execute<{ inserted: boolean }[]>(
       `insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at)
        select gen_random_uuid(), ?, ?, ?, ?, ?, now() where exists (select 1 from faces where id = ?)
+          and not exists (select 1 from match_rejections r where r.photo_id = ? and r.user_id = ?)
        on conflict (photo_id, user_id) do update
          set face_id = excluded.face_id, similarity = excluded.similarity
          where excluded.similarity > matches.similarity
        returning (xmax = 0) as inserted`,
-      [m.photoId, m.userId, m.faceId, m.similarity, source, m.faceId],
+      [m.photoId, m.userId, m.faceId, m.similarity, source, m.faceId, m.photoId, m.userId],
       'all',
       // Inside the caller's transaction, not on another pooled connection (which would wait on its locks).
       this.em.getTransactionContext(),

@@ -114,6 +114,20 @@ export class PgPhotoRepository implements PhotoRepository {
     return rows.map((r) => ({ id: r.id, workerId: r.worker_id }));
   }
 
+  async rejectMatch(userId: string, photoId: string): Promise<void> {
+    await this.em().transactional(async (em) => {
+      const sql = em.getConnection();
+      const tx = em.getTransactionContext();
+      await sql.execute(
+        `insert into match_rejections (id, user_id, photo_id, created_at) values (gen_random_uuid(), ?, ?, now()) on conflict (user_id, photo_id) do nothing`,
+        [userId, photoId],
+        'run',
+        tx,
+      );
+      await sql.execute(`delete from matches where user_id = ? and photo_id = ?`, [userId, photoId], 'run', tx);
+    });
+  }
+
   async withStatus(ids: readonly string[], status: PhotoStatus): Promise<string[]> {
     const uuids = ids.filter(isUuid);
     if (uuids.length === 0) return [];

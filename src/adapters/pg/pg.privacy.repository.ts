@@ -23,6 +23,19 @@ export class PgPrivacyRepository implements PrivacyRepository {
     });
   }
 
+  async leaveEvent(userId: string, eventId: string): Promise<boolean> {
+    return this.em.transactional(async (tx) => {
+      const sql = tx.getConnection();
+      const ctx = tx.getTransactionContext();
+      const left = await sql.execute<{ id: string }[]>('delete from participations where user_id = ? and event_id = ? returning id', [userId, eventId], 'all', ctx);
+      if (left.length === 0) return false;
+      for (const table of ['matches', 'match_rejections']) {
+        await sql.execute(`delete from ${table} t using photos p where t.user_id = ? and p.id = t.photo_id and p.event_id = ?`, [userId, eventId], 'run', ctx);
+      }
+      return true;
+    });
+  }
+
   async deleteAccount(userId: string, counterKeys: string[]): Promise<void> {
     await this.em.transactional(async (tx) => {
       if (counterKeys.length > 0) {

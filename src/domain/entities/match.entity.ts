@@ -30,3 +30,14 @@ export class Match extends BaseEntity {
   @Enum({ items: () => MatchSource, nativeEnumName: 'match_source' })
   source!: MatchSource;
 }
+
+/** "Not me": a guest said they are not in this photo. No match of theirs is ever made in it again. */
+@Entity({ tableName: 'match_rejections' })
+@Unique({ properties: ['user', 'photo'] })
+export class MatchRejection extends BaseEntity {
+  @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
+  user!: Ref<User>;
+
+  @ManyToOne(() => Photo, { ref: true, deleteRule: 'cascade' })
+  photo!: Ref<Photo>;
+}

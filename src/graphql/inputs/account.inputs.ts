@@ -24,3 +24,18 @@ export class LoginInput {
   @Field()
   password!: string;
 }
+
+@InputType('ChangePasswordInput')
+export class ChangePasswordInput {
+  @Field({ description: 'Your password now.' })
+  currentPassword!: string;
+
+  @Field({ description: 'At least 10 characters.' })
+  newPassword!: string;
+}
+
+@InputType('UpdateProfileInput', { description: 'Fields left out stay as they are.' })
+export class UpdateProfileInput {
+  @Field(() => String, { nullable: true, description: 'The name photographers and other guests see (1 to 80 characters).' })
+  displayName?: string | null;
+}

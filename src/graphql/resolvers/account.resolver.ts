@@ -3,7 +3,7 @@ import type { User } from '../../domain/entities/index.js';
 import { UnauthenticatedError } from '../../domain/errors.js';
 import type { Session } from '../../services/account.service.js';
 import { viewerOf, type GraphQLContext } from '../context.js';
-import { LoginInput, RegisterInput } from '../inputs/account.inputs.js';
+import { ChangePasswordInput, LoginInput, RegisterInput, UpdateProfileInput } from '../inputs/account.inputs.js';
 import { AuthPayloadType, UserType } from '../types/user.type.js';
 
 @Resolver()
@@ -56,6 +56,21 @@ export class AccountResolver {
     await ctx.services.accounts.logoutEverywhere(viewerOf(ctx));
     ctx.refreshCookie?.clear();
     return true;
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, {
+    description: 'Changes your password; the current one is checked (wrong guesses count as failed logins). Every other device is signed out; this one stays signed in.',
+  })
+  async changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    await ctx.services.accounts.changePassword(viewerOf(ctx), input.currentPassword, input.newPassword, ctx.sessionId, ctx.ip);
+    return true;
+  }
+
+  @Authorized()
+  @Mutation(() => UserType, { description: 'Changes your display name.' })
+  updateProfile(@Arg('input', () => UpdateProfileInput) input: UpdateProfileInput, @Ctx() ctx: GraphQLContext): Promise<User> {
+    return ctx.services.accounts.updateProfile(viewerOf(ctx), input);
   }
 
   @Mutation(() => Boolean, { description: 'True, whether or not the account exists; mails a single-use, expiring link when it does. Throttled per address and per IP (RATE_LIMITED).' })

@@ -77,6 +77,24 @@ export class PhotoResolver {
   }
 
   @Authorized()
+  @Mutation(() => [PhotoType], { description: 'Shows or hides several photos at once in their events\' general galleries (owner or admin of every one; all or none change).' })
+  setPhotosVisibility(
+    @Arg('ids', () => [ID]) ids: string[],
+    @Arg('showInGeneral', () => Boolean) showInGeneral: boolean,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.photos.setVisibilityOf(viewerOf(ctx), ids, showInGeneral);
+  }
+
+  @Authorized()
+  @Mutation(() => ID, {
+    description: '"Not me": you are not in this photo. Your match goes, it leaves your gallery (unless shown to everyone) and later searches will not match you in it. Returns the photo\'s id.',
+  })
+  rejectMatch(@Arg('photoId', () => ID) photoId: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return ctx.services.photos.rejectMatch(viewerOf(ctx), photoId);
+  }
+
+  @Authorized()
   @Query(() => PhotoConnection, { description: 'Your photos of an event: those you were found in, plus those shown to everyone. Newest first.' })
   async myPhotos(
     @Arg('eventId', () => ID) eventId: string,

@@ -1,4 +1,4 @@
-import { Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { PrivacyPolicy } from '../../services/privacy-policy.js';
 import { viewerOf, type GraphQLContext } from '../context.js';
 import { PrivacyPolicyType } from '../types/privacy-policy.type.js';
@@ -17,6 +17,14 @@ export class PrivacyResolver {
   async deleteMyFaceData(@Ctx() ctx: GraphQLContext): Promise<boolean> {
     await ctx.services.privacy.deleteFaceData(viewerOf(ctx));
     return true;
+  }
+
+  @Authorized()
+  @Mutation(() => ID, {
+    description: 'Leaves an event: your membership, your matches and "not me" marks there go. Your selfie stays for your other events. Returns the event\'s id.',
+  })
+  leaveEvent(@Arg('eventId', () => ID) eventId: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return ctx.services.privacy.leaveEvent(viewerOf(ctx), eventId);
   }
 
   @Authorized()

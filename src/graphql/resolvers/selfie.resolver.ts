@@ -4,7 +4,7 @@ import { viewerOf, type GraphQLContext } from '../context.js';
 import { UploadFileInput } from '../inputs/photo.inputs.js';
 import { mapAsync } from '../live-events.js';
 import { toPresignedUploadType } from '../types/photo.type.js';
-import { RematchJobType, RematchProgressType, SelfieUploadType } from '../types/selfie.type.js';
+import { RematchJobType, RematchProgressType, SelfieStateType, SelfieUploadType } from '../types/selfie.type.js';
 
 @Resolver()
 export class SelfieResolver {
@@ -24,6 +24,15 @@ export class SelfieResolver {
   }
 
   @Authorized()
+  @Authorized()
+  @Query(() => SelfieStateType, { nullable: true, description: 'Your selfie and your last rematch job; null when you have no selfie.' })
+  async mySelfie(@Ctx() ctx: GraphQLContext): Promise<SelfieStateType | null> {
+    const state = await ctx.services.selfies.mySelfie(viewerOf(ctx));
+    if (!state) return null;
+    const { selfie, lastJob } = state;
+    return { id: selfie.id, status: selfie.status, uploadedAt: selfie.createdAt, message: selfie.validationMessage, lastJob };
+  }
+
   @Query(() => RematchJobType, { nullable: true, description: 'One of your rematch jobs.' })
   rematchJob(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.selfies.job(viewerOf(ctx), id);

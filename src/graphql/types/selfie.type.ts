@@ -1,5 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { RematchStatus } from '../../domain/entities/index.js';
+import { RematchStatus, SelfieStatus } from '../../domain/entities/index.js';
 import { PresignedUploadType } from './photo.type.js';
 
 registerEnumType(RematchStatus, {
@@ -83,4 +83,33 @@ export class PhotoMatchType {
 
   @Field(() => FaceBoxType)
   box!: FaceBoxType;
+}
+
+registerEnumType(SelfieStatus, {
+  name: 'SelfieStatus',
+  description: 'Where a selfie stands.',
+  valuesConfig: {
+    PENDING: { description: 'Uploaded or being checked.' },
+    ACTIVE: { description: 'In use: your photos are found with it.' },
+    REJECTED: { description: 'Refused: see its message, and take another.' },
+    REPLACED: { description: 'A newer selfie took its place.' },
+  },
+});
+
+@ObjectType('SelfieState', { description: 'Your selfie as it stands, for a client that reloads.' })
+export class SelfieStateType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => SelfieStatus)
+  status!: SelfieStatus;
+
+  @Field({ description: 'When you sent it.' })
+  uploadedAt!: Date;
+
+  @Field(() => String, { nullable: true, description: 'Why it was refused, in words you can act on; null otherwise.' })
+  message!: string | null;
+
+  @Field(() => RematchJobType, { nullable: true, description: 'Your last rematch job (null when none): subscribe to rematchProgress to follow it.' })
+  lastJob!: RematchJobType | null;
 }

@@ -16,6 +16,6 @@ export interface MatchRepository {
   donePhotosPerLiveEvent(userId: string): Promise<{ eventId: string; count: number }[]>;
   /** DONE photos the user is matched in. */
   matchedPhotoCount(userId: string): Promise<number>;
-  /** Writes the match unless a better one exists for (photo, user); skipped when the face is gone. True when new. */
+  /** Writes the match unless a better one exists for (photo, user); skipped when the face is gone or the user said "not me" to the photo. True when new. */
   upsertBest(match: FaceMatch, source: MatchSource): Promise<boolean>;
 }

@@ -47,6 +47,8 @@ export interface PhotoRepository {
   claimStale(staleAfterSeconds: number, limit: number): Promise<string[]>;
   /** Photos PROCESSING by a worker whose heartbeat is older than `silentAfterSeconds`. */
   heldBySilentWorkers(silentAfterSeconds: number, limit: number): Promise<{ id: string; workerId: string }[]>;
+  /** "Not me": removes the user's match in the photo and keeps them out of it for good, together. */
+  rejectMatch(userId: string, photoId: string): Promise<void>;
   /** Those of `ids` whose status is `status`. */
   withStatus(ids: readonly string[], status: PhotoStatus): Promise<string[]>;
 }

@@ -9,6 +9,8 @@ export class MemoryMatchRepository implements MatchRepository {
   /** photo id → searched for participants yet. */
   photos = new Map<string, { searched: boolean; done: boolean }>();
   matches = new Map<string, { faceId: string; similarity: number; source: MatchSource }>();
+  /** "photoId:userId" pairs a guest said "not me" to. */
+  rejected = new Set<string>();
 
   async photoFaces(photoId: string): Promise<StoredFace[]> {
     return this.faces.filter((f) => f.photoId === photoId);
@@ -34,6 +36,7 @@ export class MemoryMatchRepository implements MatchRepository {
   async upsertBest(m: FaceMatch, source: MatchSource): Promise<boolean> {
     if (!this.faces.some((f) => f.id === m.faceId)) return false;
     const key = `${m.photoId}:${m.userId}`;
+    if (this.rejected.has(key)) return false;
     const current = this.matches.get(key);
     if (!current) {
       this.matches.set(key, { faceId: m.faceId, similarity: m.similarity, source });

@@ -233,8 +233,10 @@ export class RekognitionFaceEngine implements FaceEngine {
     if (ids.length > 0) await this.deleteFaces(this.collectionName(eventId), ids);
   }
 
-  async deleteParticipantFaces(_userId: string, _eventIds: string[], selfies: ParticipantFace[]): Promise<void> {
-    for (const selfie of selfies) await this.deleteRefs(parseRefs(selfie.engineFaceId));
+  async deleteParticipantFaces(_userId: string, eventIds: string[], selfies: ParticipantFace[]): Promise<void> {
+    // Only in these events' collections: a guest leaving one event stays findable in the others.
+    const events = new Set(eventIds);
+    for (const selfie of selfies) await this.deleteRefs(Object.fromEntries(Object.entries(parseRefs(selfie.engineFaceId)).filter(([eventId]) => events.has(eventId))));
   }
 
   async deleteEventFaces(eventId: string): Promise<void> {

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  ChangePasswordDocument,
+  JoinEventDocument,
+  LeaveEventDocument,
+  LoginDocument,
+  MeDocument,
+  MyPhotosDocument,
+  MySelfieDocument,
+  SetPhotosVisibilityDocument,
+  UpdateProfileDocument,
+} from './generated/graphql.js';
+import { newEvent, uploadPhotos, waitForPhoto } from './support/flows.js';
+import { errorCode, plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
+import { generatedPhotos } from './support/images.js';
+
+const PASSWORD = 'long enough password';
+
+/** What guests and photographers do besides finding photos: leave, see their selfie, change their account, show photos in bulk. */
+describe('guest and photographer operations', () => {
+  let server: TestServer;
+  let event: { owner: string; eventId: string; code: string };
+  let photoIds: string[];
+  before(async () => {
+    server = await startTestServer({ hasher: plainHasher, worker: true });
+    event = await newEvent(server, 'Garden party');
+    photoIds = await uploadPhotos(server, event.owner, event.eventId, (await generatedPhotos(3, 300)).map((bytes, i) => ({ name: `${i}.jpg`, bytes })));
+    for (const id of photoIds) await waitForPhoto(server, event.owner, id);
+  });
+  after(() => server.close());
+
+  async function guest(): Promise<{ email: string; token: string; refreshToken: string }> {
+    const email = uniqueEmail('g');
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation($i: RegisterInput!) { register(input: $i) { token refreshToken } }',
+        variables: { i: { email, password: PASSWORD, displayName: 'Guest', role: 'PARTICIPANT' } },
+      }),
+    });
+    const { data } = (await res.json()) as { data: { register: { token: string; refreshToken: string } } };
+    return { email, ...data.register };
+  }
+
+  it('should let a guest leave an event: their matches there go, the gallery is closed to them, and they may come back', async () => {
+    const { token } = await guest();
+    assert.equal((await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token })).errors, undefined);
+    const me = (await server.gql(MeDocument, {}, { token })).data!.me!.id;
+    // A match as the pipeline would have made it, to see it go.
+    await server.sql(
+      `insert into faces (id, photo_id, face_index, box_left, box_top, box_width, box_height, confidence, created_at) values (gen_random_uuid(), ?, 0, 0.1, 0.1, 0.2, 0.2, 0.99, now())`,
+      [photoIds[0]],
+    );
+    await server.sql(
+      `insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at) select gen_random_uuid(), ?, ?, f.id, 80, 'INGEST', now() from faces f where f.photo_id = ?`,
+      [photoIds[0], me, photoIds[0]],
+    );
+    assert.equal((await server.gql(MyPhotosDocument, { eventId: event.eventId }, { token })).data?.myPhotos.totalCount, 1);
+
+    const left = await server.gql(LeaveEventDocument, { eventId: event.eventId }, { token });
+    assert.equal(left.data?.leaveEvent, event.eventId);
+    assert.equal(errorCode(await server.gql(MyPhotosDocument, { eventId: event.eventId }, { token })), 'NOT_FOUND');
+    assert.deepEqual(await server.sql('select id from matches where user_id = ?', [me]), []);
+    assert.deepEqual(await server.sql('select id from participations where user_id = ?', [me]), []);
+    assert.equal(errorCode(await server.gql(LeaveEventDocument, { eventId: event.eventId }, { token })), 'NOT_FOUND', 'not a member any more');
+
+    assert.equal((await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token })).errors, undefined, 'joining again works');
+    assert.equal((await server.gql(MyPhotosDocument, { eventId: event.eventId }, { token })).data?.myPhotos.totalCount, 0, 'with nothing from before');
+  });
+
+  it('should say a guest has no selfie yet', async () => {
+    const { token } = await guest();
+    const res = await server.gql(MySelfieDocument, {}, { token });
+    assert.equal(res.errors, undefined);
+    assert.equal(res.data?.mySelfie, null);
+  });
+
+  it('should change a password only with the current one, signing the other devices out and keeping this one', async () => {
+    const { email, token } = await guest();
+    const other = await server.gql(LoginDocument, { input: { email, password: PASSWORD } });
+    const otherToken = other.data!.login.token;
+
+    const wrong = await server.gql(ChangePasswordDocument, { input: { currentPassword: 'not my password', newPassword: 'a brand new passphrase' } }, { token });
+    assert.equal(errorCode(wrong), 'BAD_USER_INPUT');
+    assert.equal(wrong.errors?.[0]?.extensions?.['field'], 'currentPassword');
+    const short = await server.gql(ChangePasswordDocument, { input: { currentPassword: PASSWORD, newPassword: 'short' } }, { token });
+    assert.equal(short.errors?.[0]?.extensions?.['field'], 'newPassword');
+
+    const changed = await server.gql(ChangePasswordDocument, { input: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' } }, { token });
+    assert.equal(changed.data?.changePassword, true);
+    assert.ok((await server.gql(MeDocument, {}, { token })).data?.me?.id, 'this device stays signed in');
+    assert.equal(errorCode(await server.gql(MeDocument, {}, { token: otherToken })), 'UNAUTHENTICATED', 'the other device is signed out');
+    assert.equal(errorCode(await server.gql(LoginDocument, { input: { email, password: PASSWORD } })), 'UNAUTHENTICATED', 'the old password is refused');
+    assert.equal((await server.gql(LoginDocument, { input: { email, password: 'a brand new passphrase' } })).errors, undefined);
+  });
+
+  it('should change the display name, refusing an empty one', async () => {
+    const { token } = await guest();
+    const renamed = await server.gql(UpdateProfileDocument, { input: { displayName: '  Zoé Martin ' } }, { token });
+    assert.equal(renamed.data?.updateProfile.displayName, 'Zoé Martin');
+    assert.equal((await server.gql(MeDocument, {}, { token })).data?.me?.displayName, 'Zoé Martin');
+    const empty = await server.gql(UpdateProfileDocument, { input: { displayName: '   ' } }, { token });
+    assert.equal(errorCode(empty), 'BAD_USER_INPUT');
+    assert.equal((await server.gql(MeDocument, {}, { token })).data?.me?.displayName, 'Zoé Martin', 'nothing changed');
+  });
+
+  it('should show several photos at once, all or none: one photo of another event refuses the whole list', async () => {
+    const stranger = await newEvent(server, 'Other party');
+    const [foreign] = await uploadPhotos(server, stranger.owner, stranger.eventId, [{ name: 'x.jpg', bytes: (await generatedPhotos(1, 200))[0]! }]);
+    const refused = await server.gql(SetPhotosVisibilityDocument, { ids: [photoIds[1]!, foreign!], showInGeneral: true }, { token: event.owner });
+    assert.equal(errorCode(refused), 'NOT_FOUND');
+    const rows = await server.sql<{ n: number }>('select count(*)::int as n from photos where id in (?, ?) and show_in_general', [photoIds[1], photoIds[2]]);
+    assert.equal(rows[0]!.n, 0, 'none changed');
+
+    const shown = await server.gql(SetPhotosVisibilityDocument, { ids: [photoIds[2]!, photoIds[1]!], showInGeneral: true }, { token: event.owner });
+    assert.deepEqual(shown.data?.setPhotosVisibility.map((p) => [p.id, p.showInGeneral]), [
+      [photoIds[2], true],
+      [photoIds[1], true],
+    ]);
+    const { token } = await guest();
+    await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token });
+    const gallery = await server.gql(MyPhotosDocument, { eventId: event.eventId }, { token });
+    assert.deepEqual(new Set(gallery.data?.myPhotos.edges.map((e) => e.node.id)), new Set([photoIds[1], photoIds[2]]));
+  });
+});
