@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -144,5 +145,44 @@ describe('S3 object store (against s3rver)', () => {
     for (let i = 0; i < 100 && (await server.app.store.head(keys.original)); i++) await new Promise((r) => setTimeout(r, 100));
     const state = await server.sql('select state, output::text from pgboss.job where id = ?', [job.id]);
     assert.equal(await server.app.store.head(keys.original), null, `nothing written through the old link survives ${JSON.stringify(state)}`);
+  });
+
+  it('should print the bucket CORS rules for the web app origins, and apply them with findme s3 cors --apply', async () => {
+    const bin = new URL('../../bin/findme.js', import.meta.url).pathname;
+    const env = {
+      PATH: process.env['PATH'] ?? '',
+      DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
+      PHOTO_BUCKET_NAME: 'findme-photos',
+      S3_ENDPOINT: `http://127.0.0.1:${s3Port}`,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      PUBLIC_URL: 'https://photos.example.test',
+      CORS_ORIGINS: 'https://app.example.test',
+    };
+    const preflight = (origin: string) =>
+      fetch(`http://127.0.0.1:${s3Port}/findme-photos/events/x/photo.jpg`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    assert.equal((await preflight('https://app.example.test')).status, 403, 'no rules yet');
+
+    const printed = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [bin, 's3', 'cors'], { env }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    const rules = (JSON.parse(printed) as { CORSRules: { AllowedOrigins: string[]; AllowedMethods: string[] }[] }).CORSRules;
+    assert.deepEqual(rules[0]!.AllowedOrigins, ['https://photos.example.test', 'https://app.example.test']);
+    assert.ok(rules[0]!.AllowedMethods.includes('POST') && rules[0]!.AllowedMethods.includes('GET'));
+    assert.equal((await preflight('https://app.example.test')).status, 403, 'printing changes nothing');
+
+    await new Promise<void>((resolve, reject) => execFile(process.execPath, [bin, 's3', 'cors', '--apply'], { env }, (err) => (err ? reject(err) : resolve())));
+    // s3rver answers a matched origin with `*` (S3 itself echoes the origin); an origin no rule lists is refused.
+    for (const origin of ['https://photos.example.test', 'https://app.example.test']) {
+      const answer = await preflight(origin);
+      assert.equal(answer.status, 200, origin);
+      assert.ok(answer.headers.get('access-control-allow-origin'));
+      assert.match(answer.headers.get('access-control-allow-methods') ?? '', /POST/);
+    }
+    const evil = await preflight('https://evil.example');
+    assert.equal(evil.status, 403);
+    assert.equal(evil.headers.get('access-control-allow-origin'), null);
   });
 });

@@ -11,6 +11,7 @@ import { DomainError } from '../domain/errors.js';
 import { createSchema, printSortedSchema } from '../graphql/schema.js';
 import { createLogger } from '../logger.js';
 import { FacePool } from '../adapters/faces/local/face-pool.js';
+import { S3ObjectStore } from '../adapters/storage/s3.object-store.js';
 import { distance, similarityOf } from '../adapters/faces/local/local.face-engine.js';
 import { CliError } from './client/api.js';
 import { readStdinLine } from './client/prompt.js';
@@ -180,6 +181,19 @@ async function facesCompare(a: string, b: string): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
+async function s3Cors(options: { apply?: boolean }): Promise<void> {
+  const { config } = await boot();
+  if (config.storage.driver !== 's3') throw new CliError('the photos are not on S3 here: set PHOTO_BUCKET_NAME (STORAGE_DRIVER=s3).');
+  const origins = [new URL(config.http.publicUrl).origin, ...config.http.corsOrigins];
+  const rules = S3ObjectStore.corsRules(origins);
+  process.stdout.write(`${JSON.stringify({ CORSRules: rules }, null, 2)}\n`);
+  if (options.apply) {
+    const store = S3ObjectStore.create(config.storage);
+    await store.applyCors(rules);
+    process.stderr.write(`CORS rules put on bucket ${config.storage.bucket} for ${[...new Set(origins)].join(', ')}\n`);
+  }
+}
+
 const program = new Command('findme')
   .description('FindMe: event photos, found by face.')
   .showHelpAfterError()
@@ -212,6 +226,11 @@ faces
   .argument('<imageA>')
   .argument('<imageB>')
   .action(facesCompare);
+const s3 = program.command('s3').description('the S3 bucket of photos (STORAGE_DRIVER=s3)');
+s3.command('cors')
+  .description("print the bucket's CORS rules for the web app's origins (PUBLIC_URL and CORS_ORIGINS); --apply puts them on the bucket")
+  .option('--apply', 'put the rules on the bucket, replacing its CORS configuration')
+  .action(s3Cors);
 registerClientCommands(program);
 const admin = program.command('admin').description('operator tasks');
 admin

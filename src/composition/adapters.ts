@@ -72,7 +72,16 @@ export function buildAdapters(config: AppConfig, db: Database, logger: Logger, f
   const store =
     config.storage.driver === 's3'
       ? S3ObjectStore.create(config.storage)
-      : new LocalObjectStore(config.storage.dir, facts.publicUrl, config.auth.secretKey, clock, logger, new PgUploadTargets(() => db.orm.em.fork()));
+      : new LocalObjectStore(
+          config.storage.dir,
+          facts.publicUrl,
+          config.auth.secretKey,
+          clock,
+          logger,
+          new PgUploadTargets(() => db.orm.em.fork()),
+          // The same policy as the API's: the listed origins, or any origin in development when none is listed.
+          config.http.corsOrigins.length > 0 ? config.http.corsOrigins : !config.isProduction,
+        );
   const queue = overrides.queue ?? createJobQueue(config, db, logger);
   const telemetry: Telemetry = config.metrics.enabled
     ? new PrometheusTelemetry({ queueStats: () => queue.stats('photo.process'), subscriptions: facts.subscriptions, usdPerCall: config.prices.usdPer1000Calls / 1000 })

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Request, Response, Router } from 'express';
 import express from 'express';
+import cors from 'cors';
 import type { Logger } from 'pino';
 import type { Clock } from '../../ports/clock.js';
 import type { UploadTargets } from '../../ports/upload-targets.js';
@@ -57,6 +58,8 @@ export class LocalObjectStore implements ObjectStore {
     private readonly logger: Logger,
     /** Asked before an upload is accepted: a link writes once, and only while its row waits for it. */
     private readonly targets: UploadTargets = anyTarget,
+    /** Origins of web apps allowed to upload and fetch from another origin (CORS_ORIGINS); true: any (development). */
+    private readonly corsOrigins: string[] | boolean = [],
   ) {
     // A key of its own, so a storage signature can never double as anything else.
     this.signingKey = createHmac('sha256', secretKey).update('findme/local-object-store/v1').digest();
@@ -131,8 +134,17 @@ export class LocalObjectStore implements ObjectStore {
    */
   routes(): Router[] {
     const router = express.Router();
-    router.put(`${ROUTE}/*key`, (req, res) => this.handleUpload(req, res));
-    router.get(`${ROUTE}/*key`, (req, res) => this.handleDownload(req, res));
+    // A web app on another origin uploads with PUT and reads images with GET: preflight and headers for its origins only.
+    const allow = cors({
+      origin: this.corsOrigins,
+      methods: ['GET', 'HEAD', 'PUT'],
+      allowedHeaders: ['content-type', 'if-none-match'],
+      exposedHeaders: ['etag', 'content-length', 'content-disposition'],
+      maxAge: 600,
+    });
+    router.options(`${ROUTE}/*key`, allow);
+    router.put(`${ROUTE}/*key`, allow, (req, res) => this.handleUpload(req, res));
+    router.get(`${ROUTE}/*key`, allow, (req, res) => this.handleDownload(req, res));
     return [router];
   }
 

@@ -7,6 +7,8 @@ import {
   NoSuchKey,
   PutObjectCommand,
   S3Client,
+  PutBucketCorsCommand,
+  type CORSRule,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -34,6 +36,27 @@ export class S3ObjectStore implements ObjectStore {
     readonly client: S3Client,
     readonly bucket: string,
   ) {}
+
+  /**
+   * The bucket's CORS rules for browsers at these origins: uploads are
+   * presigned POSTs (or PUTs), images and downloads presigned GETs.
+   */
+  static corsRules(origins: string[]): CORSRule[] {
+    return [
+      {
+        AllowedOrigins: [...new Set(origins)],
+        AllowedMethods: ['GET', 'HEAD', 'POST', 'PUT'],
+        AllowedHeaders: ['*'],
+        ExposeHeaders: ['ETag', 'Content-Length', 'Content-Disposition'],
+        MaxAgeSeconds: 600,
+      },
+    ];
+  }
+
+  /** Puts these CORS rules on the bucket (replacing its rules). */
+  async applyCors(rules: CORSRule[]): Promise<void> {
+    await this.client.send(new PutBucketCorsCommand({ Bucket: this.bucket, CORSConfiguration: { CORSRules: rules } }));
+  }
 
   static create(options: { bucket: string; region: string | undefined; endpoint: string | undefined; forcePathStyle: boolean }): S3ObjectStore {
     const client = new S3Client({
