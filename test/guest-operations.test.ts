@@ -8,10 +8,13 @@ import {
   MeDocument,
   MyPhotosDocument,
   MySelfieDocument,
+  RematchProgressDocument,
+  type RematchProgressSubscription,
   SetPhotosVisibilityDocument,
   UpdateProfileDocument,
 } from './generated/graphql.js';
-import { newEvent, uploadPhotos, waitForPhoto } from './support/flows.js';
+import { newEvent, sendSelfie, uploadPhotos, waitForPhoto } from './support/flows.js';
+import { collect } from './support/live.js';
 import { errorCode, plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
 import { generatedPhotos } from './support/images.js';
 
@@ -70,11 +73,26 @@ describe('guest and photographer operations', () => {
     assert.equal((await server.gql(MyPhotosDocument, { eventId: event.eventId }, { token })).data?.myPhotos.totalCount, 0, 'with nothing from before');
   });
 
-  it('should say a guest has no selfie yet', async () => {
+  it('should tell a guest who reloads where their selfie stands, and give a late subscriber the last job first', async () => {
     const { token } = await guest();
-    const res = await server.gql(MySelfieDocument, {}, { token });
-    assert.equal(res.errors, undefined);
-    assert.equal(res.data?.mySelfie, null);
+    const none = await server.gql(MySelfieDocument, {}, { token });
+    assert.equal(none.errors, undefined);
+    assert.equal(none.data?.mySelfie, null, 'no selfie yet');
+    await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token });
+    const job = await sendSelfie(server, token, (await generatedPhotos(1, 400))[0]!, 'image/jpeg');
+
+    const state = (await server.gql(MySelfieDocument, {}, { token })).data!.mySelfie!;
+    assert.equal(state.lastJob?.id, job.id);
+    assert.equal(state.lastJob?.status, job.status);
+    assert.ok(Math.abs(Date.parse(state.uploadedAt) - Date.now()) < 60_000);
+    assert.equal(state.status, job.status === 'DONE' ? 'ACTIVE' : 'REJECTED');
+
+    // Subscribing after the job ended: its final state arrives at once.
+    const progress = collect<RematchProgressSubscription, Record<string, never>>(server.ws({ authorization: `Bearer ${token}` }), RematchProgressDocument, {});
+    const [first] = await progress.until((v) => v.length >= 1);
+    assert.equal(first!.rematchProgress.job.id, job.id);
+    assert.equal(first!.rematchProgress.status, job.status);
+    progress.dispose();
   });
 
   it('should change a password only with the current one, signing the other devices out and keeping this one', async () => {

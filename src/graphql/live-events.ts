@@ -95,16 +95,27 @@ function listen<T>(map: Map<string, Set<(m: T) => void>>, key: string): Repeater
   });
 }
 
-/** Maps each value, dropping those mapped to null. */
-export function mapAsync<T, R>(source: AsyncIterable<T>, fn: (value: T) => Promise<R | null>): Repeater<R> {
+/**
+ * Maps each value, dropping those mapped to null. With `initial`, its value
+ * comes first: read after the source is listened to, so nothing that happens
+ * in between is missed (subscribe, then read the current state).
+ */
+export function mapAsync<T, R>(source: AsyncIterable<T>, fn: (value: T) => Promise<R | null>, initial?: () => Promise<R | null>): Repeater<R> {
   return new Repeater<R>(async (push, stop) => {
     const iterator = source[Symbol.asyncIterator]();
     void stop.then(() => iterator.return?.());
+    const ended = stop.then(() => ({ done: true as const, value: undefined }));
+    let pending = iterator.next();
+    if (initial) {
+      const first = await initial();
+      if (first !== null) await push(first);
+    }
     for (;;) {
-      const next = await Promise.race([iterator.next(), stop.then(() => ({ done: true as const, value: undefined }))]);
+      const next = await Promise.race([pending, ended]);
       if (next.done) break;
       const mapped = await fn(next.value);
       if (mapped !== null) await push(mapped);
+      pending = iterator.next();
     }
     stop();
   });

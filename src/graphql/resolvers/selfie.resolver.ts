@@ -40,13 +40,21 @@ export class SelfieResolver {
 
   @Authorized()
   @Subscription(() => RematchProgressType, {
-    description: 'Progress of your own rematch jobs, in order, ending DONE, VALIDATION_FAILED or FAILED.',
+    description:
+      'Progress of your own rematch jobs, in order, ending DONE, VALIDATION_FAILED or FAILED. The first message is your last job as it stands (none when you have no job), so subscribe first, then send the selfie: nothing is missed either way.',
     subscribe: ({ context }: SubscribeResolverData<unknown, object, GraphQLContext>) => {
       const viewer = viewerOf(context);
-      return mapAsync(context.live.rematchProgress(viewer.id), async (m) => {
-        const job = await context.freshServices().selfies.reloadJob(m.jobId);
-        return job ? toProgress(job) : null;
-      });
+      return mapAsync(
+        context.live.rematchProgress(viewer.id),
+        async (m) => {
+          const job = await context.freshServices().selfies.reloadJob(m.jobId);
+          return job ? toProgress(job) : null;
+        },
+        async () => {
+          const state = await context.freshServices().selfies.mySelfie(viewer);
+          return state?.lastJob ? toProgress(state.lastJob) : null;
+        },
+      );
     },
   })
   rematchProgress(@Root() progress: RematchProgressType): RematchProgressType {
