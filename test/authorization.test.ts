@@ -144,6 +144,16 @@ const ROWS: Row[] = [
     request: () => ({ query: 'mutation { resetPassword(token: "forged", newPassword: "long enough password") }' }),
   },
   {
+    op: 'Mutation.requestSignInLink',
+    expect: everyone(),
+    request: () => ({ query: 'mutation($e: String!) { requestSignInLink(email: $e) }', variables: { e: uniqueEmail('link') } }),
+  },
+  {
+    op: 'Mutation.signInWithLink',
+    expect: everyone('BAD_USER_INPUT'),
+    request: () => ({ query: 'mutation { signInWithLink(token: "forged") { token } }' }),
+  },
+  {
     op: 'Mutation.refreshSession',
     expect: everyone('UNAUTHENTICATED'),
     request: () => ({ query: 'mutation { refreshSession(refreshToken: "forged") { token } }' }),

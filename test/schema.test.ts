@@ -26,6 +26,9 @@ describe('schema and migrations', () => {
     const block = /```graphql\n([\s\S]*?)```/.exec(section)?.[1];
     assert.ok(block, 'DESIGN.md §4 has its GraphQL block');
     const fixed = parse(block);
+    const browser = design.slice(design.indexOf('### 4.1'), design.indexOf('## 5.'));
+    const amended = new Set([...browser.matchAll(/#\s*(\w+)\.(\w+) is optional/g)].map((m) => `${m[1]}.${m[2]}`));
+    assert.ok(amended.has('RegisterInput.password'));
     const schema = buildSchema(await readFile(new URL('schema.graphql', root), 'utf8'));
     const missing: string[] = [];
     let checked = 0;
@@ -54,7 +57,9 @@ describe('schema and migrations', () => {
           missing.push(name);
           continue;
         }
-        if (String(actual.type) !== print(f.type)) missing.push(`${name}: ${print(f.type)} (schema has ${String(actual.type)})`);
+        // §4.1 amends a few §4 fields ("RegisterInput.password is optional for PARTICIPANT").
+        const expected = amended.has(name) ? print(f.type).replace(/!$/, '') : print(f.type);
+        if (String(actual.type) !== expected) missing.push(`${name}: ${expected} (schema has ${String(actual.type)})`);
         for (const a of 'arguments' in f ? (f.arguments ?? []) : []) {
           const arg = actual.args?.find((x) => x.name === a.name.value);
           if (!arg || String(arg.type) !== print(a.type)) missing.push(`${name}(${a.name.value}: ${print(a.type)})`);
@@ -63,6 +68,43 @@ describe('schema and migrations', () => {
     }
     assert.ok(checked >= 90, `${checked} names checked`);
     assert.deepEqual(missing, [], 'names the contract fixes');
+  });
+
+  it('should give the browser operations of DESIGN.md §4.1 their fixed names and types (those not built yet listed here)', async () => {
+    const design = await readFile(new URL('../shared/DESIGN.md', root), 'utf8');
+    const section = design.slice(design.indexOf('### 4.1'), design.indexOf('## 5.'));
+    const block = /```graphql\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(block, 'DESIGN.md §4.1 has its GraphQL block');
+    const schema = buildSchema(await readFile(new URL('schema.graphql', root), 'utf8'));
+    // Still to build (issue #12); an entry here that the schema now has fails the test, so the list only shrinks.
+    const notYet = new Set(['Query.myPhotosArchive', 'Query.eventArchive', 'Mutation.setNewPhotoEmails', 'Mutation.deleteEvent']);
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const def of parse(block).definitions) {
+      if (def.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+      const type = schema.getType(def.name.value) as GraphQLObjectType;
+      const fields = type.getFields();
+      for (const f of def.fields ?? []) {
+        const name = `${def.name.value}.${f.name.value}`;
+        const actual = fields[f.name.value];
+        if (notYet.has(name)) {
+          if (actual) wrong.push(`${name} is built: take it off the list`);
+          continue;
+        }
+        checked += 1;
+        if (!actual) {
+          wrong.push(`${name} missing`);
+          continue;
+        }
+        if (String(actual.type) !== print(f.type)) wrong.push(`${name}: ${print(f.type)} (schema has ${String(actual.type)})`);
+        for (const a of f.arguments ?? []) {
+          const arg = actual.args.find((x) => x.name === a.name.value);
+          if (!arg || String(arg.type) !== print(a.type)) wrong.push(`${name}(${a.name.value}: ${print(a.type)})`);
+        }
+      }
+    }
+    assert.ok(checked >= 13, `${checked} operations checked`);
+    assert.deepEqual(wrong, []);
   });
 
   it('should have migrations that produce exactly the schema the entities describe', async () => {

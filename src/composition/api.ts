@@ -5,6 +5,7 @@ import { bearerToken, type ContextFactory, type GraphQLContext, type Session } f
 import type { LiveEvents } from '../graphql/live-events.js';
 import { createSchema } from '../graphql/schema.js';
 import { startHttpServer, type RunningHttpServer } from '../http/server.js';
+import { authPages } from '../http/auth-pages.js';
 import type { PrivacyPolicy } from '../services/privacy-policy.js';
 import type { Adapters } from './adapters.js';
 import type { Database } from './database.js';
@@ -82,7 +83,7 @@ export class ApiProcess {
         corsOrigins: config.http.corsOrigins,
         trustProxy: config.http.trustProxy,
         ready: () => databaseReady(this.db.orm),
-        routers: adapters.store.routes(),
+        routers: [...adapters.store.routes(), authPages()],
         limits: config.graphql,
         telemetry: adapters.telemetry,
         // In production the public port serves metrics only behind a token; METRICS_PORT otherwise.

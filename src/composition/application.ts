@@ -67,7 +67,7 @@ export class Application {
       usdPer1000Calls: config.prices.usdPer1000Calls,
       usdPerFaceMonth: config.prices.usdPerFaceMonth,
       startedAt: new Date(),
-    }, sessions);
+    }, sessions, () => this.publicUrl);
     this.detachFaces = this.adapters.faces.attach?.(this.adapters.bus);
     this.api = new ApiProcess(config, this.adapters, db, this.serviceFor, () => this.liveEvents(), this.privacyPolicy, logger);
     this.worker = new WorkerProcess(config, this.adapters, db, this.serviceFor, logger);

@@ -21,7 +21,7 @@ import { acceptedPhotoTypes, type Adapters } from './adapters.js';
 export type ServiceFactory = (em: EntityManager, logger: Logger) => RequestServices;
 
 /** The services, wired to the process's adapters and to the config slices each one reads. */
-export function serviceFactory(config: AppConfig, adapters: Adapters, admin: AdminSettings, sessions: SessionCache): ServiceFactory {
+export function serviceFactory(config: AppConfig, adapters: Adapters, admin: AdminSettings, sessions: SessionCache, publicUrl: () => string): ServiceFactory {
   const { clock, store, queue, bus, faces, erasure } = adapters;
   const limits = config.rateLimits;
   const acceptedTypes = acceptedPhotoTypes();
@@ -39,7 +39,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         mailer: adapters.mailer,
         clock,
         logger,
-        settings: { auth: config.auth, rateLimits: limits, publicUrl: config.http.publicUrl },
+        settings: { auth: config.auth, rateLimits: limits, publicUrl },
         sessions,
       }),
       admin: () => new AdminService({ ops: new PgOpsRepository(em), queue, settings: admin }),

@@ -56,6 +56,7 @@ export const rawConfigSchema = z.object({
   SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
   MAIL_FROM: z.string().default('FindMe <no-reply@findme.local>'),
   PASSWORD_RESET_TTL_SECONDS: int(60, 7 * 24 * 3600).default(1800),
+  SIGN_IN_LINK_TTL_SECONDS: int(60, 24 * 3600).default(900),
   LOGIN_MAX_FAILURES_PER_EMAIL: int(1, 1000).default(5),
   LOGIN_MAX_FAILURES_PER_IP: int(1, 100000).default(50),
   LOGIN_FAILURE_WINDOW_SECONDS: int(1, 24 * 3600).default(900),

@@ -25,6 +25,8 @@ export interface AppConfig {
     refreshTtlSeconds: number;
     adminEmails: string[];
     passwordResetTtlSeconds: number;
+    /** How long an emailed sign-in link works (once). */
+    signInLinkTtlSeconds: number;
   };
   rateLimits: {
     loginFailuresPerEmail: number;
@@ -220,6 +222,7 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
       refreshTtlSeconds: raw.REFRESH_TOKEN_TTL_DAYS * 24 * 3600,
       adminEmails: raw.ADMIN_EMAILS.map((e) => e.toLowerCase()),
       passwordResetTtlSeconds: raw.PASSWORD_RESET_TTL_SECONDS,
+      signInLinkTtlSeconds: raw.SIGN_IN_LINK_TTL_SECONDS,
     },
     rateLimits: {
       loginFailuresPerEmail: raw.LOGIN_MAX_FAILURES_PER_EMAIL,

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException, wrap, type EntityData, type EntityManager } from '@mikro-orm/postgresql';
 import type { SessionCache } from './session-cache.js';
 import type { Logger } from 'pino';
-import { AuthSession, PasswordResetToken, RefreshToken, Role, User } from '../domain/entities/index.js';
+import { AuthSession, PasswordResetToken, RefreshToken, Role, SignInLink, User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, DomainError, UnauthenticatedError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
@@ -16,15 +16,16 @@ import type { AppConfig } from '../config/config.js';
 
 /** The configuration slices accounts need, as loaded (no copy of their fields). */
 export interface AccountSettings {
-  auth: Pick<AppConfig['auth'], 'adminEmails' | 'passwordResetTtlSeconds' | 'refreshTtlSeconds'>;
+  auth: Pick<AppConfig['auth'], 'adminEmails' | 'passwordResetTtlSeconds' | 'refreshTtlSeconds' | 'signInLinkTtlSeconds'>;
   rateLimits: AppConfig['rateLimits'];
-  /** Base URL of the links in mails. */
-  publicUrl: string;
+  /** Base URL of the links in mails (known once the server listens when PORT=0). */
+  publicUrl: () => string;
 }
 
 export interface RegisterCommand {
   email: string;
-  password: string;
+  /** Optional for guests, who may sign in with emailed links instead; photographers need one. */
+  password?: string | null | undefined;
   displayName: string;
   role: Role;
 }
@@ -73,17 +74,21 @@ export class AccountService {
       (s) => `Too many accounts created from your network. Try again in ${s} seconds.`,
     );
     const email = normalizeEmail(command.email);
-    const password = validatePassword(command.password);
     const displayName = requireText(command.displayName, 'displayName', 80);
     if (command.role === Role.ADMIN) {
       throw new BadUserInputError('role', 'role: choose PARTICIPANT or PHOTOGRAPHER; administrators are appointed by the operator.');
     }
+    const passwordless = command.password === undefined || command.password === null;
+    if (passwordless && command.role !== Role.PARTICIPANT) {
+      throw new BadUserInputError('password', 'password: photographers need a password (at least 10 characters).');
+    }
+    const password = passwordless ? null : validatePassword(command.password!);
     const role = this.deps.settings.auth.adminEmails.includes(email) ? Role.ADMIN : command.role;
     const user = this.em.create(User, {
       email,
       displayName,
       role,
-      passwordHash: await this.deps.hasher.hash(password),
+      passwordHash: password === null ? null : await this.deps.hasher.hash(password),
     });
     try {
       await this.em.flush();
@@ -236,10 +241,61 @@ export class AccountService {
       subject: 'Reset your FindMe password',
       text:
         `Hello ${user.displayName},\n\nTo choose a new password, open this link within ${minutes} minutes:\n` +
-        `${settings.publicUrl}/reset-password?token=${token}\n\n` +
+        `${settings.publicUrl()}/reset-password?token=${token}\n\n` +
         `Your reset token: ${token}\n\nIf you did not ask for this, ignore this message; your password is unchanged.\n`,
     });
     this.deps.logger.info({ userId: user.id }, 'password reset mailed');
+  }
+
+  /**
+   * Mails a single-use sign-in link to a guest's address (guests need no
+   * password); says nothing either way. Counted per address and per IP
+   * before the account is looked up. Photographers sign in with their password.
+   */
+  async requestSignInLink(emailInput: string, ip: string): Promise<void> {
+    let email: string;
+    try {
+      email = normalizeEmail(emailInput);
+    } catch {
+      return;
+    }
+    const { settings, clock } = this.deps;
+    await this.deps.throttle.consume(
+      'sign-in-link',
+      [
+        { key: quotaKeys.signInEmail(email), max: settings.rateLimits.passwordResetsPerEmail, windowSeconds: settings.rateLimits.passwordResetWindowSeconds },
+        { key: quotaKeys.signInIp(ip), max: settings.rateLimits.passwordResetsPerIp, windowSeconds: settings.rateLimits.passwordResetWindowSeconds },
+      ],
+      (s) => `Too many sign-in links asked for. Try again in ${s} seconds.`,
+    );
+    const user = await this.em.findOne(User, { email, active: true, role: Role.PARTICIPANT });
+    if (!user) return;
+    const token = randomBytes(32).toString('base64url');
+    this.em.create(SignInLink, { user, tokenHash: sha256(token), expiresAt: new Date(clock.now().getTime() + settings.auth.signInLinkTtlSeconds * 1000) });
+    await this.em.flush();
+    const minutes = Math.round(settings.auth.signInLinkTtlSeconds / 60);
+    await this.deps.mailer.send({
+      to: user.email,
+      subject: 'Your FindMe sign-in link',
+      text:
+        `Hello ${user.displayName},\n\nTo sign in to FindMe, open this link within ${minutes} minutes (it works once):\n` +
+        `${settings.publicUrl()}/sign-in?token=${token}\n\nIf you did not ask for it, ignore this message.\n`,
+    });
+    this.deps.logger.info({ userId: user.id }, 'sign-in link mailed');
+  }
+
+  /** Signs in with an emailed link: single use, expiring. */
+  async signInWithLink(token: string): Promise<Session> {
+    const now = this.deps.clock.now();
+    const invalid = () => new BadUserInputError('token', 'token: this sign-in link is invalid, expired or already used. Ask for a new one.');
+    const record = await this.em.findOne(SignInLink, { tokenHash: sha256(token.trim()), usedAt: null, expiresAt: { $gt: now } }, { populate: ['user'] });
+    const user = record?.user.getEntity();
+    if (!record || !user || !user.active) throw invalid();
+    // Spent in one guarded statement: two clicks on one link give one session.
+    const spent = await this.em.nativeUpdate(SignInLink, { id: record.id, usedAt: null }, { usedAt: now });
+    if (spent === 0) throw invalid();
+    this.deps.logger.info({ userId: user.id }, 'signed in with a link');
+    return this.startSession(user);
   }
 
   /** Sets a new password from a valid token, spends the token and ends every existing session. */
@@ -288,7 +344,8 @@ export class AccountService {
       (s) => `Too many wrong passwords. Try again in ${s} seconds.`,
     );
     const stored = await this.em.findOne(User, { id: user.id }, { populate: ['passwordHash'] });
-    if (!stored?.passwordHash || !(await this.deps.hasher.verify(stored.passwordHash, currentPassword))) {
+    // A guest who signed up without a password sets a first one: their session is the proof.
+    if (stored?.passwordHash && !(await this.deps.hasher.verify(stored.passwordHash, currentPassword))) {
       throw new BadUserInputError('currentPassword', 'currentPassword: this is not your current password.');
     }
     await attempt.refund([quotaKeys.loginIp(ip)]);

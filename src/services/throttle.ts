@@ -10,6 +10,8 @@ export const quotaKeys = {
   registerIp: (ip: string) => `register:ip:${ip}`,
   resetEmail: (email: string) => `reset:email:${email}`,
   resetIp: (ip: string) => `reset:ip:${ip}`,
+  signInEmail: (email: string) => `signin:email:${email}`,
+  signInIp: (ip: string) => `signin:ip:${ip}`,
   uploadsUser: (userId: string) => `uploads:user:${userId}`,
   uploadsIp: (ip: string) => `uploads:ip:${ip}`,
   selfiesUser: (userId: string) => `selfies:user:${userId}`,
@@ -20,6 +22,7 @@ export const quotaKeys = {
   ofAccount: (user: { id: string; email: string }): string[] => [
     quotaKeys.loginEmail(user.email),
     quotaKeys.resetEmail(user.email),
+    quotaKeys.signInEmail(user.email),
     quotaKeys.uploadsUser(user.id),
     quotaKeys.selfiesUser(user.id),
     quotaKeys.codeLookupsUser(user.id),

@@ -9,6 +9,7 @@ import { Migration20261201010000 } from './Migration20261201010000.js';
 import { Migration20261202000000 } from './Migration20261202000000.js';
 import { Migration20261202010000 } from './Migration20261202010000.js';
 import { Migration20261202020000 } from './Migration20261202020000.js';
+import { Migration20261202030000 } from './Migration20261202030000.js';
 
 /** Every migration, in order. Listed explicitly so the compiled app needs no file globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000000', class: Migration20261202000000 },
   { name: 'Migration20261202010000', class: Migration20261202010000 },
   { name: 'Migration20261202020000', class: Migration20261202020000 },
+  { name: 'Migration20261202030000', class: Migration20261202030000 },
 ];

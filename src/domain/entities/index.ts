@@ -3,7 +3,7 @@ import { Event } from './event.entity.js';
 import { Face } from './face.entity.js';
 import { Match, MatchRejection } from './match.entity.js';
 import { Participation } from './participation.entity.js';
-import { PasswordResetToken } from './password-reset-token.entity.js';
+import { PasswordResetToken, SignInLink } from './password-reset-token.entity.js';
 import { Photo } from './photo.entity.js';
 import { RateLimitBucket } from './rate-limit-bucket.entity.js';
 import { RematchJob } from './rematch-job.entity.js';
@@ -11,7 +11,7 @@ import { Selfie } from './selfie.entity.js';
 import { User } from './user.entity.js';
 import { FaceEngineCall, JobKey, WorkerHeartbeat } from './operations.entity.js';
 
-export { AuthSession, Event, Face, FaceEngineCall, JobKey, Match, MatchRejection, Participation, PasswordResetToken, Photo, RateLimitBucket, RefreshToken, RematchJob, Selfie, User, WorkerHeartbeat };
+export { AuthSession, Event, Face, FaceEngineCall, JobKey, Match, MatchRejection, Participation, PasswordResetToken, Photo, RateLimitBucket, RefreshToken, RematchJob, Selfie, SignInLink, User, WorkerHeartbeat };
 export { RematchStatus } from './rematch-job.entity.js';
 export { Role } from './user.entity.js';
 export { PhotoStatus } from './photo.entity.js';
@@ -21,4 +21,4 @@ export { OriginalsPolicy } from './event.entity.js';
 export { ParticipantStatus } from './participation.entity.js';
 
 /** Every entity, for the ORM configuration. */
-export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket, RematchJob, FaceEngineCall, WorkerHeartbeat, JobKey, AuthSession, RefreshToken, MatchRejection];
+export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket, RematchJob, FaceEngineCall, WorkerHeartbeat, JobKey, AuthSession, RefreshToken, MatchRejection, SignInLink];

@@ -17,9 +17,9 @@ export class User extends BaseEntity {
   @Property({ type: 'text' })
   displayName!: string;
 
-  /** argon2id; never exposed. */
-  @Property({ type: 'text', hidden: true, lazy: true })
-  passwordHash!: string;
+  /** argon2id; never exposed. Null for a guest who signs in with emailed links only. */
+  @Property({ type: 'text', hidden: true, lazy: true, nullable: true })
+  passwordHash: string | null = null;
 
   @Enum({ items: () => Role, nativeEnumName: 'user_role' })
   @Index()

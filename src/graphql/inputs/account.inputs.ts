@@ -6,8 +6,11 @@ export class RegisterInput {
   @Field()
   email!: string;
 
-  @Field({ description: 'At least 10 characters.' })
-  password!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'At least 10 characters. Optional for a PARTICIPANT, who can sign in with emailed links (requestSignInLink) instead; required for a PHOTOGRAPHER.',
+  })
+  password?: string | null;
 
   @Field()
   displayName!: string;
@@ -27,7 +30,7 @@ export class LoginInput {
 
 @InputType('ChangePasswordInput')
 export class ChangePasswordInput {
-  @Field({ description: 'Your password now.' })
+  @Field({ description: 'Your password now (empty when you have none yet: a guest who signed up without one sets a first password this way).' })
   currentPassword!: string;
 
   @Field({ description: 'At least 10 characters.' })

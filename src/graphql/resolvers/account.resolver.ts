@@ -79,6 +79,20 @@ export class AccountResolver {
     return true;
   }
 
+  @Mutation(() => Boolean, {
+    description:
+      'True, whether or not the address belongs to a guest; mails a guest a single-use link (PUBLIC_URL/sign-in?token=…) that signs them in without a password. Throttled per address and per IP (RATE_LIMITED). Photographers sign in with their password.',
+  })
+  async requestSignInLink(@Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    await ctx.services.accounts.requestSignInLink(email, ctx.ip);
+    return true;
+  }
+
+  @Mutation(() => AuthPayloadType, { description: 'Signs in with the token of an emailed link; a link works once and expires (BAD_USER_INPUT otherwise).' })
+  async signInWithLink(@Arg('token', () => String) token: string, @Ctx() ctx: GraphQLContext) {
+    return deliver(ctx, await ctx.services.accounts.signInWithLink(token));
+  }
+
   @Mutation(() => Boolean, { description: 'Sets a new password and signs out every existing session.' })
   async resetPassword(
     @Arg('token', () => String) token: string,

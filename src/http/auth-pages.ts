@@ -1,0 +1,71 @@
+import express, { type Router } from 'express';
+import { PAGES_CSS, PAGES_JS } from './pages/assets.js';
+
+/** Nothing but this page's own script, style and the API on the same origin. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title} · FindMe</title>
+<link rel="icon" href="/auth/icon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/auth/pages.css">
+<script src="/auth/pages.js" defer></script>
+</head>
+<body>
+<main>
+<h1>${title}</h1>
+${body}
+<p id="status" role="status" aria-live="polite"></p>
+</main>
+</body>
+</html>
+`;
+}
+
+const SIGN_IN = page(
+  'Sign in to FindMe',
+  `<p>This link signs you in once. Press the button to continue.</p>
+<form id="sign-in" data-flow="sign-in">
+<button type="submit">Sign in</button>
+</form>`,
+);
+
+const RESET = page(
+  'Choose a new password',
+  `<form id="reset" data-flow="reset-password">
+<label for="password">New password (at least 10 characters)</label>
+<input id="password" name="password" type="password" autocomplete="new-password" minlength="10" required>
+<label for="confirm">The same again</label>
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="10" required>
+<button type="submit">Save the new password</button>
+</form>`,
+);
+
+/**
+ * The pages the links in FindMe's emails open (PUBLIC_URL/sign-in?token=…,
+ * PUBLIC_URL/reset-password?token=…): each completes its flow against the API
+ * of the same origin. The token is used only when the person presses the
+ * button, so a mail scanner fetching the link spends nothing.
+ */
+export function authPages(): Router {
+  const router = express.Router();
+  const script = PAGES_JS;
+  const style = PAGES_CSS;
+  const html = (body: string) => (_req: express.Request, res: express.Response) => {
+    res.set({ 'content-security-policy': CSP, 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).type('html').send(body);
+  };
+  router.get('/sign-in', html(SIGN_IN));
+  router.get('/reset-password', html(RESET));
+  router.get('/auth/pages.js', (_req, res) => void res.set({ 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }).type('js').send(script));
+  router.get('/auth/pages.css', (_req, res) => void res.set({ 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }).type('css').send(style));
+  router.get('/auth/icon.svg', (_req, res) => void res.set({ 'cache-control': 'public, max-age=86400' }).type('svg').send(ICON));
+  return router;
+}
+
+/** A camera-lens ring: FindMe's mark until the web app brings its own. */
+const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="13" fill="#0b57d0"/><circle cx="16" cy="16" r="6" fill="#fff"/></svg>';
