@@ -253,6 +253,18 @@ const ROWS: Row[] = [
       return { query: 'mutation($id: ID!) { setParticipantApproval(id: $id, approved: true) { id status } }', variables: { id: row!.id } };
     },
   },
+  {
+    op: 'Query.myPhotosArchive',
+    expect: members,
+    request: ({ f }) => ({ query: 'query($e: ID!) { myPhotosArchive(eventId: $e) { url photoCount } }', variables: { e: f.eventId } }),
+    // A member's ZIP holds the photo shown to everyone, nothing else.
+    check: (data, { actor }) => actor === 'participant' && assert.equal(data['myPhotosArchive'].photoCount, 1),
+  },
+  {
+    op: 'Query.eventArchive',
+    expect: managed,
+    request: ({ f }) => ({ query: 'query($e: ID!) { eventArchive(eventId: $e) { url photoCount } }', variables: { e: f.eventId } }),
+  },
   { op: 'Query.mySelfie', expect: everyoneSignedIn(), request: () => ({ query: '{ mySelfie { id status uploadedAt lastJob { id status } } }' }) },
   {
     op: 'Mutation.leaveEvent',

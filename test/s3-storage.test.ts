@@ -185,4 +185,20 @@ describe('S3 object store (against s3rver)', () => {
     assert.equal(evil.status, 403);
     assert.equal(evil.headers.get('access-control-allow-origin'), null);
   });
+
+  it("should stream an event's ZIP from the bucket", async () => {
+    const ids = await uploadPhotos(server, owner, eventId, (await generatedPhotos(3, 300)).map((bytes, i) => ({ name: `zip-${i}.jpg`, bytes })));
+    for (const id of ids) await waitForPhoto(server, owner, id);
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${owner}` },
+      body: JSON.stringify({ query: 'query($e: ID!) { eventArchive(eventId: $e) { url photoCount } }', variables: { e: eventId } }),
+    });
+    const { url, photoCount } = ((await res.json()) as { data: { eventArchive: { url: string; photoCount: number } } }).data.eventArchive;
+    assert.ok(photoCount >= 3);
+    const zip = Buffer.from(await (await fetch(url)).arrayBuffer());
+    const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    assert.equal(zip.readUInt16LE(eocd + 10), photoCount, 'every DONE photo of the event, read from S3');
+    for (const name of ['zip-0.jpg', 'zip-1.jpg', 'zip-2.jpg']) assert.ok(zip.includes(Buffer.from(name)), name);
+  });
 });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AesSealer } from '../adapters/crypto/aes.sealer.js';
+import type { Sealer } from '../ports/sealer.js';
 import { Argon2PasswordHasher } from '../adapters/crypto/argon2.password-hasher.js';
 import { JwtTokenIssuer } from '../adapters/crypto/jwt.token-issuer.js';
 import { PgNotifyEventBus } from '../adapters/events/pg-notify.event-bus.js';
@@ -43,6 +44,8 @@ export interface AppOverrides {
 /** Every external system of one process, each behind its port, built once from config. */
 export interface Adapters {
   clock: Clock;
+  /** Authenticated encryption with the server's key (sealed prefixes, download links). */
+  sealer: Sealer;
   hasher: PasswordHasher;
   tokens: TokenIssuer;
   mailer: Mailer;
@@ -89,14 +92,16 @@ export function buildAdapters(config: AppConfig, db: Database, logger: Logger, f
   const usage = config.faces.provider === 'aws' && !overrides.faces ? new PgUsageRecorder(db.orm, logger, (api) => telemetry.faceEngineCall(api)) : undefined;
   const faces = overrides.faces ?? createFaceEngine(config, db, logger, usage);
   const mailer = overrides.mailer ?? (config.mail.smtpUrl ? new SmtpMailer(config.mail.smtpUrl, config.mail.from) : new LogMailer(logger, !config.isProduction));
+  const sealer = new AesSealer(config.auth.secretKey);
   return {
     clock,
+    sealer,
     hasher: overrides.hasher ?? new Argon2PasswordHasher(),
     tokens: new JwtTokenIssuer(config.auth.secretKey, config.auth.jwtTtlSeconds, clock),
     mailer,
     store,
     queue,
-    erasure: new ObjectErasure({ store, queue, sealer: new AesSealer(config.auth.secretKey), clock, logger, uploadUrlTtlSeconds: config.photos.uploadUrlTtlSeconds }),
+    erasure: new ObjectErasure({ store, queue, sealer, clock, logger, uploadUrlTtlSeconds: config.photos.uploadUrlTtlSeconds }),
     bus: new PgNotifyEventBus(db.url, logger),
     faces,
     telemetry,

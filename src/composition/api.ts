@@ -6,6 +6,7 @@ import type { LiveEvents } from '../graphql/live-events.js';
 import { createSchema } from '../graphql/schema.js';
 import { startHttpServer, type RunningHttpServer } from '../http/server.js';
 import { authPages } from '../http/auth-pages.js';
+import { archiveRoutes } from '../http/archives.js';
 import type { PrivacyPolicy } from '../services/privacy-policy.js';
 import type { Adapters } from './adapters.js';
 import type { Database } from './database.js';
@@ -83,7 +84,15 @@ export class ApiProcess {
         corsOrigins: config.http.corsOrigins,
         trustProxy: config.http.trustProxy,
         ready: () => databaseReady(this.db.orm),
-        routers: [...adapters.store.routes(), authPages()],
+        routers: [
+          ...adapters.store.routes(),
+          authPages(),
+          archiveRoutes({
+            open: (token) => this.services(this.db.orm.em.fork(), this.logger).archives.open(token),
+            read: (key) => adapters.store.stream(key),
+            logger: this.logger,
+          }),
+        ],
         limits: config.graphql,
         telemetry: adapters.telemetry,
         // In production the public port serves metrics only behind a token; METRICS_PORT otherwise.

@@ -9,6 +9,7 @@ import type { AppConfig } from '../config/config.js';
 import type { RequestServices } from '../graphql/context.js';
 import { AccountService } from '../services/account.service.js';
 import { AdminService, type AdminSettings } from '../services/admin.service.js';
+import { ArchiveService } from '../services/archive.service.js';
 import { EventService } from '../services/event.service.js';
 import { PhotoService } from '../services/photo.service.js';
 import { PrivacyService } from '../services/privacy.service.js';
@@ -66,6 +67,15 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
           uploadWindowSeconds: limits.selfieUploadWindowSeconds,
         },
       }),
+      archives: () =>
+        new ArchiveService(em, {
+          photos: new PgPhotoRepository(() => em),
+          sealer: adapters.sealer,
+          clock,
+          logger,
+          publicUrl,
+          ttlSeconds: config.photos.downloadUrlTtlSeconds,
+        }),
       photos: () => new PhotoService(em, {
         store,
         photos: new PgPhotoRepository(() => em),

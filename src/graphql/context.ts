@@ -6,6 +6,7 @@ import type { EventService } from '../services/event.service.js';
 import type { PhotoService } from '../services/photo.service.js';
 import type { PrivacyService } from '../services/privacy.service.js';
 import type { AdminService } from '../services/admin.service.js';
+import type { ArchiveService } from '../services/archive.service.js';
 import type { SelfieService } from '../services/selfie.service.js';
 import type { PrivacyPolicy } from '../services/privacy-policy.js';
 import type { LiveEvents } from './live-events.js';
@@ -18,6 +19,7 @@ export interface RequestServices {
   selfies: SelfieService;
   privacy: PrivacyService;
   admin: AdminService;
+  archives: ArchiveService;
 }
 
 /** The refresh-token cookie of an HTTP request (there is none over graphql-ws). */

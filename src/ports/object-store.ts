@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 /** Where and how a client sends a file: straight to storage, never through the API. */
 export interface PresignedUpload {
   url: string;
@@ -40,6 +41,8 @@ export interface ObjectStore {
   /** Size and type of a stored object, or null when there is none. */
   head(key: string): Promise<StoredObject | null>;
   get(key: string): Promise<Buffer>;
+  /** The object's bytes as a stream, never whole in memory (ObjectNotFoundError when there is none). */
+  stream(key: string): Promise<Readable>;
   put(key: string, body: Buffer, contentType: string): Promise<void>;
   /** Deletes the keys; missing ones are fine. */
   delete(keys: string[]): Promise<void>;

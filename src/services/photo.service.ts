@@ -10,6 +10,7 @@ import type { JobQueue } from '../ports/job-queue.js';
 import type { ObjectStore, PresignedUpload } from '../ports/object-store.js';
 import { awaitingApproval, loadManagedEvent, roleInEvent } from './event-access.js';
 import { photoKeys, photoPrefix } from '../domain/object-keys.js';
+import { originalFor } from '../domain/photo-files.js';
 import type { ObjectErasure } from './object-erasure.js';
 import type { PhotoRepository } from '../ports/repositories/photo.repository.js';
 import { decodeTimeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
@@ -273,11 +274,7 @@ export class PhotoService {
     let filename = photo.originalFilename;
     if (kind === 'original' && viewer.role !== Role.ADMIN) {
       const event = await photo.event.load({ dataloader: true });
-      if (event && event.owner.id !== viewer.id && event.originalsPolicy !== OriginalsPolicy.UNTOUCHED) {
-        // Photos processed before guest copies existed fall back to the display copy (no metadata either).
-        key = photo.guestOriginalKey ?? photo.displayKey;
-        if (!photo.guestOriginalKey || /^image\/hei[cf]$/.test(photo.contentType)) filename = filename.replace(/\.[^.]*$/, '') + '.jpg';
-      }
+      if (event) ({ key, filename } = originalFor(photo, event.owner.id === viewer.id || event.originalsPolicy === OriginalsPolicy.UNTOUCHED));
     }
     if (!key) return null;
     return this.deps.store.createDownloadUrl(key, { ...this.urlWindow(), ...(kind === 'original' ? { filename } : {}) });

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PhotoStatus } from '../../domain/entities/index.js';
 import { isUuid } from '../../services/validation.js';
-import type { GalleryRow, MovedPhoto, PhotoRepository, StatusColumns } from '../../ports/repositories/photo.repository.js';
+import type { ArchiveRow, GalleryRow, MovedPhoto, PhotoRepository, StatusColumns } from '../../ports/repositories/photo.repository.js';
 
 const STATUS_COLUMNS: [keyof StatusColumns, string][] = [
   ['errorCode', 'error_code'],
@@ -112,6 +112,30 @@ export class PgPhotoRepository implements PhotoRepository {
       [silentAfterSeconds, limit],
     );
     return rows.map((r) => ({ id: r.id, workerId: r.worker_id }));
+  }
+
+  async archiveRows(input: { eventId: string; scope: 'mine' | 'event'; userId: string }): Promise<ArchiveRow[]> {
+    const columns = `p.id, p.original_filename, p.content_type, p.original_key, p.display_key, p.guest_original_key, p.created_at`;
+    const rows = await this.em().getConnection().execute<
+      { id: string; original_filename: string; content_type: string; original_key: string; display_key: string | null; guest_original_key: string | null }[]
+    >(
+      input.scope === 'event'
+        ? `select ${columns} from photos p where p.event_id = ? and p.status = 'DONE' order by p.created_at, p.id`
+        : `select ${columns} from photos p join matches m on m.photo_id = p.id and m.user_id = ? where p.event_id = ? and p.status = 'DONE'
+           union
+           select ${columns} from photos p join events e on e.id = p.event_id and e.public_gallery
+            where p.event_id = ? and p.status = 'DONE' and p.show_in_general
+           order by created_at, id`,
+      input.scope === 'event' ? [input.eventId] : [input.userId, input.eventId, input.eventId],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      originalFilename: r.original_filename,
+      contentType: r.content_type,
+      originalKey: r.original_key,
+      displayKey: r.display_key,
+      guestOriginalKey: r.guest_original_key,
+    }));
   }
 
   async rejectMatch(userId: string, photoId: string): Promise<void> {

@@ -1,9 +1,9 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import cors from 'cors';
@@ -102,6 +102,16 @@ export class LocalObjectStore implements ObjectStore {
   async get(key: string): Promise<Buffer> {
     try {
       return await readFile(this.file(key));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(key);
+      throw err;
+    }
+  }
+
+  async stream(key: string): Promise<Readable> {
+    try {
+      const handle = await open(this.file(key), 'r');
+      return handle.createReadStream();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(key);
       throw err;

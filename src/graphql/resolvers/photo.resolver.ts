@@ -4,7 +4,7 @@ import { viewerOf, type GraphQLContext } from '../context.js';
 import { UploadFileInput } from '../inputs/photo.inputs.js';
 import { toConnection } from '../types/connection.js';
 import { EventType } from '../types/event.type.js';
-import { PhotoConnection, PhotoType, PhotoUploadType, toPresignedUploadType } from '../types/photo.type.js';
+import { DownloadType, PhotoConnection, PhotoType, PhotoUploadType, toPresignedUploadType } from '../types/photo.type.js';
 import { PhotoMatchType } from '../types/selfie.type.js';
 
 @Resolver(() => PhotoType)
@@ -74,6 +74,20 @@ export class PhotoResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     return ctx.services.photos.setVisibility(viewerOf(ctx), id, showInGeneral);
+  }
+
+  @Authorized()
+  @Query(() => DownloadType, {
+    description: 'Your photos of an event as one ZIP (members): those you were found in and those shown to everyone, as you may download them (no GPS unless the event hands out untouched originals).',
+  })
+  myPhotosArchive(@Arg('eventId', () => ID) eventId: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.archives.offer(viewerOf(ctx), eventId, 'mine');
+  }
+
+  @Authorized()
+  @Query(() => DownloadType, { description: "Every processed photo of the event as one ZIP of the uploaded files (owner, admin)." })
+  eventArchive(@Arg('eventId', () => ID) eventId: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.archives.offer(viewerOf(ctx), eventId, 'event');
   }
 
   @Authorized()

@@ -140,3 +140,15 @@ export class EventProgressType {
   @Field(() => Int)
   failed!: number;
 }
+
+@ObjectType('Download', { description: 'A link that downloads a ZIP of photos, streamed as it is built.' })
+export class DownloadType {
+  @Field({ description: 'GET it (a browser can simply navigate to it); it works until expiresAt, for the account that asked.' })
+  url!: string;
+
+  @Field()
+  expiresAt!: Date;
+
+  @Field(() => Int, { description: 'Photos in the ZIP.' })
+  photoCount!: number;
+}

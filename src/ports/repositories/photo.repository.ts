@@ -25,6 +25,16 @@ export interface GalleryAccess {
   membership: string | null;
 }
 
+/** One photo of an archive: its keys (the caller picks the right file) and its name. */
+export interface ArchiveRow {
+  id: string;
+  originalFilename: string;
+  contentType: string;
+  originalKey: string;
+  displayKey: string | null;
+  guestOriginalKey: string | null;
+}
+
 /** The queries on photos that the ORM does not express well: status moves, counts, galleries, job recovery. */
 export interface PhotoRepository {
   /** Moves the photos in one of `from` to `to` (one guarded statement); the others stay as they are. */
@@ -47,6 +57,12 @@ export interface PhotoRepository {
   claimStale(staleAfterSeconds: number, limit: number): Promise<string[]>;
   /** Photos PROCESSING by a worker whose heartbeat is older than `silentAfterSeconds`. */
   heldBySilentWorkers(silentAfterSeconds: number, limit: number): Promise<{ id: string; workerId: string }[]>;
+  /**
+   * The DONE photos of an archive, oldest first: for `mine`, the user's
+   * matches and (when the gallery is public) the photos shown to everyone;
+   * for `event`, every DONE photo of the event.
+   */
+  archiveRows(input: { eventId: string; scope: 'mine' | 'event'; userId: string }): Promise<ArchiveRow[]>;
   /** "Not me": removes the user's match in the photo and keeps them out of it for good, together. */
   rejectMatch(userId: string, photoId: string): Promise<void>;
   /** Those of `ids` whose status is `status`. */
