@@ -265,6 +265,12 @@ const ROWS: Row[] = [
     expect: managed,
     request: ({ f }) => ({ query: 'query($e: ID!) { eventArchive(eventId: $e) { url photoCount } }', variables: { e: f.eventId } }),
   },
+  {
+    op: 'Mutation.setNewPhotoEmails',
+    // A setting of one's own membership: only a member has one.
+    expect: { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'ok', otherPhotographer: 'NOT_FOUND', owner: 'NOT_FOUND', admin: 'NOT_FOUND' },
+    request: ({ f }) => ({ query: 'mutation($e: ID!) { setNewPhotoEmails(eventId: $e, enabled: false) { newPhotoEmails } }', variables: { e: f.eventId } }),
+  },
   { op: 'Query.mySelfie', expect: everyoneSignedIn(), request: () => ({ query: '{ mySelfie { id status uploadedAt lastJob { id status } } }' }) },
   {
     op: 'Mutation.leaveEvent',

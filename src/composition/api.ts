@@ -86,7 +86,7 @@ export class ApiProcess {
         ready: () => databaseReady(this.db.orm),
         routers: [
           ...adapters.store.routes(),
-          authPages(),
+          authPages({ unsubscribe: (token) => this.services(this.db.orm.em.fork(), this.logger).newPhotoEmails.unsubscribe(token) }),
           archiveRoutes({
             open: (token) => this.services(this.db.orm.em.fork(), this.logger).archives.open(token),
             read: (key) => adapters.store.stream(key),

@@ -10,6 +10,7 @@ import type { RequestServices } from '../graphql/context.js';
 import { AccountService } from '../services/account.service.js';
 import { AdminService, type AdminSettings } from '../services/admin.service.js';
 import { ArchiveService } from '../services/archive.service.js';
+import { NewPhotoEmails } from '../services/new-photo-emails.service.js';
 import { EventService } from '../services/event.service.js';
 import { PhotoService } from '../services/photo.service.js';
 import { PrivacyService } from '../services/privacy.service.js';
@@ -67,6 +68,17 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
           uploadWindowSeconds: limits.selfieUploadWindowSeconds,
         },
       }),
+      newPhotoEmails: () =>
+        new NewPhotoEmails(em, {
+          participations: new PgParticipationRepository(em),
+          queue,
+          mailer: adapters.mailer,
+          sealer: adapters.sealer,
+          clock,
+          logger,
+          publicUrl,
+          settings: config.mail.newPhotos,
+        }),
       archives: () =>
         new ArchiveService(em, {
           photos: new PgPhotoRepository(() => em),

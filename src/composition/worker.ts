@@ -26,6 +26,7 @@ export class WorkerProcess {
   private readonly maintenance: Maintenance;
   private heartbeat: PgWorkerHeartbeat | undefined;
   private running = false;
+  private stopDigests: (() => void) | undefined;
 
   constructor(
     private readonly config: AppConfig,
@@ -72,8 +73,15 @@ export class WorkerProcess {
         'selfie.process': { handler: selfieJob(selfies), concurrency: config.worker.concurrency },
         'event.match': { handler: eventMatchJob({ matching: () => new MatchingService({ matches: matchRepository(db.orm.em.fork()), faces, bus }), logger }), concurrency: 1 },
         'storage.purge': { handler: adapters.erasure.handle, concurrency: 1 },
+        'digest.send': { handler: (job) => this.services(fork(), workerLogger).newPhotoEmails.send(job.payload), concurrency: 1 },
       })
       .start(queue);
+    // New matches of guests who asked to be emailed about them: one waiting job per guest and event.
+    this.stopDigests = bus.subscribe('match.created', (m) => {
+      this.services(fork(), workerLogger)
+        .newPhotoEmails.matched(m)
+        .catch((err: unknown) => workerLogger.warn({ err, userId: m.userId, eventId: m.eventId }, 'could not schedule the new-photo email'));
+    });
     const heartbeat = this.heartbeat;
     await heartbeat.beat();
     const privacy = () => this.services(fork(), logger).privacy;
@@ -99,6 +107,7 @@ export class WorkerProcess {
 
   /** Stops the chores and removes the heartbeat (the queue itself is stopped by the process). */
   async stop(): Promise<void> {
+    this.stopDigests?.();
     await this.maintenance.stop();
     await this.heartbeat?.remove().catch((err: unknown) => this.logger.warn({ err }, 'could not remove the worker heartbeat'));
   }

@@ -123,6 +123,8 @@ export const rawConfigSchema = z.object({
   AWS_MATCH_MIN_SIMILARITY: z.coerce.number().min(0).max(100).default(90),
   AWS_REKOGNITION_DETECT_MIN_CONF: z.coerce.number().min(0).max(100).default(90),
   BATCH_MATCH_DELAY_SECONDS: int(1, 900).default(20),
+  NEW_PHOTO_EMAIL_DELAY_SECONDS: int(0, 3600).default(60),
+  NEW_PHOTO_EMAIL_INTERVAL_SECONDS: int(1, 7 * 24 * 3600).default(900),
   REKOGNITION_MAX_TPS: z.coerce.number().min(0.1).max(1000).default(5),
   METRICS_ENABLED: bool.default(true),
   METRICS_PORT: int(1, 65535).optional(),

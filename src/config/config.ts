@@ -68,7 +68,12 @@ export interface AppConfig {
     faceRetentionDays: number;
     retentionSweepIntervalSeconds: number;
   };
-  mail: { smtpUrl: string | undefined; from: string };
+  mail: {
+    smtpUrl: string | undefined;
+    from: string;
+    /** New-photo emails: how long a burst of matches settles before the email, and the least time between two for one event. */
+    newPhotos: { delaySeconds: number; intervalSeconds: number };
+  };
   worker: { enabled: boolean; concurrency: number };
   photos: {
     maxBytes: number;
@@ -259,7 +264,11 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
       faceRetentionDays: raw.FACE_RETENTION_DAYS,
       retentionSweepIntervalSeconds: raw.RETENTION_SWEEP_INTERVAL_SECONDS,
     },
-    mail: { smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
+    mail: {
+      smtpUrl: raw.SMTP_URL,
+      from: raw.MAIL_FROM,
+      newPhotos: { delaySeconds: raw.NEW_PHOTO_EMAIL_DELAY_SECONDS, intervalSeconds: raw.NEW_PHOTO_EMAIL_INTERVAL_SECONDS },
+    },
     worker: { enabled: raw.PHOTO_WORKER_ENABLED, concurrency: raw.PHOTO_WORKER_CONCURRENCY ?? os.availableParallelism() },
     photos: {
       maxBytes: raw.PHOTO_MAX_BYTES,

@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import { PAGES_CSS, PAGES_JS } from './pages/assets.js';
 
 /** Nothing but this page's own script, style and the API on the same origin. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 function page(title: string, body: string): string {
   return `<!doctype html>
@@ -35,6 +35,19 @@ const SIGN_IN = page(
 </form>`,
 );
 
+const UNSUBSCRIBE = (token: string) =>
+  page(
+    'Stop the new-photo emails',
+    `<p>Press the button to stop the emails about new photos of you at this event.</p>
+<form method="post" action="/unsubscribe?token=${encodeURIComponent(token)}">
+<button type="submit">Stop these emails</button>
+</form>`,
+  );
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 const RESET = page(
   'Choose a new password',
   `<form id="reset" data-flow="reset-password">
@@ -52,7 +65,7 @@ const RESET = page(
  * of the same origin. The token is used only when the person presses the
  * button, so a mail scanner fetching the link spends nothing.
  */
-export function authPages(): Router {
+export function authPages(deps: { unsubscribe: (token: string) => Promise<string | null> }): Router {
   const router = express.Router();
   const script = PAGES_JS;
   const style = PAGES_CSS;
@@ -60,6 +73,22 @@ export function authPages(): Router {
     res.set({ 'content-security-policy': CSP, 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).type('html').send(body);
   };
   router.get('/sign-in', html(SIGN_IN));
+  // New-photo emails' link: a form that posts back (a scanner fetching the link changes nothing);
+  // mail clients' one-click unsubscribe (RFC 8058) posts to the same address.
+  router.get('/unsubscribe', (req, res) => {
+    const token = typeof req.query['token'] === 'string' ? req.query['token'] : '';
+    html(UNSUBSCRIBE(token))(req, res);
+  });
+  router.post('/unsubscribe', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    const token = typeof req.query['token'] === 'string' ? req.query['token'] : '';
+    const eventName = token ? await deps.unsubscribe(token) : null;
+    res.status(eventName === null ? 404 : 200);
+    html(
+      eventName === null
+        ? page('This link does not work', '<p>This unsubscribe link is not valid. Turn the emails off from the event page in FindMe instead.</p>')
+        : page('Unsubscribed', `<p>You will no longer get emails about new photos at ${escapeHtml(eventName)}. You can turn them on again in FindMe.</p>`),
+    )(req, res);
+  });
   router.get('/reset-password', html(RESET));
   router.get('/auth/pages.js', (_req, res) => void res.set({ 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }).type('js').send(script));
   router.get('/auth/pages.css', (_req, res) => void res.set({ 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }).type('css').send(style));

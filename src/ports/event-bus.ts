@@ -8,8 +8,7 @@ export interface BusMessages {
   'faces.indexed': { eventId: string; photoId: string };
   /** A participant was found in a photo (the photo is DONE). */
   'match.created': { eventId: string; photoId: string; userId: string };
-  /** Every session of the user ended (account deleted, password reset): their sockets close. */
-  /** A user's sessions ended: all of them, or only `sessionId` (one device signed out). */
+  /** A user's sessions ended (account deleted, new password, logout): all of them, or only `sessionId` (one device); their sockets close. */
   'sessions.revoked': { userId: string; sessionId?: string };
   /** Face data of an event was erased (retention, deletion): vector indexes forget it. */
   'faces.erased': { eventId: string };

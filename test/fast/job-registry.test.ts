@@ -46,6 +46,7 @@ describe('job registry', () => {
         'selfie.process': { handler: done, concurrency: 2 },
         'event.match': { handler: done, concurrency: 1 },
         'storage.purge': { handler: done, concurrency: 1 },
+        'digest.send': { handler: done, concurrency: 1 },
       })
       .start(queue);
     assert.deepEqual(queue.started, [...JOB_NAMES]);

@@ -31,6 +31,65 @@ export class PgParticipationRepository implements ParticipationRepository {
     return row ? summary(row) : null;
   }
 
+  async newPhotoEmails(userId: string, eventId: string): Promise<{ lastDigestAt: Date | null } | null> {
+    const [row] = await this.em
+      .getConnection()
+      .execute<{ last_digest_at: Date | null }[]>(
+        `select last_digest_at from participations where user_id = ? and event_id = ? and new_photo_emails and status = 'APPROVED'`,
+        [userId, eventId],
+      );
+    // Raw rows carry timestamps as text.
+    return row ? { lastDigestAt: row.last_digest_at === null ? null : new Date(row.last_digest_at) } : null;
+  }
+
+  async claimDigest(userId: string, eventId: string, intervalSeconds: number) {
+    return this.em.transactional(async (tx) => {
+      const sql = tx.getConnection();
+      const ctx = tx.getTransactionContext();
+      const [state] = await sql.execute<
+        { id: string; since: Date | null; last: Date | null; wait: number; email: string; display_name: string; event_name: string; event_code: string }[]
+      >(
+        `select pa.id, pa.new_photos_since as since, pa.last_digest_at as last,
+                greatest(0, ceil(extract(epoch from pa.last_digest_at + make_interval(secs => ?) - now())))::int as wait,
+                u.email, u.display_name, e.name as event_name, e.code as event_code
+           from participations pa join users u on u.id = pa.user_id join events e on e.id = pa.event_id
+          where pa.user_id = ? and pa.event_id = ? and pa.new_photo_emails and pa.status = 'APPROVED' and u.active
+          for update of pa`,
+        [intervalSeconds, userId, eventId],
+        'all',
+        ctx,
+      );
+      if (!state) return { kind: 'none' as const };
+      if (state.last && state.wait > 0) return { kind: 'wait' as const, seconds: state.wait };
+      const [count] = await sql.execute<{ n: number }[]>(
+        `select count(*)::int as n from matches m join photos p on p.id = m.photo_id
+          where m.user_id = ? and p.event_id = ? and p.status = 'DONE' and m.created_at > coalesce(?::timestamptz, '-infinity')`,
+        [userId, eventId, state.since],
+        'all',
+        ctx,
+      );
+      const newPhotos = count?.n ?? 0;
+      if (newPhotos === 0) return { kind: 'none' as const };
+      await sql.execute(`update participations set new_photos_since = now(), last_digest_at = now() where id = ?`, [state.id], 'run', ctx);
+      return {
+        kind: 'send' as const,
+        email: state.email,
+        displayName: state.display_name,
+        eventName: state.event_name,
+        eventCode: state.event_code,
+        participationId: state.id,
+        newPhotos,
+        previous: { since: state.since === null ? null : new Date(state.since), last: state.last === null ? null : new Date(state.last) },
+      };
+    });
+  }
+
+  async releaseDigest(participationId: string, previous: { since: Date | null; last: Date | null }): Promise<void> {
+    await this.em
+      .getConnection()
+      .execute(`update participations set new_photos_since = ?, last_digest_at = ? where id = ?`, [previous.since, previous.last, participationId], 'run');
+  }
+
   /** Guests with their selfie state and matched photo count, in one statement. */
   private rows(eventId: string, tail: string, params: unknown[]): Promise<Row[]> {
     return this.em.getConnection().execute<Row[]>(

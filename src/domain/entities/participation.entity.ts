@@ -40,4 +40,16 @@ export class Participation extends BaseEntity {
   /** When the owner approved or refused the guest. */
   @Property({ type: 'timestamptz', nullable: true })
   decidedAt: Date | null = null;
+
+  /** The guest asked for an email when new photos of them arrive (off by default). */
+  @Property({ type: 'boolean', default: false })
+  newPhotoEmails: Opt<boolean> = false;
+
+  /** Matches made after this are news for that email (set when the guest opts in, and at each email). */
+  @Property({ type: 'timestamptz', nullable: true })
+  newPhotosSince: Date | null = null;
+
+  /** When the last of those emails went out (at most one per event per interval). */
+  @Property({ type: 'timestamptz', nullable: true })
+  lastDigestAt: Date | null = null;
 }

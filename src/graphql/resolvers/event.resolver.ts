@@ -110,6 +110,15 @@ export class EventResolver {
 
 @Resolver(() => ParticipationType)
 export class ParticipationResolver {
+  @Authorized()
+  @Mutation(() => ParticipationType, {
+    description:
+      'Turns on or off the email that tells you when new photos of you arrive in one of your events: a burst of new photos makes one email, at most one per event every 15 minutes, and each email has a link that turns them off without signing in.',
+  })
+  setNewPhotoEmails(@Arg('eventId', () => ID) eventId: string, @Arg('enabled', () => Boolean) enabled: boolean, @Ctx() ctx: GraphQLContext): Promise<Participation> {
+    return ctx.services.newPhotoEmails.set(viewerOf(ctx), eventId, enabled);
+  }
+
   @FieldResolver(() => EventType)
   async event(@Root() participation: Participation): Promise<Event> {
     const event = await participation.event.load({ dataloader: true });

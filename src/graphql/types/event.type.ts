@@ -100,6 +100,9 @@ export class ParticipationType {
   @Field({ description: 'Version of the privacy policy consented to.' })
   consentVersion!: string;
 
+  @Field({ description: 'Whether you get an email when new photos of you arrive (at most one per event every 15 minutes); see setNewPhotoEmails.' })
+  newPhotoEmails!: boolean;
+
   // Resolved by ParticipationResolver.
   event?: EventType;
 }
