@@ -53,6 +53,8 @@ interface RowContext {
   f: Fixture;
   /** Creates a PENDING photo in the fixture event, as its owner. */
   newPhoto(): Promise<string>;
+  /** Creates an event of the fixture's owner (for operations that end one). */
+  newEvent(): Promise<string>;
 }
 
 const ANON = { anonymous: 'UNAUTHENTICATED' } as const;
@@ -271,6 +273,12 @@ const ROWS: Row[] = [
     expect: { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'ok', otherPhotographer: 'NOT_FOUND', owner: 'NOT_FOUND', admin: 'NOT_FOUND' },
     request: ({ f }) => ({ query: 'mutation($e: ID!) { setNewPhotoEmails(eventId: $e, enabled: false) { newPhotoEmails } }', variables: { e: f.eventId } }),
   },
+  {
+    op: 'Mutation.deleteEvent',
+    expect: { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'NOT_FOUND', otherPhotographer: 'NOT_FOUND', owner: 'ok', admin: 'ok' },
+    request: async (ctx) => ({ query: 'mutation($id: ID!) { deleteEvent(id: $id) }', variables: { id: await ctx.newEvent() } }),
+    check: (data) => assert.match(data['deleteEvent'], /^[0-9a-f-]{36}$/),
+  },
   { op: 'Query.mySelfie', expect: everyoneSignedIn(), request: () => ({ query: '{ mySelfie { id status uploadedAt lastJob { id status } } }' }) },
   {
     op: 'Mutation.leaveEvent',
@@ -432,6 +440,7 @@ describe('authorisation matrix (every operation × every kind of caller)', () =>
             );
             return res.data!['requestPhotoUploads'][0].photo.id;
           },
+          newEvent: async () => (await eventOf(tokens.owner!)).id,
         };
         const req = await row.request(ctx);
         const answer = row.op.startsWith('Subscription.') ? await subscribeOnce(req, token) : await raw(req, token);

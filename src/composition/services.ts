@@ -45,7 +45,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         sessions,
       }),
       admin: () => new AdminService({ ops: new PgOpsRepository(em), queue, settings: admin }),
-      privacy: () => new PrivacyService(em, { records: new PgPrivacyRepository(em), store, erasure, faces, bus, clock, logger, sessions }),
+      privacy: () => new PrivacyService(em, { records: new PgPrivacyRepository(em), queue, store, erasure, faces, bus, clock, logger, sessions }),
       events: () => new EventService(em, {
         participations: new PgParticipationRepository(em),
         clock,

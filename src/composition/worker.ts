@@ -73,6 +73,7 @@ export class WorkerProcess {
         'selfie.process': { handler: selfieJob(selfies), concurrency: config.worker.concurrency },
         'event.match': { handler: eventMatchJob({ matching: () => new MatchingService({ matches: matchRepository(db.orm.em.fork()), faces, bus }), logger }), concurrency: 1 },
         'storage.purge': { handler: adapters.erasure.handle, concurrency: 1 },
+        'event.delete': { handler: (job) => this.services(fork(), workerLogger).privacy.deleteMarkedEvent(job.payload.eventId), concurrency: 1 },
         'digest.send': { handler: (job) => this.services(fork(), workerLogger).newPhotoEmails.send(job.payload), concurrency: 1 },
       })
       .start(queue);

@@ -6,6 +6,8 @@ export interface JobPayloads {
   'event.match': { eventId: string };
   /** Delete everything under an erased prefix (sealed: it names a person or event) again, once no upload link can write there (ISO time). */
   'storage.purge': { sealedPrefix: string; notBefore: string };
+  /** Delete an event marked for deletion: engine collection, objects, photos (in batches), then the row. */
+  'event.delete': { eventId: string };
   /** Email a guest who asked for it about their new photos of an event (batched). */
   'digest.send': { userId: string; eventId: string };
 }

@@ -5,6 +5,7 @@ import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine, StoredFace } from '../ports/face-engine.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import type { JobOutcome, JobQueue } from '../ports/job-queue.js';
 import { eventPrefix, userPrefix } from '../domain/object-keys.js';
 import type { ObjectErasure } from './object-erasure.js';
 import type { SessionCache } from './session-cache.js';
@@ -12,6 +13,7 @@ import type { PrivacyRepository } from '../ports/repositories/privacy.repository
 import { quotaKeys } from './throttle.js';
 import { isUuid } from './validation.js';
 import { NotFoundError } from '../domain/errors.js';
+import { loadManagedEvent } from './event-access.js';
 
 /**
  * Forgetting: a guest's face data on request (GDPR art. 9 withdrawal of
@@ -24,6 +26,7 @@ export class PrivacyService {
     private readonly em: EntityManager,
     private readonly deps: {
       records: PrivacyRepository;
+      queue: JobQueue;
       store: ObjectStore;
       erasure: ObjectErasure;
       faces: FaceEngine;
@@ -82,13 +85,49 @@ export class PrivacyService {
    */
   async deleteAccount(user: User): Promise<void> {
     await this.deleteFaceData(user);
-    const owned = await this.em.find(Event, { owner: user.id }, { fields: ['id'] });
+    // Events already being deleted too: their job would find no row left to start from.
+    const owned = await this.em.find(Event, { owner: user.id }, { fields: ['id'], filters: { live: false } });
     for (const event of owned) await this.deleteEvent(event.id);
     // Throttling counters are keyed by email or id: personal data too. Memberships, selfies, jobs and tokens go with the row.
     await this.deps.records.deleteAccount(user.id, quotaKeys.ofAccount(user));
     this.deps.sessions?.forgetUser(user.id);
     await this.deps.bus.publish('sessions.revoked', { userId: user.id });
     this.deps.logger.info({ userId: user.id, events: owned.length }, 'account deleted');
+  }
+
+  /**
+   * The photographer deletes an event: it is gone for everyone at once (no
+   * query finds it), and a background job removes the engine's collection,
+   * every object, the photos in batches (eventProgress subscribers watch the
+   * counts fall) and finally the row with everything that hangs on it.
+   */
+  async requestEventDeletion(actor: User, eventId: string): Promise<string> {
+    const event = await loadManagedEvent(this.em, actor, eventId);
+    event.deletingAt = this.deps.clock.now();
+    await this.em.flush();
+    await this.deps.queue.enqueue('event.delete', { eventId: event.id }, { key: `event-delete:${event.id}` });
+    this.deps.logger.info({ eventId: event.id, by: actor.id }, 'event deletion requested');
+    return event.id;
+  }
+
+  /** The deletion job: idempotent, so a retry after a crash finishes what the first run started. */
+  async deleteMarkedEvent(eventId: string): Promise<JobOutcome> {
+    const event = await this.em.findOne(Event, { id: eventId, deletingAt: { $ne: null } }, { filters: { live: false } });
+    if (!event) return 'skipped';
+    await this.deps.faces.deleteEventFaces(eventId);
+    await this.deps.erasure.erase(eventPrefix(eventId));
+    let deleted = 0;
+    for (;;) {
+      const batch = await this.deps.records.deletePhotosOf(eventId, 500);
+      if (batch.length === 0) break;
+      deleted += batch.length;
+      // Progress: eventProgress recounts on each change.
+      await this.deps.bus.publish('photo.deleted', { eventId, photoId: batch.at(-1)! });
+    }
+    await this.em.nativeDelete(Event, { id: eventId }, { filters: { live: false } });
+    await this.deps.bus.publish('faces.erased', { eventId });
+    this.deps.logger.info({ eventId, photos: deleted }, 'event deleted');
+    return 'done';
   }
 
   /** Deletes an event with its photos, their files and every face, in the engine too. */

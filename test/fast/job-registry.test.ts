@@ -47,6 +47,7 @@ describe('job registry', () => {
         'event.match': { handler: done, concurrency: 1 },
         'storage.purge': { handler: done, concurrency: 1 },
         'digest.send': { handler: done, concurrency: 1 },
+        'event.delete': { handler: done, concurrency: 1 },
       })
       .start(queue);
     assert.deepEqual(queue.started, [...JOB_NAMES]);

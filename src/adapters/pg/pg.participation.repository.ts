@@ -52,7 +52,7 @@ export class PgParticipationRepository implements ParticipationRepository {
         `select pa.id, pa.new_photos_since as since, pa.last_digest_at as last,
                 greatest(0, ceil(extract(epoch from pa.last_digest_at + make_interval(secs => ?) - now())))::int as wait,
                 u.email, u.display_name, e.name as event_name, e.code as event_code
-           from participations pa join users u on u.id = pa.user_id join events e on e.id = pa.event_id
+           from participations pa join users u on u.id = pa.user_id join events e on e.id = pa.event_id and e.deleting_at is null
           where pa.user_id = ? and pa.event_id = ? and pa.new_photo_emails and pa.status = 'APPROVED' and u.active
           for update of pa`,
         [intervalSeconds, userId, eventId],

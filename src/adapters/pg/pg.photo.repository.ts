@@ -120,10 +120,11 @@ export class PgPhotoRepository implements PhotoRepository {
       { id: string; original_filename: string; content_type: string; original_key: string; display_key: string | null; guest_original_key: string | null }[]
     >(
       input.scope === 'event'
-        ? `select ${columns} from photos p where p.event_id = ? and p.status = 'DONE' order by p.created_at, p.id`
-        : `select ${columns} from photos p join matches m on m.photo_id = p.id and m.user_id = ? where p.event_id = ? and p.status = 'DONE'
+        ? `select ${columns} from photos p join events e on e.id = p.event_id and e.deleting_at is null where p.event_id = ? and p.status = 'DONE' order by p.created_at, p.id`
+        : `select ${columns} from photos p join matches m on m.photo_id = p.id and m.user_id = ? join events e on e.id = p.event_id and e.deleting_at is null
+            where p.event_id = ? and p.status = 'DONE'
            union
-           select ${columns} from photos p join events e on e.id = p.event_id and e.public_gallery
+           select ${columns} from photos p join events e on e.id = p.event_id and e.public_gallery and e.deleting_at is null
             where p.event_id = ? and p.status = 'DONE' and p.show_in_general
            order by created_at, id`,
       input.scope === 'event' ? [input.eventId] : [input.userId, input.eventId, input.eventId],
@@ -182,7 +183,7 @@ function galleryStatement(after: boolean): string {
   return `with ev as (
               select e.id, e.owner_id, e.name, e.public_gallery,
                      (select pa.status::text from participations pa where pa.event_id = e.id and pa.user_id = $1) as membership
-                from events e where e.id = $2),
+                from events e where e.id = $2 and e.deleting_at is null),
             allowed as (select ev.* from ev where ev.owner_id = $3 or $4 or ev.membership = 'APPROVED'),
             visible as (
               select p.id, p.created_at from allowed a join matches m on m.user_id = $5 join photos p on p.id = m.photo_id and p.event_id = a.id and p.status = 'DONE'

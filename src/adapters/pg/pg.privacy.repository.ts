@@ -23,6 +23,13 @@ export class PgPrivacyRepository implements PrivacyRepository {
     });
   }
 
+  async deletePhotosOf(eventId: string, limit: number): Promise<string[]> {
+    const rows = await this.em
+      .getConnection()
+      .execute<{ id: string }[]>(`delete from photos where id in (select id from photos where event_id = ? limit ?) returning id`, [eventId, limit]);
+    return rows.map((r) => r.id);
+  }
+
   async leaveEvent(userId: string, eventId: string): Promise<boolean> {
     return this.em.transactional(async (tx) => {
       const sql = tx.getConnection();

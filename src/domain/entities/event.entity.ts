@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, Property, Unique, type Ref, type Opt } from '@mikro-orm/core';
+import { Entity, Enum, Filter, Index, ManyToOne, Property, Unique, type Ref, type Opt } from '@mikro-orm/core';
 import { BaseEntity } from './base.js';
 import { User } from './user.entity.js';
 
@@ -12,6 +12,8 @@ export enum OriginalsPolicy {
 
 @Entity({ tableName: 'events' })
 @Index({ properties: ['owner', 'date'] })
+// An event being deleted is gone for every reader at once; only its deletion job sees it (filters: { live: false }).
+@Filter({ name: 'live', cond: { deletingAt: null }, default: true })
 export class Event extends BaseEntity {
   @Property({ type: 'text' })
   name!: string;
@@ -40,6 +42,10 @@ export class Event extends BaseEntity {
   @Property({ type: 'timestamptz', nullable: true })
   @Index()
   faceDataPurgedAt: Date | null = null;
+
+  /** Set when the photographer deletes the event: a background job removes everything, then the row. */
+  @Property({ type: 'timestamptz', nullable: true })
+  deletingAt: Date | null = null;
 
   /** When on, photos marked `showInGeneral` are visible to every participant. */
   @Property({ type: 'boolean', default: true })

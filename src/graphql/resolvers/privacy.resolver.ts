@@ -21,6 +21,15 @@ export class PrivacyResolver {
 
   @Authorized()
   @Mutation(() => ID, {
+    description:
+      "Deletes an event (owner, admin): it is gone for everyone at once, and in the background its photos, files, faces, matches and the face engine's collection are removed (an eventProgress subscription sees the counts fall to zero). Returns the event's id.",
+  })
+  deleteEvent(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return ctx.services.privacy.requestEventDeletion(viewerOf(ctx), id);
+  }
+
+  @Authorized()
+  @Mutation(() => ID, {
     description: 'Leaves an event: your membership, your matches and "not me" marks there go. Your selfie stays for your other events. Returns the event\'s id.',
   })
   leaveEvent(@Arg('eventId', () => ID) eventId: string, @Ctx() ctx: GraphQLContext): Promise<string> {

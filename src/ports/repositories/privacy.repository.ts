@@ -4,6 +4,8 @@ export interface PrivacyRepository {
   facesMatchedTo(userId: string): Promise<{ faceId: string; photoId: string; eventId: string; engineFaceId: string | null }[]>;
   /** Deletes the user's matches and these faces, together. */
   forgetMatches(userId: string, faceIds: string[]): Promise<void>;
+  /** Deletes up to `limit` photos of the event (their faces and matches cascade); the ids deleted. */
+  deletePhotosOf(eventId: string, limit: number): Promise<string[]>;
   /** Ends the membership with the user's matches and "not me" marks in the event's photos, together; false when there was none. */
   leaveEvent(userId: string, eventId: string): Promise<boolean>;
   /** Deletes the account row (its memberships, selfies, jobs and tokens cascade) and these throttling counters, together. */
