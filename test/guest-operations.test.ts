@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   ChangePasswordDocument,
+  DeleteMyFaceDataDocument,
   JoinEventDocument,
   LeaveEventDocument,
   LoginDocument,
@@ -15,6 +16,7 @@ import {
 } from './generated/graphql.js';
 import { newEvent, sendSelfie, uploadPhotos, waitForPhoto } from './support/flows.js';
 import { collect } from './support/live.js';
+import { PgMatchRepository } from '../src/adapters/pg/pg.match.repository.js';
 import { errorCode, plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
 import { generatedPhotos } from './support/images.js';
 
@@ -141,5 +143,40 @@ describe('guest and photographer operations', () => {
     await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token });
     const gallery = await server.gql(MyPhotosDocument, { eventId: event.eventId }, { token });
     assert.deepEqual(new Set(gallery.data?.myPhotos.edges.map((e) => e.node.id)), new Set([photoIds[1], photoIds[2]]));
+  });
+
+  it('should delete face data for one event only: matches and matched faces there go, matching stops there, the other event keeps everything', async () => {
+    const other = await newEvent(server, 'Other party');
+    const [otherPhoto] = await uploadPhotos(server, other.owner, other.eventId, [{ name: 'o.jpg', bytes: (await generatedPhotos(1, 300))[0]! }]);
+    await waitForPhoto(server, other.owner, otherPhoto!);
+    const { token } = await guest();
+    for (const c of [event.code, other.code]) await server.gql(JoinEventDocument, { code: c, consent: true }, { token });
+    const me = (await server.gql(MeDocument, {}, { token })).data!.me!.id;
+    await server.sql(`insert into selfies (id, user_id, object_key, content_type, byte_size, status, created_at) values (gen_random_uuid(), ?, 'selfies/x', 'image/jpeg', 1, 'ACTIVE', now())`, [me]);
+    const faces: Record<string, string> = {};
+    for (const photoId of [photoIds[1]!, otherPhoto!]) {
+      const [face] = await server.sql<{ id: string }>(
+        `insert into faces (id, photo_id, face_index, box_left, box_top, box_width, box_height, confidence, created_at) values (gen_random_uuid(), ?, 7, 0.1, 0.1, 0.2, 0.2, 0.99, now()) returning id`,
+        [photoId],
+      );
+      faces[photoId] = face!.id;
+      await server.sql(`insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?, 80, 'INGEST', now())`, [photoId, me, face!.id]);
+    }
+    const searched = async (eventId: string) => (await new PgMatchRepository(server.app.db.orm.em.fork()).participantsWithSelfie(eventId)).some((p) => p.userId === me);
+    assert.ok((await searched(event.eventId)) && (await searched(other.eventId)));
+
+    const res = await server.gql(DeleteMyFaceDataDocument, { eventId: event.eventId }, { token });
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const left = await server.sql<{ photo_id: string }>('select photo_id from matches where user_id = ?', [me]);
+    assert.deepEqual(left.map((r) => r.photo_id), [otherPhoto], 'only the other event keeps a match');
+    assert.deepEqual(await server.sql('select id from faces where id = ?', [faces[photoIds[1]!]]), [], 'the face it pointed to is gone');
+    assert.equal((await server.sql('select id from faces where id = ?', [faces[otherPhoto!]])).length, 1);
+    assert.equal(await searched(event.eventId), false, 'no longer searched for in that event');
+    assert.equal(await searched(other.eventId), true);
+    assert.equal((await server.sql<{ status: string }>('select status from selfies where user_id = ?', [me]))[0]!.status, 'ACTIVE', 'the selfie stays');
+
+    await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token });
+    assert.equal(await searched(event.eventId), true, 'joining again consents again');
+    assert.equal(errorCode(await server.gql(DeleteMyFaceDataDocument, { eventId: '00000000-0000-4000-8000-000000000000' }, { token })), 'NOT_FOUND');
   });
 });

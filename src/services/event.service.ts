@@ -181,9 +181,11 @@ export class EventService {
     const now = this.deps.clock.now();
     const existing = await this.em.findOne(Participation, { user: actor.id, event: event.id });
     if (existing) {
-      if (existing.consentVersion !== PRIVACY_POLICY_VERSION) {
+      // Joining again consents again: to the current policy, and to face matching if it was turned off.
+      if (existing.consentVersion !== PRIVACY_POLICY_VERSION || !existing.faceMatching) {
         existing.consentVersion = PRIVACY_POLICY_VERSION;
         existing.consentedAt = now;
+        existing.faceMatching = true;
         await this.em.flush();
       }
       return existing;

@@ -59,6 +59,32 @@ export class PrivacyService {
   }
 
   /**
+   * Withdraws consent to face matching in one event only: the user's matches
+   * there go with the photo faces they were matched to (in the engine too),
+   * the event's engine forgets their selfie, and matching stays off there
+   * until they join the event again. Their selfie stays for other events.
+   */
+  async deleteFaceDataIn(user: User, eventId: string): Promise<void> {
+    const member = isUuid(eventId) ? await this.em.count(Participation, { user: user.id, event: eventId }) : 0;
+    if (member === 0) throw new NotFoundError('Event');
+    // Matching stops first, so nothing new is found while the rest goes.
+    await this.deps.records.stopMatching(user.id, eventId);
+    const matchedFaces = (await this.deps.records.facesMatchedTo(user.id)).filter((f) => f.eventId === eventId);
+    const byPhoto = new Map<string, StoredFace[]>();
+    for (const f of matchedFaces) byPhoto.set(f.photoId, [...(byPhoto.get(f.photoId) ?? []), { id: f.faceId, photoId: f.photoId, vector: null, engineFaceId: f.engineFaceId }]);
+    for (const [photoId, faces] of byPhoto) await this.deps.faces.deletePhotoFaces(eventId, photoId, faces);
+    const selfies = await this.em.find(Selfie, { user: user.id, engineFaceId: { $ne: null } }, { fields: ['engineFaceId'] });
+    await this.deps.faces.deleteParticipantFaces(
+      user.id,
+      [eventId],
+      selfies.map((s) => ({ userId: user.id, vector: null, engineFaceId: s.engineFaceId })),
+    );
+    await this.deps.records.forgetMatches(user.id, matchedFaces.map((f) => f.faceId), eventId);
+    await this.deps.bus.publish('faces.erased', { eventId });
+    this.deps.logger.info({ userId: user.id, eventId, photoFaces: matchedFaces.length }, 'face data deleted for one event');
+  }
+
+  /**
    * Leaves an event: the membership, the user's matches and "not me" marks
    * there go, and the event's face engine forgets their selfie. Their selfie
    * stays for their other events. Returns the event's id.

@@ -56,7 +56,7 @@ export class SelfieMatching {
     try {
       const bytes = await this.deps.store.get(selfie.objectKey);
       // Events past their retention period take no new face data.
-      const eventIds = (await em.find(Participation, { user: userId, event: { faceDataPurgedAt: null } }, { fields: ['event'] })).map((p) => p.event.id);
+      const eventIds = (await em.find(Participation, { user: userId, faceMatching: true, event: { faceDataPurgedAt: null } }, { fields: ['event'] })).map((p) => p.event.id);
       indexedIn = eventIds;
       const check = this.deps.images.sniff(bytes)
         ? await this.deps.faces.indexSelfie({ userId, selfieId, image: bytes, objectKey: selfie.objectKey, eventIds })

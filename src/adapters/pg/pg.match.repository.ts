@@ -20,7 +20,7 @@ export class PgMatchRepository implements MatchRepository {
     const rows = await this.em.getConnection().execute<{ user_id: string; vector: Buffer | null; engine_face_id: string | null }[]>(
       `select s.user_id, s.vector, s.engine_face_id
          from participations p join selfies s on s.user_id = p.user_id and s.status = 'ACTIVE'
-        where p.event_id = ?`,
+        where p.event_id = ? and p.face_matching`,
       [eventId],
     );
     return rows.map((r) => ({ userId: r.user_id, vector: toVector(r.vector), engineFaceId: r.engine_face_id }));
@@ -53,7 +53,7 @@ export class PgMatchRepository implements MatchRepository {
       `select p.event_id, count(ph.id)::int as n from participations p
          join events e on e.id = p.event_id and e.face_data_purged_at is null
          left join photos ph on ph.event_id = p.event_id and ph.status = 'DONE'
-        where p.user_id = ? group by p.event_id`,
+        where p.user_id = ? and p.face_matching group by p.event_id`,
       [userId],
     );
     return rows.map((r) => ({ eventId: r.event_id, count: r.n }));

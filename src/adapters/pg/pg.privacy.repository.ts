@@ -15,12 +15,25 @@ export class PgPrivacyRepository implements PrivacyRepository {
     return rows.map((r) => ({ faceId: r.id, photoId: r.photo_id, eventId: r.event_id, engineFaceId: r.engine_face_id }));
   }
 
-  async forgetMatches(userId: string, faceIds: string[]): Promise<void> {
+  async forgetMatches(userId: string, faceIds: string[], eventId?: string): Promise<void> {
     await this.em.transactional(async (tx) => {
       // Matches go with their faces (ON DELETE CASCADE); any left (a face shared by two users) go here.
-      await tx.getConnection().execute('delete from matches where user_id = ?', [userId], 'run', tx.getTransactionContext());
+      if (eventId) {
+        await tx
+          .getConnection()
+          .execute('delete from matches m using photos p where m.user_id = ? and p.id = m.photo_id and p.event_id = ?', [userId, eventId], 'run', tx.getTransactionContext());
+      } else {
+        await tx.getConnection().execute('delete from matches where user_id = ?', [userId], 'run', tx.getTransactionContext());
+      }
       if (faceIds.length > 0) await tx.nativeDelete(Face, { id: { $in: faceIds } });
     });
+  }
+
+  async stopMatching(userId: string, eventId: string): Promise<boolean> {
+    const rows = await this.em
+      .getConnection()
+      .execute<{ id: string }[]>('update participations set face_matching = false where user_id = ? and event_id = ? returning id', [userId, eventId]);
+    return rows.length > 0;
   }
 
   async deletePhotosOf(eventId: string, limit: number): Promise<string[]> {

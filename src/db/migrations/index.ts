@@ -12,6 +12,7 @@ import { Migration20261202020000 } from './Migration20261202020000.js';
 import { Migration20261202030000 } from './Migration20261202030000.js';
 import { Migration20261202040000 } from './Migration20261202040000.js';
 import { Migration20261202050000 } from './Migration20261202050000.js';
+import { Migration20261202060000 } from './Migration20261202060000.js';
 
 /** Every migration, in order. Listed explicitly so the compiled app needs no file globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -28,4 +29,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202030000', class: Migration20261202030000 },
   { name: 'Migration20261202040000', class: Migration20261202040000 },
   { name: 'Migration20261202050000', class: Migration20261202050000 },
+  { name: 'Migration20261202060000', class: Migration20261202060000 },
 ];

@@ -41,6 +41,10 @@ export class Participation extends BaseEntity {
   @Property({ type: 'timestamptz', nullable: true })
   decidedAt: Date | null = null;
 
+  /** Face matching in this event: off once the guest deleted their face data for it, on again when they join again. */
+  @Property({ type: 'boolean', default: true })
+  faceMatching: Opt<boolean> = true;
+
   /** The guest asked for an email when new photos of them arrive (off by default). */
   @Property({ type: 'boolean', default: false })
   newPhotoEmails: Opt<boolean> = false;

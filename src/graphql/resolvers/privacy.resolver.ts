@@ -12,10 +12,12 @@ export class PrivacyResolver {
 
   @Authorized()
   @Mutation(() => Boolean, {
-    description: 'Withdraws consent to face matching: deletes your selfies, face templates (in the face engine too) and matches. You stay a member of your events.',
+    description:
+      'Withdraws consent to face matching. Without eventId: deletes your selfies, face templates (in the face engine too) and matches everywhere; you stay a member of your events. With eventId: only in that event (your matches there and the faces they point to go, and matching stays off there until you join it again); your selfie stays for your other events.',
   })
-  async deleteMyFaceData(@Ctx() ctx: GraphQLContext): Promise<boolean> {
-    await ctx.services.privacy.deleteFaceData(viewerOf(ctx));
+  async deleteMyFaceData(@Arg('eventId', () => ID, { nullable: true }) eventId: string | null | undefined, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    if (eventId) await ctx.services.privacy.deleteFaceDataIn(viewerOf(ctx), eventId);
+    else await ctx.services.privacy.deleteFaceData(viewerOf(ctx));
     return true;
   }
 

@@ -100,6 +100,9 @@ export class ParticipationType {
   @Field({ description: 'Version of the privacy policy consented to.' })
   consentVersion!: string;
 
+  @Field({ description: 'Whether you are searched for in this event\'s photos: false after deleteMyFaceData(eventId), true again once you join the event again.' })
+  faceMatching!: boolean;
+
   @Field({ description: 'Whether you get an email when new photos of you arrive (at most one per event every 15 minutes); see setNewPhotoEmails.' })
   newPhotoEmails!: boolean;
 

@@ -2,8 +2,10 @@
 export interface PrivacyRepository {
   /** Photo faces this user was matched to, with where they are. */
   facesMatchedTo(userId: string): Promise<{ faceId: string; photoId: string; eventId: string; engineFaceId: string | null }[]>;
-  /** Deletes the user's matches and these faces, together. */
-  forgetMatches(userId: string, faceIds: string[]): Promise<void>;
+  /** Deletes the user's matches (in one event when given) and these faces, together. */
+  forgetMatches(userId: string, faceIds: string[], eventId?: string): Promise<void>;
+  /** Turns face matching off for the user's membership of the event; false when they are not a member. */
+  stopMatching(userId: string, eventId: string): Promise<boolean>;
   /** Deletes up to `limit` photos of the event (their faces and matches cascade); the ids deleted. */
   deletePhotosOf(eventId: string, limit: number): Promise<string[]>;
   /** Ends the membership with the user's matches and "not me" marks in the event's photos, together; false when there was none. */
