@@ -105,6 +105,24 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
     assert.ok(fromSelfie.length >= 3, 'leonard is found in most of his photos');
   });
 
+  it("should apply an event's own match threshold on the similarity scale it reports, both ways round", async () => {
+    const check = await engine.indexSelfie({ image: await identityPhoto('leonard', 1) });
+    assert.ok(check.ok);
+    const participant = { userId: 'leonard', vector: check.face.vector, engineFaceId: null };
+    const found = async (minSimilarity: number | null) => (await engine.findParticipantInEvent({ eventId: 'e', participant, minSimilarity })).map((m) => m.similarity);
+    const byDefault = await found(null);
+    assert.ok(byDefault.length > 0 && byDefault.every((s) => s >= 50), 'the default threshold is similarity 50');
+    const strict = Math.max(...byDefault) - 0.5;
+    assert.deepEqual(await found(strict), byDefault.filter((s) => s >= strict), 'a stricter event keeps only what reaches its threshold');
+    const loose = await found(30);
+    assert.ok(loose.length >= byDefault.length && loose.every((s) => s >= 30), 'a looser event finds more, never below its threshold');
+    for (const g of groups) {
+      const faces = g.faces.map((vector, i) => ({ id: `${g.path}#${i}`, photoId: g.path, vector, engineFaceId: null }));
+      const inPhoto = await engine.findParticipantsInPhoto({ photoId: g.path, faces, participants: [participant], minSimilarity: strict });
+      assert.ok(inPhoto.every((m) => m.similarity >= strict));
+    }
+  });
+
   it('should refuse selfies with two faces, no face, a blurred face or a face too small, saying what to do', async () => {
     const group = await readFile(new URL('groups/bbt1.jpg', FACES));
     const many = await engine.indexSelfie({ image: group });

@@ -179,4 +179,24 @@ describe('guest and photographer operations', () => {
     assert.equal(await searched(event.eventId), true, 'joining again consents again');
     assert.equal(errorCode(await server.gql(DeleteMyFaceDataDocument, { eventId: '00000000-0000-4000-8000-000000000000' }, { token })), 'NOT_FOUND');
   });
+
+  it("should set an event's own match threshold (1..99), and return to the engine's default with null", async () => {
+    const { owner, eventId } = await newEvent(server, 'Threshold');
+    const update = async (settings: string) => {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${owner}` },
+        body: JSON.stringify({ query: `mutation($id: ID!) { updateEvent(id: $id, input: { settings: ${settings} }) { settings { matchThreshold publicGallery } } }`, variables: { id: eventId } }),
+      });
+      return (await res.json()) as { data?: { updateEvent: { settings: { matchThreshold: number | null; publicGallery: boolean } } }; errors?: { extensions?: Record<string, unknown> }[] };
+    };
+    assert.equal((await update('{ matchThreshold: 72.5 }')).data?.updateEvent.settings.matchThreshold, 72.5);
+    assert.equal((await update('{ publicGallery: false }')).data?.updateEvent.settings.matchThreshold, 72.5, 'omitted: kept');
+    const refused = await update('{ matchThreshold: 120 }');
+    assert.equal(refused.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
+    assert.equal(refused.errors?.[0]?.extensions?.['field'], 'matchThreshold');
+    assert.equal((await update('{ matchThreshold: null }')).data?.updateEvent.settings.matchThreshold, null, 'null: the default again');
+    const [row] = await server.sql<{ match_threshold: number | null }>('select match_threshold from events where id = ?', [eventId]);
+    assert.equal(row!.match_threshold, null);
+  });
 });

@@ -73,9 +73,13 @@ export interface FaceEngine {
    */
   prefersBatchSearch(faceCount: number, participantCount: number, batchSize: number): boolean;
   /** Which of these participants appear among a photo's faces (best face per participant). */
-  findParticipantsInPhoto(input: { eventId: string; photoId: string; faces: StoredFace[]; participants: ParticipantFace[] }): Promise<FaceMatch[]>;
+  /**
+   * `minSimilarity`: the event's own threshold (Event.settings.matchThreshold, on the
+   * 0..100 scale FaceMatch.similarity uses); the engine's default when null or absent.
+   */
+  findParticipantsInPhoto(input: { eventId: string; photoId: string; faces: StoredFace[]; participants: ParticipantFace[]; minSimilarity?: number | null }): Promise<FaceMatch[]>;
   /** Every photo of the event in which the participant appears (best face per photo). */
-  findParticipantInEvent(input: { eventId: string; participant: ParticipantFace }): Promise<FaceMatch[]>;
+  findParticipantInEvent(input: { eventId: string; participant: ParticipantFace; minSimilarity?: number | null }): Promise<FaceMatch[]>;
   deletePhotoFaces(eventId: string, photoId: string, faces: StoredFace[]): Promise<void>;
   /** Forgets the participant's selfie faces in these events (and only these). */
   deleteParticipantFaces(userId: string, eventIds: string[], selfies: ParticipantFace[]): Promise<void>;

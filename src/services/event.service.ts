@@ -18,6 +18,8 @@ export interface EventSettingsCommand {
   guestApproval?: boolean | null | undefined;
   originalsPolicy?: OriginalsPolicy | null | undefined;
   faceRetentionDays?: number | null | undefined;
+  /** undefined keeps it; null returns to the engine's default. */
+  matchThreshold?: number | null | undefined;
 }
 
 export interface CreateEventCommand {
@@ -264,8 +266,14 @@ export class EventService {
 
 
 /** Validates settings; returns only those given. */
-function checkSettings(input: EventSettingsCommand): Partial<Pick<Event, 'publicGallery' | 'guestApproval' | 'originalsPolicy' | 'faceRetentionDays'>> {
-  const out: Partial<Pick<Event, 'publicGallery' | 'guestApproval' | 'originalsPolicy' | 'faceRetentionDays'>> = {};
+function checkSettings(input: EventSettingsCommand): Partial<Pick<Event, 'publicGallery' | 'guestApproval' | 'originalsPolicy' | 'faceRetentionDays' | 'matchThreshold'>> {
+  const out: Partial<Pick<Event, 'publicGallery' | 'guestApproval' | 'originalsPolicy' | 'faceRetentionDays' | 'matchThreshold'>> = {};
+  if (input.matchThreshold === null) out.matchThreshold = null;
+  else if (input.matchThreshold !== undefined) {
+    const t = input.matchThreshold;
+    if (!Number.isFinite(t) || t < 1 || t > 99) throw new BadUserInputError('matchThreshold', 'matchThreshold: must be between 1 and 99 (similarity), or null for the default.');
+    out.matchThreshold = t;
+  }
   if (input.faceRetentionDays !== undefined && input.faceRetentionDays !== null) {
     const days = input.faceRetentionDays;
     if (!Number.isInteger(days) || days < 1 || days > MAX_FACE_RETENTION_DAYS) {

@@ -25,7 +25,8 @@ export class MatchingService {
     if (participants.length > 0 && this.deps.faces.prefersBatchSearch(faces.length, participants.length, await repo.batchSize(eventId))) {
       return { matches: [], deferred: true };
     }
-    const found = participants.length === 0 ? [] : await this.deps.faces.findParticipantsInPhoto({ eventId, photoId, faces, participants });
+    const minSimilarity = participants.length === 0 ? null : await repo.matchThreshold(eventId);
+    const found = participants.length === 0 ? [] : await this.deps.faces.findParticipantsInPhoto({ eventId, photoId, faces, participants, minSimilarity });
     const matches = await this.save(eventId, found, MatchSource.INGEST);
     await repo.markSearched([photoId]);
     return { matches, deferred: false };
@@ -44,17 +45,18 @@ export class MatchingService {
     const faces = new Map<string, StoredFace[]>();
     for (const id of ids) faces.set(id, await repo.photoFaces(id));
     const faceCount = [...faces.values()].reduce((n, f) => n + f.length, 0);
+    const minSimilarity = await repo.matchThreshold(eventId);
     const found: FaceMatch[] = [];
     if (participants.length <= faceCount) {
       // One search per participant covers the whole batch.
       for (const participant of participants) {
-        const matches = await this.deps.faces.findParticipantInEvent({ eventId, participant });
+        const matches = await this.deps.faces.findParticipantInEvent({ eventId, participant, minSimilarity });
         found.push(...matches.filter((m) => ids.has(m.photoId)));
       }
     } else {
       // The batch turned out small: searching its photos costs less.
       for (const [photoId, photoFaces] of faces) {
-        if (photoFaces.length > 0) found.push(...(await this.deps.faces.findParticipantsInPhoto({ eventId, photoId, faces: photoFaces, participants })));
+        if (photoFaces.length > 0) found.push(...(await this.deps.faces.findParticipantsInPhoto({ eventId, photoId, faces: photoFaces, participants, minSimilarity })));
       }
     }
     const created = await this.save(eventId, found, MatchSource.INGEST);

@@ -77,8 +77,8 @@ export class SelfieMatching {
       await this.update(em, rematch, { total: counts.reduce((n, c) => n + c.count, 0) });
       const found: { eventId: string; matches: FaceMatch[] }[] = [];
       let processed = 0;
-      for (const { eventId, count: n } of counts) {
-        found.push({ eventId, matches: await this.deps.faces.findParticipantInEvent({ eventId, participant }) });
+      for (const { eventId, count: n, matchThreshold } of counts) {
+        found.push({ eventId, matches: await this.deps.faces.findParticipantInEvent({ eventId, participant, minSimilarity: matchThreshold }) });
         processed += n;
         await this.update(em, rematch, { processed });
       }

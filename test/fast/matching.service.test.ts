@@ -13,13 +13,14 @@ function scriptedEngine(truth: FaceMatch[], prefersBatch: boolean): FaceEngine &
     searches,
     name: 'scripted',
     prefersBatchSearch: () => prefersBatch,
-    findParticipantsInPhoto: async ({ photoId, participants }) => {
+    // Like the real engines: the event's threshold when given, similarity 50 otherwise.
+    findParticipantsInPhoto: async ({ photoId, participants, minSimilarity }) => {
       searches.push(`photo:${photoId}`);
-      return truth.filter((m) => m.photoId === photoId && participants.some((p) => p.userId === m.userId));
+      return truth.filter((m) => m.photoId === photoId && participants.some((p) => p.userId === m.userId) && m.similarity >= (minSimilarity ?? 50));
     },
-    findParticipantInEvent: async ({ participant }) => {
+    findParticipantInEvent: async ({ participant, minSimilarity }) => {
       searches.push(`participant:${participant.userId}`);
-      return truth.filter((m) => m.userId === participant.userId);
+      return truth.filter((m) => m.userId === participant.userId && m.similarity >= (minSimilarity ?? 50));
     },
   };
   return engine as unknown as FaceEngine & { searches: string[] };
@@ -78,5 +79,32 @@ describe('MatchingService (in-memory repository)', () => {
     assert.deepEqual(created.map((m) => m.photoId).sort(), ['p1', 'p3'], 'only photos of the batch, never an older one');
     assert.ok([...repo.photos.values()].every((p) => p.searched));
     assert.deepEqual(await service.matchPendingPhotos('e1'), [], 'safe to run twice');
+  });
+
+  it("should search with the event's own match threshold, now and in batches", async () => {
+    const repo = new MemoryMatchRepository();
+    repo.thresholds.set('e1', 95);
+    for (const id of ['p1', 'p2']) repo.photos.set(id, { done: true, searched: false });
+    repo.faces = [
+      { id: 'f1', photoId: 'p1', vector: null, engineFaceId: null },
+      { id: 'f2', photoId: 'p2', vector: null, engineFaceId: null },
+    ];
+    repo.participants = [{ userId: 'raj', vector: null, engineFaceId: null }];
+    const truth = [
+      { userId: 'raj', faceId: 'f1', photoId: 'p1', similarity: 91 },
+      { userId: 'raj', faceId: 'f2', photoId: 'p2', similarity: 97 },
+    ];
+    const now = new MatchingService({ matches: repo, faces: scriptedEngine(truth, false), bus: recordingBus() });
+    assert.deepEqual((await now.matchPhoto('e1', 'p1')).matches, [], '91 is below this event\'s 95');
+    assert.deepEqual((await now.matchPhoto('e1', 'p2')).matches, [{ eventId: 'e1', photoId: 'p2', userId: 'raj' }]);
+
+    const batched = new MemoryMatchRepository();
+    batched.thresholds.set('e1', 95);
+    batched.photos = new Map(repo.photos);
+    for (const p of batched.photos.values()) p.searched = false;
+    batched.faces = [...repo.faces, { id: 'f3', photoId: 'p2', vector: null, engineFaceId: null }];
+    batched.participants = repo.participants;
+    const later = new MatchingService({ matches: batched, faces: scriptedEngine(truth, true), bus: recordingBus() });
+    assert.deepEqual((await later.matchPendingPhotos('e1')).map((m) => m.photoId), ['p2']);
   });
 });

@@ -48,15 +48,20 @@ export class PgMatchRepository implements MatchRepository {
     await this.em.getConnection().execute(`update photos set participants_matched_at = now() where id in (${photoIds.map(() => '?').join(',')})`, photoIds);
   }
 
-  async donePhotosPerLiveEvent(userId: string): Promise<{ eventId: string; count: number }[]> {
-    const rows = await this.em.getConnection().execute<{ event_id: string; n: number }[]>(
-      `select p.event_id, count(ph.id)::int as n from participations p
-         join events e on e.id = p.event_id and e.face_data_purged_at is null
+  async donePhotosPerLiveEvent(userId: string): Promise<{ eventId: string; count: number; matchThreshold: number | null }[]> {
+    const rows = await this.em.getConnection().execute<{ event_id: string; n: number; match_threshold: number | null }[]>(
+      `select p.event_id, e.match_threshold, count(ph.id)::int as n from participations p
+         join events e on e.id = p.event_id and e.face_data_purged_at is null and e.deleting_at is null
          left join photos ph on ph.event_id = p.event_id and ph.status = 'DONE'
-        where p.user_id = ? and p.face_matching group by p.event_id`,
+        where p.user_id = ? and p.face_matching group by p.event_id, e.match_threshold`,
       [userId],
     );
-    return rows.map((r) => ({ eventId: r.event_id, count: r.n }));
+    return rows.map((r) => ({ eventId: r.event_id, count: r.n, matchThreshold: r.match_threshold }));
+  }
+
+  async matchThreshold(eventId: string): Promise<number | null> {
+    const rows = await this.em.getConnection().execute<{ match_threshold: number | null }[]>('select match_threshold from events where id = ?', [eventId]);
+    return rows[0]?.match_threshold ?? null;
   }
 
   async matchedPhotoCount(userId: string): Promise<number> {

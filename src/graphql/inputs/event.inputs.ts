@@ -1,4 +1,4 @@
-import { Field, InputType, Int } from 'type-graphql';
+import { Field, Float, InputType, Int } from 'type-graphql';
 import { OriginalsPolicy } from '../../domain/entities/index.js';
 import { DateScalar } from '../scalars.js';
 
@@ -15,6 +15,13 @@ export class EventSettingsInput {
 
   @Field(() => Int, { nullable: true, description: 'Days after the event date that face data is kept (1..1095).' })
   faceRetentionDays?: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "The lowest similarity that counts as a match in this event, 1..99 on the scale PhotoMatch.similarity reports (higher: fewer wrong matches, more missed guests). null returns to the face engine's default; omitted keeps it. Applies to searches from now on.",
+  })
+  matchThreshold?: number | null;
 }
 
 @InputType('CreateEventInput')

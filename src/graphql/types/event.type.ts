@@ -24,7 +24,10 @@ registerEnumType(ParticipantStatus, {
 
 @ObjectType('EventSettings')
 export class EventSettingsType {
-  @Field(() => Float, { nullable: true, description: "Overrides the face engine's match threshold for this event." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "The lowest similarity (PhotoMatch.similarity's scale) that counts as a match in this event; null: the face engine's default (50 for the local engine).",
+  })
   matchThreshold!: number | null;
 
   @Field({ description: 'Photos marked showInGeneral are visible to every participant.' })

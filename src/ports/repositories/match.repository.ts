@@ -12,8 +12,10 @@ export interface MatchRepository {
   /** Photos of the event in flight or waiting for the batched search. */
   batchSize(eventId: string): Promise<number>;
   markSearched(photoIds: string[]): Promise<void>;
-  /** For each of the user's events still within retention, its DONE photos (what a rematch searches). */
-  donePhotosPerLiveEvent(userId: string): Promise<{ eventId: string; count: number }[]>;
+  /** For each of the user's events still within retention, its DONE photos (what a rematch searches) and its own match threshold. */
+  donePhotosPerLiveEvent(userId: string): Promise<{ eventId: string; count: number; matchThreshold: number | null }[]>;
+  /** The event's own match threshold (Event.settings.matchThreshold); null: the engine's default. */
+  matchThreshold(eventId: string): Promise<number | null>;
   /** DONE photos the user is matched in. */
   matchedPhotoCount(userId: string): Promise<number>;
   /** Writes the match unless a better one exists for (photo, user); skipped when the face is gone or the user said "not me" to the photo. True when new. */

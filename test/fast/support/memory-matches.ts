@@ -27,8 +27,13 @@ export class MemoryMatchRepository implements MatchRepository {
   async markSearched(photoIds: string[]): Promise<void> {
     for (const id of photoIds) this.photos.get(id)!.searched = true;
   }
-  async donePhotosPerLiveEvent(): Promise<{ eventId: string; count: number }[]> {
+  async donePhotosPerLiveEvent(): Promise<{ eventId: string; count: number; matchThreshold: number | null }[]> {
     return [];
+  }
+  /** Events' own thresholds (Event.settings.matchThreshold). */
+  thresholds = new Map<string, number>();
+  async matchThreshold(eventId: string): Promise<number | null> {
+    return this.thresholds.get(eventId) ?? null;
   }
   async matchedPhotoCount(userId: string): Promise<number> {
     return [...this.matches.keys()].filter((k) => k.endsWith(`:${userId}`)).length;

@@ -163,7 +163,8 @@ export class RekognitionFaceEngine implements FaceEngine {
     return Math.min(faceCount, participantCount) > participantCount / Math.max(1, batchSize);
   }
 
-  async findParticipantsInPhoto(input: { eventId: string; photoId: string; faces: StoredFace[]; participants: ParticipantFace[] }): Promise<FaceMatch[]> {
+  async findParticipantsInPhoto(input: { eventId: string; photoId: string; faces: StoredFace[]; participants: ParticipantFace[]; minSimilarity?: number | null }): Promise<FaceMatch[]> {
+    const minSimilarity = input.minSimilarity ?? this.settings.minSimilarity;
     // Selfie face in this event → participant: only current selfies count.
     const byFaceId = new Map<string, string>();
     for (const p of input.participants) {
@@ -174,7 +175,7 @@ export class RekognitionFaceEngine implements FaceEngine {
     const collection = await this.collection(input.eventId);
     const best = new Map<string, FaceMatch>();
     const keep = (userId: string, faceId: string, similarity: number) => {
-      if (similarity < this.settings.minSimilarity) return;
+      if (similarity < minSimilarity) return;
       const current = best.get(userId);
       if (!current || similarity > current.similarity) best.set(userId, { userId, faceId, photoId: input.photoId, similarity });
     };
@@ -182,7 +183,7 @@ export class RekognitionFaceEngine implements FaceEngine {
     // Whichever costs fewer calls: one search per face of the photo, or one per participant.
     if (faces.length <= byFaceId.size) {
       for (const face of faces) {
-        for (const m of await this.search(collection, face.engineFaceId!)) {
+        for (const m of await this.search(collection, face.engineFaceId!, minSimilarity)) {
           const userId = m.faceId ? byFaceId.get(m.faceId) : undefined;
           if (userId) keep(userId, face.id, m.similarity);
         }
@@ -190,7 +191,7 @@ export class RekognitionFaceEngine implements FaceEngine {
     } else {
       const rowOf = new Map(faces.map((f) => [f.engineFaceId!, f.id]));
       for (const [selfieFaceId, userId] of byFaceId) {
-        for (const m of await this.search(collection, selfieFaceId)) {
+        for (const m of await this.search(collection, selfieFaceId, minSimilarity)) {
           const row = m.faceId ? rowOf.get(m.faceId) : undefined;
           if (row) keep(userId, row, m.similarity);
         }
@@ -199,20 +200,28 @@ export class RekognitionFaceEngine implements FaceEngine {
     return [...best.values()];
   }
 
-  private async search(collection: string, faceId: string): Promise<{ faceId: string | undefined; similarity: number }[]> {
+  /** Rekognition's own threshold, lowered when an event asks for less than it (the similarity filter then decides). */
+  private searchThreshold(minSimilarity: number): number {
+    return Math.min(this.settings.faceThreshold, minSimilarity);
+  }
+
+  private async search(collection: string, faceId: string, minSimilarity: number): Promise<{ faceId: string | undefined; similarity: number }[]> {
     const out = await this.send('SearchFaces', () =>
-      this.client.send(new SearchFacesCommand({ CollectionId: collection, FaceId: faceId, MaxFaces: 4096, FaceMatchThreshold: this.settings.faceThreshold })), this.eventOf(collection));
+      this.client.send(
+        new SearchFacesCommand({ CollectionId: collection, FaceId: faceId, MaxFaces: 4096, FaceMatchThreshold: this.searchThreshold(minSimilarity) }),
+      ), this.eventOf(collection));
     return (out.FaceMatches ?? []).map((m) => ({ faceId: m.Face?.FaceId, similarity: m.Similarity ?? 0 }));
   }
 
-  async findParticipantInEvent(input: { eventId: string; participant: ParticipantFace }): Promise<FaceMatch[]> {
+  async findParticipantInEvent(input: { eventId: string; participant: ParticipantFace; minSimilarity?: number | null }): Promise<FaceMatch[]> {
     const ref = parseRefs(input.participant.engineFaceId)[input.eventId];
     if (!ref) return [];
+    const minSimilarity = input.minSimilarity ?? this.settings.minSimilarity;
     const collection = await this.collection(input.eventId);
     const out = await this.send('SearchFaces', () =>
-      this.client.send(new SearchFacesCommand({ CollectionId: collection, FaceId: ref, MaxFaces: 4096, FaceMatchThreshold: this.settings.faceThreshold })), input.eventId);
+      this.client.send(new SearchFacesCommand({ CollectionId: collection, FaceId: ref, MaxFaces: 4096, FaceMatchThreshold: this.searchThreshold(minSimilarity) })), input.eventId);
     const hits = (out.FaceMatches ?? []).filter(
-      (m) => m.Face?.FaceId && m.Face.ExternalImageId?.startsWith('photo:') && (m.Similarity ?? 0) >= this.settings.minSimilarity,
+      (m) => m.Face?.FaceId && m.Face.ExternalImageId?.startsWith('photo:') && (m.Similarity ?? 0) >= minSimilarity,
     );
     const rows = await this.refs.facesByEngineIds(hits.map((m) => m.Face!.FaceId!));
     const row = new Map(rows.map((r) => [r.engineFaceId, r]));

@@ -88,8 +88,9 @@ export class LocalFaceEngine implements FaceEngine {
     return false;
   }
 
-  async findParticipantsInPhoto(input: { photoId: string; faces: StoredFace[]; participants: ParticipantFace[] }): Promise<FaceMatch[]> {
+  async findParticipantsInPhoto(input: { photoId: string; faces: StoredFace[]; participants: ParticipantFace[]; minSimilarity?: number | null }): Promise<FaceMatch[]> {
     const { maxDistance } = this.settings;
+    const cutoff = this.cutoff(input.minSimilarity);
     const matches: FaceMatch[] = [];
     for (const participant of input.participants) {
       if (!participant.vector) continue;
@@ -97,7 +98,7 @@ export class LocalFaceEngine implements FaceEngine {
       for (const face of input.faces) {
         if (!face.vector) continue;
         const d = distance(participant.vector, face.vector);
-        if (d <= maxDistance && (!best || d < best.distance)) best = { faceId: face.id, distance: d };
+        if (d <= cutoff && (!best || d < best.distance)) best = { faceId: face.id, distance: d };
       }
       if (best) {
         matches.push({ userId: participant.userId, faceId: best.faceId, photoId: input.photoId, similarity: similarityOf(best.distance, maxDistance) });
@@ -106,11 +107,21 @@ export class LocalFaceEngine implements FaceEngine {
     return matches;
   }
 
-  async findParticipantInEvent(input: { eventId: string; participant: ParticipantFace }): Promise<FaceMatch[]> {
+  async findParticipantInEvent(input: { eventId: string; participant: ParticipantFace; minSimilarity?: number | null }): Promise<FaceMatch[]> {
     const { vector, userId } = input.participant;
     if (!vector) return [];
-    const hits = await this.index.search(input.eventId, vector, this.settings.maxDistance);
+    const hits = await this.index.search(input.eventId, vector, this.cutoff(input.minSimilarity));
     return hits.map((h) => ({ userId, faceId: h.faceId, photoId: h.photoId, similarity: similarityOf(h.distance, this.settings.maxDistance) }));
+  }
+
+  /**
+   * The largest distance that matches: LOCAL_MATCH_MAX_DISTANCE (similarity 50), or
+   * the distance at which similarity reaches the event's own threshold. The
+   * similarity scale stays the same, so the threshold reads as PhotoMatch.similarity does.
+   */
+  private cutoff(minSimilarity: number | null | undefined): number {
+    const { maxDistance } = this.settings;
+    return minSimilarity == null ? maxDistance : 2 * maxDistance * (1 - minSimilarity / 100);
   }
 
   async deletePhotoFaces(eventId: string): Promise<void> {
