@@ -326,7 +326,7 @@ describe('photo pipeline (local storage, PostgreSQL queue)', () => {
     assert.equal(errorCode(await server.gql(RetryPhotoDocument, { id: done.id }, { token: owner })), 'CONFLICT');
 
     const deleted = await server.gql(DeletePhotoDocument, { id: done.id }, { token: owner });
-    assert.equal(deleted.data?.deletePhoto, true);
+    assert.equal(deleted.data?.deletePhoto, done.id, 'the id comes back, for caches to evict');
     assert.equal(errorCode(await server.gql(PhotoDocument, { id: done.id }, { token: owner })), 'NOT_FOUND');
     assert.equal((await fetch(done.displayUrl!)).status, 404, 'files are gone');
     assert.equal((await fetch(done.downloadUrl!)).status, 404);

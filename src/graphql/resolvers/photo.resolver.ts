@@ -60,10 +60,10 @@ export class PhotoResolver {
   }
 
   @Authorized()
-  @Mutation(() => Boolean, { description: 'Deletes the photo, its files, faces and matches.' })
-  async deletePhoto(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+  @Mutation(() => ID, { description: "Deletes the photo, its files, faces and matches (owner, admin). Returns the photo's id, so caches can evict it." })
+  async deletePhoto(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
     await ctx.services.photos.delete(viewerOf(ctx), id);
-    return true;
+    return id;
   }
 
   @Authorized()

@@ -60,7 +60,7 @@ export class ApiUsageType {
   @Field()
   api!: string;
 
-  @Field(() => Float)
+  @Field(() => Int, { description: 'Calls made to this API.' })
   calls!: number;
 
   @Field(() => Float, { description: 'Estimated cost in USD.' })
@@ -69,10 +69,10 @@ export class ApiUsageType {
 
 @ObjectType('UsageTotal')
 export class UsageTotalType {
-  @Field(() => Float)
+  @Field(() => Int, { description: 'Calls made to the face service.' })
   calls!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Estimated cost in USD.' })
   usd!: number;
 
   @Field(() => [ApiUsageType])
@@ -105,7 +105,7 @@ export class FaceEngineUsageType {
   @Field(() => [EventUsageType])
   byEvent!: EventUsageType[];
 
-  @Field(() => Float, { description: 'Faces kept by the service (photo faces and active selfies).' })
+  @Field(() => Int, { description: 'Faces kept by the service (photo faces and active selfies).' })
   storedFaces!: number;
 
   @Field(() => Float)

@@ -67,30 +67,45 @@ export class KeyValueType {
   value!: string;
 }
 
+/** How to send a file to a presigned upload target (GraphQL enum values serialise as these strings). */
+export enum UploadMethod {
+  PUT = 'PUT',
+  POST = 'POST',
+}
+
+registerEnumType(UploadMethod, {
+  name: 'UploadMethod',
+  description: 'How to send the file to an upload target.',
+  valuesConfig: {
+    PUT: { description: 'Send the bytes as the request body, with the given headers (the local store).' },
+    POST: { description: 'A multipart form: the given fields first, then the file as "file" (S3 presigned POST).' },
+  },
+});
+
 @ObjectType('PresignedUpload', {
   description: 'PUT: send the bytes to url with headers. POST: multipart form to url with fields first, then the file as "file".',
 })
 export class PresignedUploadType {
-  @Field()
+  @Field({ description: 'Where to send the file.' })
   url!: string;
 
-  @Field()
-  method!: string;
+  @Field(() => UploadMethod)
+  method!: UploadMethod;
 
-  @Field(() => [KeyValueType])
+  @Field(() => [KeyValueType], { description: 'Headers to send with a PUT (none for a POST).' })
   headers!: KeyValueType[];
 
-  @Field(() => [KeyValueType])
+  @Field(() => [KeyValueType], { description: 'Form fields to send before the file with a POST (none for a PUT).' })
   fields!: KeyValueType[];
 
-  @Field()
+  @Field({ description: 'The target stops accepting the file after this.' })
   expiresAt!: Date;
 }
 
 /** The GraphQL shape of a store's upload target (headers and fields as key/value lists). */
 export function toPresignedUploadType(upload: PresignedUpload): PresignedUploadType {
   const list = (record: Record<string, string>) => Object.entries(record).map(([key, value]) => ({ key, value }));
-  return { ...upload, headers: list(upload.headers), fields: list(upload.fields) };
+  return { ...upload, method: upload.method === 'POST' ? UploadMethod.POST : UploadMethod.PUT, headers: list(upload.headers), fields: list(upload.fields) };
 }
 
 @ObjectType('PhotoUpload')

@@ -40,24 +40,24 @@ export class RematchJobType {
   createdAt!: Date;
 }
 
-@ObjectType('RematchProgress')
+@ObjectType('RematchProgress', { description: 'One step of a rematch job: read everything from job (the other fields repeat it and stay for older clients).' })
 export class RematchProgressType {
-  @Field(() => RematchJobType)
+  @Field(() => RematchJobType, { description: 'The job as it stands after this step.' })
   job!: RematchJobType;
 
-  @Field(() => RematchStatus)
+  @Field(() => RematchStatus, { deprecationReason: 'Use job.status.' })
   status!: RematchStatus;
 
-  @Field(() => Int)
+  @Field(() => Int, { deprecationReason: 'Use job.processed.' })
   processed!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { deprecationReason: 'Use job.total.' })
   total!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { deprecationReason: 'Use job.matched.' })
   matched!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, deprecationReason: 'Use job.message.' })
   message!: string | null;
 }
 
