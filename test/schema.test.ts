@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { buildSchema, Kind, parse, print, type GraphQLEnumType, type GraphQLInputObjectType, type GraphQLObjectType } from 'graphql';
+import { buildSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType, Kind, parse, print, type GraphQLEnumType, type GraphQLInputObjectType, type GraphQLObjectType } from 'graphql';
 import { createSchema, printSortedSchema } from '../src/graphql/schema.js';
 import { startTestServer, type TestServer } from './support/harness.js';
 
@@ -109,6 +109,23 @@ describe('schema and migrations', () => {
     }
     assert.ok(checked >= 17, `${checked} operations checked`);
     assert.deepEqual(wrong, []);
+  });
+
+  it('should describe every type, field, argument and enum value of schema.graphql', async () => {
+    const schema = buildSchema(await readFile(new URL('schema.graphql', root), 'utf8'));
+    const undescribed: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith('__') || ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(type.name)) continue;
+      if (!type.description) undescribed.push(`type ${type.name}`);
+      if (isObjectType(type) || isInputObjectType(type) || isInterfaceType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          if (!field.description) undescribed.push(`${type.name}.${field.name}`);
+          for (const arg of 'args' in field ? field.args : []) if (!arg.description) undescribed.push(`${type.name}.${field.name}(${arg.name})`);
+        }
+      }
+      if (isEnumType(type)) for (const value of type.getValues()) if (!value.description) undescribed.push(`${type.name}.${value.name}`);
+    }
+    assert.deepEqual(undescribed, []);
   });
 
   it('should have migrations that produce exactly the schema the entities describe', async () => {

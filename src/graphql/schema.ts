@@ -1,4 +1,4 @@
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
@@ -40,8 +40,8 @@ const noTopics: PubSub = {
  * The one schema served over HTTP and graphql-ws. Subscriptions build their
  * streams from LiveEvents (the event bus), so no type-graphql PubSub is used.
  */
-export function createSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function createSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     authChecker,
     authMode: 'error',
@@ -50,6 +50,14 @@ export function createSchema(): Promise<GraphQLSchema> {
     validate: false,
     emitSchemaFile: false,
   });
+  // type-graphql has no decorator for the root types' own descriptions.
+  const roots: [GraphQLObjectType | null | undefined, string][] = [
+    [schema.getQueryType(), 'Reads. Anonymous callers may use eventByCode, privacyPolicy and me; everything else needs a signed-in account.'],
+    [schema.getMutationType(), 'Changes. Each names who may call it; a refused call answers with an error code (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT, RATE_LIMITED).'],
+    [schema.getSubscriptionType(), 'Live updates over graphql-ws on the same URL; the token goes in connection_init.'],
+  ];
+  for (const [type, description] of roots) if (type) type.description = description;
+  return schema;
 }
 
 /** The SDL committed as schema.graphql: sorted, so diffs show real changes only. */

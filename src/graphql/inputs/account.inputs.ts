@@ -1,9 +1,9 @@
 import { Field, InputType } from 'type-graphql';
 import { Role } from '../../domain/entities/index.js';
 
-@InputType('RegisterInput')
+@InputType('RegisterInput', { description: 'A new account.' })
 export class RegisterInput {
-  @Field()
+  @Field({ description: 'Sign-in address; one account per address.' })
   email!: string;
 
   @Field(() => String, {
@@ -12,23 +12,23 @@ export class RegisterInput {
   })
   password?: string | null;
 
-  @Field()
+  @Field({ description: 'The name others see (1 to 80 characters).' })
   displayName!: string;
 
   @Field(() => Role, { description: 'PARTICIPANT or PHOTOGRAPHER.' })
   role!: Role;
 }
 
-@InputType('LoginInput')
+@InputType('LoginInput', { description: 'Credentials.' })
 export class LoginInput {
-  @Field()
+  @Field({ description: 'The account email.' })
   email!: string;
 
-  @Field()
+  @Field({ description: 'The password.' })
   password!: string;
 }
 
-@InputType('ChangePasswordInput')
+@InputType('ChangePasswordInput', { description: 'A new password, with the current one.' })
 export class ChangePasswordInput {
   @Field({ description: 'Your password now (empty when you have none yet: a guest who signed up without one sets a first password this way).' })
   currentPassword!: string;

@@ -24,12 +24,12 @@ export class EventSettingsInput {
   matchThreshold?: number | null;
 }
 
-@InputType('CreateEventInput')
+@InputType('CreateEventInput', { description: 'A new event.' })
 export class CreateEventInput {
-  @Field()
+  @Field({ description: 'Shown to guests (1 to 120 characters).' })
   name!: string;
 
-  @Field(() => DateScalar)
+  @Field(() => DateScalar, { description: 'Calendar date, yyyy-mm-dd.' })
   date!: string;
 
   @Field(() => String, { nullable: true, description: 'Chosen join code (at least 6 letters or digits, not a common word); a random 8-character code (`7K3P-9QXZ`) when omitted.' })
@@ -47,12 +47,12 @@ export class CreateEventInput {
 
 @InputType('UpdateEventInput', { description: 'What to change; omitted fields keep their value.' })
 export class UpdateEventInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { description: 'The new name.', nullable: true })
   name?: string | null;
 
-  @Field(() => DateScalar, { nullable: true })
+  @Field(() => DateScalar, { description: 'Calendar date, yyyy-mm-dd.', nullable: true })
   date?: string | null;
 
-  @Field(() => EventSettingsInput, { nullable: true })
+  @Field(() => EventSettingsInput, { description: 'Settings to change.', nullable: true })
   settings?: EventSettingsInput | null;
 }

@@ -1,8 +1,8 @@
 import { Field, InputType, Int } from 'type-graphql';
 
-@InputType('UploadFileInput')
+@InputType('UploadFileInput', { description: 'A file about to be uploaded.' })
 export class UploadFileInput {
-  @Field()
+  @Field({ description: 'The file name (shown to guests and used for downloads).' })
   filename!: string;
 
   @Field({ description: 'image/jpeg, image/png or image/webp.' })

@@ -15,12 +15,12 @@ export class AccountResolver {
   }
 
   @Mutation(() => AuthPayloadType, { description: 'Registrations are throttled per IP (RATE_LIMITED).' })
-  async register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
+  async register(@Arg('input', () => RegisterInput, { description: 'Email, display name, role and (except for guests) a password.' }) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
     return deliver(ctx, await ctx.services.accounts.register(input, ctx.ip));
   }
 
   @Mutation(() => AuthPayloadType, { description: 'Failed attempts are throttled per email and per IP (RATE_LIMITED).' })
-  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: GraphQLContext) {
+  async login(@Arg('input', () => LoginInput, { description: 'Email and password.' }) input: LoginInput, @Ctx() ctx: GraphQLContext) {
     return deliver(ctx, await ctx.services.accounts.login(input.email, input.password, ctx.ip));
   }
 
@@ -28,7 +28,7 @@ export class AccountResolver {
     description:
       'Rotates the session: a new access token and a new refresh token; the one given is spent. The argument may be omitted when the refresh cookie is sent. A spent refresh token presented again ends its whole session (UNAUTHENTICATED).',
   })
-  async refreshSession(@Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null | undefined, @Ctx() ctx: GraphQLContext) {
+  async refreshSession(@Arg('refreshToken', () => String, { nullable: true, description: 'The refresh token; omit it when the refresh cookie is sent.' }) refreshToken: string | null | undefined, @Ctx() ctx: GraphQLContext) {
     const token = refreshToken ?? ctx.refreshCookie?.read();
     if (!token) throw new UnauthenticatedError('No refresh token: pass refreshToken, or send the refresh cookie.');
     try {
@@ -62,19 +62,19 @@ export class AccountResolver {
   @Mutation(() => Boolean, {
     description: 'Changes your password; the current one is checked (wrong guesses count as failed logins). Every other device is signed out; this one stays signed in.',
   })
-  async changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+  async changePassword(@Arg('input', () => ChangePasswordInput, { description: 'Your current password and the new one.' }) input: ChangePasswordInput, @Ctx() ctx: GraphQLContext): Promise<boolean> {
     await ctx.services.accounts.changePassword(viewerOf(ctx), input.currentPassword, input.newPassword, ctx.sessionId, ctx.ip);
     return true;
   }
 
   @Authorized()
   @Mutation(() => UserType, { description: 'Changes your display name.' })
-  updateProfile(@Arg('input', () => UpdateProfileInput) input: UpdateProfileInput, @Ctx() ctx: GraphQLContext): Promise<User> {
+  updateProfile(@Arg('input', () => UpdateProfileInput, { description: 'What to change.' }) input: UpdateProfileInput, @Ctx() ctx: GraphQLContext): Promise<User> {
     return ctx.services.accounts.updateProfile(viewerOf(ctx), input);
   }
 
   @Mutation(() => Boolean, { description: 'True, whether or not the account exists; mails a single-use, expiring link when it does. Throttled per address and per IP (RATE_LIMITED).' })
-  async requestPasswordReset(@Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+  async requestPasswordReset(@Arg('email', () => String, { description: 'The account email.' }) email: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
     await ctx.services.accounts.requestPasswordReset(email, ctx.ip);
     return true;
   }
@@ -83,20 +83,20 @@ export class AccountResolver {
     description:
       'True, whether or not the address belongs to a guest; mails a guest a single-use link (PUBLIC_URL/sign-in?token=…) that signs them in without a password. Throttled per address and per IP (RATE_LIMITED). Photographers sign in with their password.',
   })
-  async requestSignInLink(@Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+  async requestSignInLink(@Arg('email', () => String, { description: 'The guest\'s email.' }) email: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
     await ctx.services.accounts.requestSignInLink(email, ctx.ip);
     return true;
   }
 
   @Mutation(() => AuthPayloadType, { description: 'Signs in with the token of an emailed link; a link works once and expires (BAD_USER_INPUT otherwise).' })
-  async signInWithLink(@Arg('token', () => String) token: string, @Ctx() ctx: GraphQLContext) {
+  async signInWithLink(@Arg('token', () => String, { description: 'The token from the emailed link.' }) token: string, @Ctx() ctx: GraphQLContext) {
     return deliver(ctx, await ctx.services.accounts.signInWithLink(token));
   }
 
   @Mutation(() => Boolean, { description: 'Sets a new password and signs out every existing session.' })
   async resetPassword(
-    @Arg('token', () => String) token: string,
-    @Arg('newPassword', () => String) newPassword: string,
+    @Arg('token', () => String, { description: 'The token from the emailed link.' }) token: string,
+    @Arg('newPassword', () => String, { description: 'At least 10 characters.' }) newPassword: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<boolean> {
     await ctx.services.accounts.resetPassword(token, newPassword);

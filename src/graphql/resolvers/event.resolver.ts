@@ -22,37 +22,37 @@ export class EventResolver {
     nullable: true,
     description: 'Public: what an event is, from its code; null when no event has it. Codes that match nothing are counted per IP and account (RATE_LIMITED past the limit).',
   })
-  eventByCode(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext) {
+  eventByCode(@Arg('code', () => String, { description: 'The event code (case, dashes and O/0, I/L/1 mix-ups do not matter).' }) code: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.events.previewByCode(code, { ip: ctx.ip, userId: ctx.viewer?.id });
   }
 
   @Authorized()
   @Query(() => EventType, { nullable: true, description: 'For its owner, its participants and admins.' })
-  event(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  event(@Arg('id', () => ID, { description: 'The event\'s id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.events.getVisibleEvent(viewerOf(ctx), id);
   }
 
   @Authorized()
   @Query(() => EventConnection, { description: 'Events you own (photographers) or joined (guests), newest first.' })
   async myEvents(
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size (at most 100).' }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     return toConnection(await ctx.services.events.myEvents(viewerOf(ctx), { first, after }));
   }
 
   @Authorized(Role.PHOTOGRAPHER, Role.ADMIN)
-  @Mutation(() => EventType)
-  createEvent(@Arg('input', () => CreateEventInput) input: CreateEventInput, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => EventType, { description: 'Creates an event with a readable code (photographers, admins).' })
+  createEvent(@Arg('input', () => CreateEventInput, { description: 'Name, date, optional code and settings.' }) input: CreateEventInput, @Ctx() ctx: GraphQLContext) {
     return ctx.services.events.createEvent(viewerOf(ctx), input);
   }
 
   @Authorized()
   @Mutation(() => ParticipationType, { description: 'Joins with consent to face matching (required); repeating it is harmless.' })
   joinEvent(
-    @Arg('code', () => String) code: string,
-    @Arg('consent', () => Boolean) consent: boolean,
+    @Arg('code', () => String, { description: 'The event code from the photographer (case, dashes and O/0, I/L/1 mix-ups do not matter).' }) code: string,
+    @Arg('consent', () => Boolean, { description: 'Must be true: you agree to face matching under privacyPolicy.' }) consent: boolean,
     @Ctx() ctx: GraphQLContext,
   ) {
     return ctx.services.events.joinEvent(viewerOf(ctx), code, consent, ctx.ip);
@@ -60,16 +60,16 @@ export class EventResolver {
 
   @Authorized(Role.PHOTOGRAPHER, Role.ADMIN)
   @Mutation(() => EventType, { description: 'Changes the name, date or settings (owner, admin).' })
-  updateEvent(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateEventInput) input: UpdateEventInput, @Ctx() ctx: GraphQLContext) {
+  updateEvent(@Arg('id', () => ID, { description: 'The event\'s id.' }) id: string, @Arg('input', () => UpdateEventInput, { description: 'What to change.' }) input: UpdateEventInput, @Ctx() ctx: GraphQLContext) {
     return ctx.services.events.updateEvent(viewerOf(ctx), id, input);
   }
 
   @Authorized()
   @Query(() => ParticipantConnection, { description: "The event's guests, newest first, with their approval status (owner, admin)." })
   async eventParticipants(
-    @Arg('eventId', () => ID) eventId: string,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size (at most 100).' }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     const page = await ctx.services.events.participants(viewerOf(ctx), eventId, { first, after });
@@ -78,11 +78,11 @@ export class EventResolver {
 
   @Authorized()
   @Mutation(() => ParticipantType, { description: 'Approves a guest (they see their photos at once) or refuses them (owner, admin).' })
-  async setParticipantApproval(@Arg('id', () => ID) id: string, @Arg('approved', () => Boolean) approved: boolean, @Ctx() ctx: GraphQLContext) {
+  async setParticipantApproval(@Arg('id', () => ID, { description: 'The participation id (from eventParticipants).' }) id: string, @Arg('approved', () => Boolean, { description: 'True approves the guest, false refuses them.' }) approved: boolean, @Ctx() ctx: GraphQLContext) {
     return participant(await ctx.services.events.setParticipantApproval(viewerOf(ctx), id, approved));
   }
 
-  @FieldResolver(() => PhotographerType)
+  @FieldResolver(() => PhotographerType, { description: 'Who photographs it.' })
   async photographer(@Root() event: Event): Promise<PhotographerType> {
     // Batched across the events of a list by the ORM's dataloader.
     const owner = await event.owner.load({ dataloader: true });
@@ -115,11 +115,11 @@ export class ParticipationResolver {
     description:
       'Turns on or off the email that tells you when new photos of you arrive in one of your events: a burst of new photos makes one email, at most one per event every 15 minutes, and each email has a link that turns them off without signing in.',
   })
-  setNewPhotoEmails(@Arg('eventId', () => ID) eventId: string, @Arg('enabled', () => Boolean) enabled: boolean, @Ctx() ctx: GraphQLContext): Promise<Participation> {
+  setNewPhotoEmails(@Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string, @Arg('enabled', () => Boolean, { description: 'True to get the emails, false to stop them.' }) enabled: boolean, @Ctx() ctx: GraphQLContext): Promise<Participation> {
     return ctx.services.newPhotoEmails.set(viewerOf(ctx), eventId, enabled);
   }
 
-  @FieldResolver(() => EventType)
+  @FieldResolver(() => EventType, { description: 'The event.' })
   async event(@Root() participation: Participation): Promise<Event> {
     const event = await participation.event.load({ dataloader: true });
     if (!event) throw new Error(`event of participation ${participation.id} is missing`);

@@ -28,7 +28,7 @@ export class HeartbeatResolver {
   })
   heartbeat(
     @Root() beat: HeartbeatType,
-    @Arg('intervalSeconds', () => Int, { nullable: true }) _intervalSeconds: number | null,
+    @Arg('intervalSeconds', () => Int, { nullable: true, description: 'Seconds between beats.' }) _intervalSeconds: number | null,
   ): HeartbeatType {
     return beat;
   }

@@ -12,10 +12,10 @@ export class PhotoResolver {
   @Authorized()
   @Query(() => PhotoConnection, { description: "The event's photos in upload order (owner, admin)." })
   async photos(
-    @Arg('eventId', () => ID) eventId: string,
-    @Arg('status', () => PhotoStatus, { nullable: true }) status: PhotoStatus | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string,
+    @Arg('status', () => PhotoStatus, { nullable: true, description: 'Only photos in this status.' }) status: PhotoStatus | null,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size (at most 100).' }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     return toConnection(await ctx.services.photos.list(viewerOf(ctx), eventId, status, { first, after }));
@@ -23,21 +23,21 @@ export class PhotoResolver {
 
   @Authorized()
   @Query(() => PhotoType, { nullable: true, description: 'A photo you may see; its URLs are signed and short-lived.' })
-  photo(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  photo(@Arg('id', () => ID, { description: 'The photo\'s id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.photos.getVisible(viewerOf(ctx), id);
   }
 
   @Authorized()
   @Query(() => [PhotoType], { description: "The event's photos with these SHA-256 hashes (owner, admin): what an uploader can skip. At most PHOTO_BATCH_MAX hashes." })
-  photosByHash(@Arg('eventId', () => ID) eventId: string, @Arg('sha256', () => [String]) sha256: string[], @Ctx() ctx: GraphQLContext) {
+  photosByHash(@Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string, @Arg('sha256', () => [String], { description: 'SHA-256 of each file (hex), computed before uploading.' }) sha256: string[], @Ctx() ctx: GraphQLContext) {
     return ctx.services.photos.byHashes(viewerOf(ctx), eventId, sha256);
   }
 
   @Authorized()
   @Mutation(() => [PhotoUploadType], { description: 'Creates PENDING photos and a signed upload target for each (owner, admin). Throttled per account and per IP (RATE_LIMITED).' })
   async requestPhotoUploads(
-    @Arg('eventId', () => ID) eventId: string,
-    @Arg('files', () => [UploadFileInput]) files: UploadFileInput[],
+    @Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string,
+    @Arg('files', () => [UploadFileInput], { description: 'One entry per file: name, type and size (at most the batch limit).' }) files: UploadFileInput[],
     @Ctx() ctx: GraphQLContext,
   ) {
     const created = await ctx.services.photos.requestUploads(viewerOf(ctx), eventId, files, ctx.ip);
@@ -49,28 +49,28 @@ export class PhotoResolver {
 
   @Authorized()
   @Mutation(() => [PhotoType], { description: 'Checks each file arrived and queues its processing; photos not yet uploaded stay PENDING.' })
-  completePhotoUploads(@Arg('photoIds', () => [ID]) photoIds: string[], @Ctx() ctx: GraphQLContext) {
+  completePhotoUploads(@Arg('photoIds', () => [ID], { description: 'The photos whose files were sent (ids from requestPhotoUploads).' }) photoIds: string[], @Ctx() ctx: GraphQLContext) {
     return ctx.services.photos.completeUploads(viewerOf(ctx), photoIds);
   }
 
   @Authorized()
   @Mutation(() => PhotoType, { description: 'Queues a FAILED photo again.' })
-  retryPhoto(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  retryPhoto(@Arg('id', () => ID, { description: 'The FAILED photo\'s id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.photos.retry(viewerOf(ctx), id);
   }
 
   @Authorized()
   @Mutation(() => ID, { description: "Deletes the photo, its files, faces and matches (owner, admin). Returns the photo's id, so caches can evict it." })
-  async deletePhoto(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+  async deletePhoto(@Arg('id', () => ID, { description: 'The photo\'s id.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
     await ctx.services.photos.delete(viewerOf(ctx), id);
     return id;
   }
 
   @Authorized()
-  @Mutation(() => PhotoType)
+  @Mutation(() => PhotoType, { description: 'Shows or hides one photo in the general gallery (owner, admin).' })
   setPhotoVisibility(
-    @Arg('id', () => ID) id: string,
-    @Arg('showInGeneral', () => Boolean) showInGeneral: boolean,
+    @Arg('id', () => ID, { description: 'The photo\'s id.' }) id: string,
+    @Arg('showInGeneral', () => Boolean, { description: 'True shows it to every participant (when the gallery is public).' }) showInGeneral: boolean,
     @Ctx() ctx: GraphQLContext,
   ) {
     return ctx.services.photos.setVisibility(viewerOf(ctx), id, showInGeneral);
@@ -80,21 +80,21 @@ export class PhotoResolver {
   @Query(() => DownloadType, {
     description: 'Your photos of an event as one ZIP (members): those you were found in and those shown to everyone, as you may download them (no GPS unless the event hands out untouched originals).',
   })
-  myPhotosArchive(@Arg('eventId', () => ID) eventId: string, @Ctx() ctx: GraphQLContext) {
+  myPhotosArchive(@Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.archives.offer(viewerOf(ctx), eventId, 'mine');
   }
 
   @Authorized()
   @Query(() => DownloadType, { description: "Every processed photo of the event as one ZIP of the uploaded files (owner, admin)." })
-  eventArchive(@Arg('eventId', () => ID) eventId: string, @Ctx() ctx: GraphQLContext) {
+  eventArchive(@Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.archives.offer(viewerOf(ctx), eventId, 'event');
   }
 
   @Authorized()
   @Mutation(() => [PhotoType], { description: 'Shows or hides several photos at once in their events\' general galleries (owner or admin of every one; all or none change).' })
   setPhotosVisibility(
-    @Arg('ids', () => [ID]) ids: string[],
-    @Arg('showInGeneral', () => Boolean) showInGeneral: boolean,
+    @Arg('ids', () => [ID], { description: 'The photos (at most the batch limit).' }) ids: string[],
+    @Arg('showInGeneral', () => Boolean, { description: 'True shows them to every participant (when the gallery is public).' }) showInGeneral: boolean,
     @Ctx() ctx: GraphQLContext,
   ) {
     return ctx.services.photos.setVisibilityOf(viewerOf(ctx), ids, showInGeneral);
@@ -104,16 +104,16 @@ export class PhotoResolver {
   @Mutation(() => ID, {
     description: '"Not me": you are not in this photo. Your match goes, it leaves your gallery (unless shown to everyone) and later searches will not match you in it. Returns the photo\'s id.',
   })
-  rejectMatch(@Arg('photoId', () => ID) photoId: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+  rejectMatch(@Arg('photoId', () => ID, { description: 'The photo you are not in.' }) photoId: string, @Ctx() ctx: GraphQLContext): Promise<string> {
     return ctx.services.photos.rejectMatch(viewerOf(ctx), photoId);
   }
 
   @Authorized()
   @Query(() => PhotoConnection, { description: 'Your photos of an event: those you were found in, plus those shown to everyone. Newest first.' })
   async myPhotos(
-    @Arg('eventId', () => ID) eventId: string,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size (at most 100).' }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     return toConnection(await ctx.services.photos.myPhotos(viewerOf(ctx), eventId, { first, after }));
@@ -124,7 +124,7 @@ export class PhotoResolver {
     return ctx.viewer ? ctx.services.photos.myMatch(ctx.viewer, photo) : null;
   }
 
-  @FieldResolver(() => EventType)
+  @FieldResolver(() => EventType, { description: 'Its event.' })
   async event(@Root() photo: Photo): Promise<Event> {
     const event = await photo.event.load({ dataloader: true });
     if (!event) throw new Error(`event of photo ${photo.id} is missing`);

@@ -15,7 +15,7 @@ export class PrivacyResolver {
     description:
       'Withdraws consent to face matching. Without eventId: deletes your selfies, face templates (in the face engine too) and matches everywhere; you stay a member of your events. With eventId: only in that event (your matches there and the faces they point to go, and matching stays off there until you join it again); your selfie stays for your other events.',
   })
-  async deleteMyFaceData(@Arg('eventId', () => ID, { nullable: true }) eventId: string | null | undefined, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+  async deleteMyFaceData(@Arg('eventId', () => ID, { nullable: true, description: 'Only this event; every event when omitted.' }) eventId: string | null | undefined, @Ctx() ctx: GraphQLContext): Promise<boolean> {
     if (eventId) await ctx.services.privacy.deleteFaceDataIn(viewerOf(ctx), eventId);
     else await ctx.services.privacy.deleteFaceData(viewerOf(ctx));
     return true;
@@ -26,7 +26,7 @@ export class PrivacyResolver {
     description:
       "Deletes an event (owner, admin): it is gone for everyone at once, and in the background its photos, files, faces, matches and the face engine's collection are removed (an eventProgress subscription sees the counts fall to zero). Returns the event's id.",
   })
-  deleteEvent(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+  deleteEvent(@Arg('id', () => ID, { description: 'The event\'s id.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
     return ctx.services.privacy.requestEventDeletion(viewerOf(ctx), id);
   }
 
@@ -34,7 +34,7 @@ export class PrivacyResolver {
   @Mutation(() => ID, {
     description: 'Leaves an event: your membership, your matches and "not me" marks there go. Your selfie stays for your other events. Returns the event\'s id.',
   })
-  leaveEvent(@Arg('eventId', () => ID) eventId: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+  leaveEvent(@Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string, @Ctx() ctx: GraphQLContext): Promise<string> {
     return ctx.services.privacy.leaveEvent(viewerOf(ctx), eventId);
   }
 

@@ -20,7 +20,7 @@ export class ProgressResolver {
       });
     },
   })
-  photoStatusChanged(@Root() event: PhotoStatusEventType, @Arg('eventId', () => ID) _eventId: string): PhotoStatusEventType {
+  photoStatusChanged(@Root() event: PhotoStatusEventType, @Arg('eventId', () => ID, { description: 'The event\'s id.' }) _eventId: string): PhotoStatusEventType {
     return event;
   }
 
@@ -37,7 +37,7 @@ export class ProgressResolver {
       );
     },
   })
-  eventProgress(@Root() progress: EventProgressType, @Arg('eventId', () => ID) _eventId: string): EventProgressType {
+  eventProgress(@Root() progress: EventProgressType, @Arg('eventId', () => ID, { description: 'The event\'s id.' }) _eventId: string): EventProgressType {
     return progress;
   }
 
@@ -53,7 +53,7 @@ export class ProgressResolver {
       });
     },
   })
-  myNewPhotos(@Root() photo: Photo, @Arg('eventId', () => ID) _eventId: string): Photo {
+  myNewPhotos(@Root() photo: Photo, @Arg('eventId', () => ID, { description: 'The event\'s id.' }) _eventId: string): Photo {
     return photo;
   }
 }

@@ -10,7 +10,7 @@ import { RematchJobType, RematchProgressType, SelfieStateType, SelfieUploadType 
 export class SelfieResolver {
   @Authorized()
   @Mutation(() => SelfieUploadType, { description: 'A signed target for your selfie (participants who consented in an event). Throttled per account and per IP (RATE_LIMITED).' })
-  async requestSelfieUpload(@Arg('input', () => UploadFileInput) input: UploadFileInput, @Ctx() ctx: GraphQLContext) {
+  async requestSelfieUpload(@Arg('input', () => UploadFileInput, { description: 'The selfie file\'s name, type and size.' }) input: UploadFileInput, @Ctx() ctx: GraphQLContext) {
     const { selfie, upload } = await ctx.services.selfies.requestUpload(viewerOf(ctx), input, ctx.ip);
     return { id: selfie.id, upload: toPresignedUploadType(upload) };
   }
@@ -19,7 +19,7 @@ export class SelfieResolver {
   @Mutation(() => RematchJobType, {
     description: 'Validates the uploaded selfie and searches your events for you; follow it with rematchProgress.',
   })
-  completeSelfieUpload(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  completeSelfieUpload(@Arg('id', () => ID, { description: 'The selfie id from requestSelfieUpload.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.selfies.complete(viewerOf(ctx), id);
   }
 
@@ -34,7 +34,7 @@ export class SelfieResolver {
   }
 
   @Query(() => RematchJobType, { nullable: true, description: 'One of your rematch jobs.' })
-  rematchJob(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  rematchJob(@Arg('id', () => ID, { description: 'The job\'s id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.selfies.job(viewerOf(ctx), id);
   }
 

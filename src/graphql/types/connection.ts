@@ -1,17 +1,17 @@
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
 
-@ObjectType('PageInfo')
+@ObjectType('PageInfo', { description: 'Where a page sits in its list.' })
 export class PageInfoType {
-  @Field()
+  @Field({ description: 'More items follow.' })
   hasNextPage!: boolean;
 
-  @Field()
+  @Field({ description: 'Items come before this page.' })
   hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { description: 'Cursor of the first item.', nullable: true })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { description: 'Pass as `after` for the next page.', nullable: true })
   endCursor!: string | null;
 }
 
@@ -23,24 +23,24 @@ export interface ConnectionShape<T> {
 
 /** A Relay connection type `<Name>Connection` with `<Name>Edge`. */
 export function Connection<T extends object>(name: string, node: ClassType<T>) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor.` })
   class Edge {
-    @Field()
+    @Field({ description: 'Pass as `after` to continue after this item.' })
     cursor!: string;
 
-    @Field(() => node)
+    @Field(() => node, { description: `The ${name}.` })
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay connection).` })
   class ConnectionType implements ConnectionShape<T> {
-    @Field(() => [Edge])
+    @Field(() => [Edge], { description: 'The items of this page, in order.' })
     edges!: Edge[];
 
-    @Field(() => PageInfoType)
+    @Field(() => PageInfoType, { description: 'Where this page sits.' })
     pageInfo!: PageInfoType;
 
-    @Field(() => Int)
+    @Field(() => Int, { description: 'Items in the whole list.' })
     totalCount!: number;
   }
   return ConnectionType;

@@ -22,7 +22,7 @@ registerEnumType(ParticipantStatus, {
   },
 });
 
-@ObjectType('EventSettings')
+@ObjectType('EventSettings', { description: 'How the event treats its guests and their faces (owner, admin).' })
 export class EventSettingsType {
   @Field(() => Float, {
     nullable: true,
@@ -43,21 +43,21 @@ export class EventSettingsType {
   faceRetentionDays!: number;
 }
 
-@ObjectType('Event')
+@ObjectType('Event', { description: 'A photographed occasion: its photos, guests and settings.' })
 export class EventType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Its id.' })
   id!: string;
 
-  @Field()
+  @Field({ description: 'Its name.' })
   name!: string;
 
   @Field({ description: 'The code guests type to join (case-insensitive).' })
   code!: string;
 
-  @Field(() => DateScalar)
+  @Field(() => DateScalar, { description: 'Calendar date, yyyy-mm-dd.' })
   date!: string;
 
-  @Field()
+  @Field({ description: 'When it was created.' })
   createdAt!: Date;
 
   @Field(() => Int, { description: 'Days after the event date that its face data (templates, matches) is kept.' })
@@ -73,31 +73,31 @@ export class EventType {
 
 @ObjectType('EventPreview', { description: 'What anyone with the code sees before joining.' })
 export class EventPreviewType {
-  @Field()
+  @Field({ description: 'The code to join with.' })
   code!: string;
 
-  @Field()
+  @Field({ description: 'The event\'s name.' })
   name!: string;
 
-  @Field(() => DateScalar)
+  @Field(() => DateScalar, { description: 'Calendar date, yyyy-mm-dd.' })
   date!: string;
 
-  @Field()
+  @Field({ description: 'The photographer\'s display name.' })
   photographerName!: string;
 }
 
 @ObjectType('Participation', { description: "A guest's membership of an event, with their consent to face matching." })
 export class ParticipationType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Its id.' })
   id!: string;
 
   @Field(() => ParticipantStatus, { description: 'PENDING while an event that requires approval waits for the photographer.' })
   status!: ParticipantStatus;
 
-  @Field()
+  @Field({ description: 'When you joined.' })
   joinedAt!: Date;
 
-  @Field()
+  @Field({ description: 'When you consented to face matching.' })
   consentedAt!: Date;
 
   @Field({ description: 'Version of the privacy policy consented to.' })
@@ -118,16 +118,16 @@ export class ParticipantType {
   @Field(() => ID, { description: 'The participation id (setParticipantApproval takes it).' })
   id!: string;
 
-  @Field()
+  @Field({ description: 'Their display name.' })
   displayName!: string;
 
-  @Field(() => ParticipantStatus)
+  @Field(() => ParticipantStatus, { description: 'Approved, waiting or refused.' })
   status!: ParticipantStatus;
 
-  @Field()
+  @Field({ description: 'When they joined.' })
   joinedAt!: Date;
 
-  @Field()
+  @Field({ description: 'When they consented to face matching.' })
   consentedAt!: Date;
 
   @Field(() => Date, { nullable: true, description: 'When the photographer approved or refused them.' })

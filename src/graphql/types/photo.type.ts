@@ -6,23 +6,30 @@ import { Connection } from './connection.js';
 registerEnumType(PhotoStatus, {
   name: 'PhotoStatus',
   description: 'PENDING (waiting for the upload) → UPLOADED (queued) → PROCESSING → DONE or FAILED.',
+  valuesConfig: {
+    PENDING: { description: 'Created; waiting for its file.' },
+    UPLOADED: { description: 'The file arrived; queued for processing.' },
+    PROCESSING: { description: 'A worker is processing it.' },
+    DONE: { description: 'Processed: renditions made, faces found and matched.' },
+    FAILED: { description: 'Could not be processed; errorCode and errorMessage say why (retryPhoto tries again).' },
+  },
 });
 
-@ObjectType('Photo')
+@ObjectType('Photo', { description: 'One photo of an event, as uploaded and as processed.' })
 export class PhotoType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Its id.' })
   id!: string;
 
-  @Field()
+  @Field({ description: 'The file name as uploaded.' })
   originalFilename!: string;
 
   @Field(() => String, { name: 'sha256', nullable: true, description: 'SHA-256 of the original, when the uploader sent it.' })
   contentSha256!: string | null;
 
-  @Field()
+  @Field({ description: 'The original\'s type.' })
   contentType!: string;
 
-  @Field(() => PhotoStatus)
+  @Field(() => PhotoStatus, { description: 'Where it is in the pipeline.' })
   status!: PhotoStatus;
 
   @Field(() => String, { nullable: true, description: 'Stable code of the failure (FAILED only), e.g. CORRUPT_IMAGE.' })
@@ -34,10 +41,10 @@ export class PhotoType {
   @Field(() => Int, { nullable: true, description: 'After EXIF rotation; known once DONE.' })
   width!: number | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { description: 'Height in pixels, once processed.', nullable: true })
   height!: number | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The original\'s size in bytes.' })
   byteSize!: number;
 
   @Field(() => Int, { nullable: true, description: 'Faces detected; known once DONE.' })
@@ -49,21 +56,21 @@ export class PhotoType {
   @Field(() => Int, { description: 'Processing attempts so far.' })
   attempts!: number;
 
-  @Field()
+  @Field({ description: 'When it was uploaded (requested).' })
   createdAt!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { description: 'When it was processed.', nullable: true })
   processedAt!: Date | null;
 }
 
 export const PhotoConnection = Connection('Photo', PhotoType);
 
-@ObjectType('KeyValue')
+@ObjectType('KeyValue', { description: 'A header or form field of an upload target.' })
 export class KeyValueType {
-  @Field()
+  @Field({ description: 'Its name.' })
   key!: string;
 
-  @Field()
+  @Field({ description: 'Its value.' })
   value!: string;
 }
 
@@ -89,7 +96,7 @@ export class PresignedUploadType {
   @Field({ description: 'Where to send the file.' })
   url!: string;
 
-  @Field(() => UploadMethod)
+  @Field(() => UploadMethod, { description: 'PUT or POST.' })
   method!: UploadMethod;
 
   @Field(() => [KeyValueType], { description: 'Headers to send with a PUT (none for a POST).' })
@@ -108,51 +115,51 @@ export function toPresignedUploadType(upload: PresignedUpload): PresignedUploadT
   return { ...upload, method: upload.method === 'POST' ? UploadMethod.POST : UploadMethod.PUT, headers: list(upload.headers), fields: list(upload.fields) };
 }
 
-@ObjectType('PhotoUpload')
+@ObjectType('PhotoUpload', { description: 'A photo created for an upload, and where to send its file.' })
 export class PhotoUploadType {
-  @Field(() => PhotoType)
+  @Field(() => PhotoType, { description: 'The new photo (PENDING).' })
   photo!: PhotoType;
 
-  @Field(() => PresignedUploadType)
+  @Field(() => PresignedUploadType, { description: 'Where to send its file.' })
   upload!: PresignedUploadType;
 }
 
-@ObjectType('PhotoStatusEvent')
+@ObjectType('PhotoStatusEvent', { description: 'A photo\'s status change.' })
 export class PhotoStatusEventType {
   @Field(() => PhotoType, { description: 'The photo now (it may already be further along than status).' })
   photo!: PhotoType;
 
-  @Field(() => PhotoStatus, { nullable: true })
+  @Field(() => PhotoStatus, { description: 'The status it left.', nullable: true })
   previousStatus!: PhotoStatus | null;
 
   @Field(() => PhotoStatus, { description: 'The status this event announces.' })
   status!: PhotoStatus;
 
-  @Field()
+  @Field({ description: 'When it changed.' })
   at!: Date;
 }
 
-@ObjectType('EventProgress')
+@ObjectType('EventProgress', { description: 'An event\'s photos by status.' })
 export class EventProgressType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The event\'s id.' })
   eventId!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'All photos.' })
   total!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Photos PENDING.' })
   pending!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Photos UPLOADED (queued).' })
   uploaded!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Photos PROCESSING.' })
   processing!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Photos DONE.' })
   done!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Photos FAILED.' })
   failed!: number;
 }
 
@@ -161,7 +168,7 @@ export class DownloadType {
   @Field({ description: 'GET it (a browser can simply navigate to it); it works until expiresAt, for the account that asked.' })
   url!: string;
 
-  @Field()
+  @Field({ description: 'The link stops working after this.' })
   expiresAt!: Date;
 
   @Field(() => Int, { description: 'Photos in the ZIP.' })

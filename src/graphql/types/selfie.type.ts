@@ -5,23 +5,30 @@ import { PresignedUploadType } from './photo.type.js';
 registerEnumType(RematchStatus, {
   name: 'RematchStatus',
   description: 'QUEUED → RUNNING → DONE; VALIDATION_FAILED when the selfie cannot be used (see message); FAILED on an internal error.',
+  valuesConfig: {
+    QUEUED: { description: 'Waiting for a worker.' },
+    RUNNING: { description: 'Checking the selfie, then searching your events.' },
+    DONE: { description: 'Finished: matched says in how many photos you were found.' },
+    VALIDATION_FAILED: { description: 'The selfie cannot be used; message says why and what to do.' },
+    FAILED: { description: 'An internal error; send the selfie again.' },
+  },
 });
 
-@ObjectType('SelfieUpload')
+@ObjectType('SelfieUpload', { description: 'A selfie created for an upload, and where to send its file.' })
 export class SelfieUploadType {
   @Field(() => ID, { description: 'Pass to completeSelfieUpload once the file is sent.' })
   id!: string;
 
-  @Field(() => PresignedUploadType)
+  @Field(() => PresignedUploadType, { description: 'Where to send the file.' })
   upload!: PresignedUploadType;
 }
 
 @ObjectType('RematchJob', { description: 'Validation of a new selfie and the search for its photos.' })
 export class RematchJobType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Its id.' })
   id!: string;
 
-  @Field(() => RematchStatus)
+  @Field(() => RematchStatus, { description: 'Where it stands.' })
   status!: RematchStatus;
 
   @Field(() => Int, { description: 'Photos searched so far.' })
@@ -36,7 +43,7 @@ export class RematchJobType {
   @Field(() => String, { nullable: true, description: 'Why the selfie was refused, in words you can act on.' })
   message!: string | null;
 
-  @Field()
+  @Field({ description: 'When the selfie was sent.' })
   createdAt!: Date;
 }
 
@@ -45,34 +52,34 @@ export class RematchProgressType {
   @Field(() => RematchJobType, { description: 'The job as it stands after this step.' })
   job!: RematchJobType;
 
-  @Field(() => RematchStatus, { deprecationReason: 'Use job.status.' })
+  @Field(() => RematchStatus, { description: 'Same as job.status.', deprecationReason: 'Use job.status.' })
   status!: RematchStatus;
 
-  @Field(() => Int, { deprecationReason: 'Use job.processed.' })
+  @Field(() => Int, { description: 'Same as job.processed.', deprecationReason: 'Use job.processed.' })
   processed!: number;
 
-  @Field(() => Int, { deprecationReason: 'Use job.total.' })
+  @Field(() => Int, { description: 'Same as job.total.', deprecationReason: 'Use job.total.' })
   total!: number;
 
-  @Field(() => Int, { deprecationReason: 'Use job.matched.' })
+  @Field(() => Int, { description: 'Same as job.matched.', deprecationReason: 'Use job.matched.' })
   matched!: number;
 
-  @Field(() => String, { nullable: true, deprecationReason: 'Use job.message.' })
+  @Field(() => String, { nullable: true, description: 'Same as job.message.', deprecationReason: 'Use job.message.' })
   message!: string | null;
 }
 
 @ObjectType('FaceBox', { description: 'Relative to the displayed photo: 0..1 from its top-left corner.' })
 export class FaceBoxType {
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Left edge, as a fraction of the width.' })
   left!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Top edge, as a fraction of the height.' })
   top!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Width, as a fraction of the photo.' })
   width!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Height, as a fraction of the photo.' })
   height!: number;
 }
 
@@ -81,7 +88,7 @@ export class PhotoMatchType {
   @Field(() => Float, { description: '0..100; 50 is the matching threshold.' })
   similarity!: number;
 
-  @Field(() => FaceBoxType)
+  @Field(() => FaceBoxType, { description: 'Where your face is.' })
   box!: FaceBoxType;
 }
 
@@ -98,10 +105,10 @@ registerEnumType(SelfieStatus, {
 
 @ObjectType('SelfieState', { description: 'Your selfie as it stands, for a client that reloads.' })
 export class SelfieStateType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The selfie\'s id.' })
   id!: string;
 
-  @Field(() => SelfieStatus)
+  @Field(() => SelfieStatus, { description: 'Where it stands.' })
   status!: SelfieStatus;
 
   @Field({ description: 'When you sent it.' })

@@ -1,32 +1,40 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Role } from '../../domain/entities/index.js';
 
-registerEnumType(Role, { name: 'Role', description: 'What an account may do.' });
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'What an account may do.',
+  valuesConfig: {
+    PARTICIPANT: { description: 'A guest: joins events and finds their photos.' },
+    PHOTOGRAPHER: { description: 'Creates events and uploads their photos.' },
+    ADMIN: { description: 'Operates FindMe (appointed by the operator; never chosen at registration).' },
+  },
+});
 
 @ObjectType('User', { description: 'The signed-in account.' })
 export class UserType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Its id.' })
   id!: string;
 
-  @Field()
+  @Field({ description: 'Sign-in address.' })
   email!: string;
 
-  @Field()
+  @Field({ description: 'The name others see.' })
   displayName!: string;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: 'What it may do.' })
   role!: Role;
 
-  @Field()
+  @Field({ description: 'When it was created.' })
   createdAt!: Date;
 }
 
 @ObjectType('Photographer', { description: "An event's photographer, as guests see them." })
 export class PhotographerType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Their id.' })
   id!: string;
 
-  @Field()
+  @Field({ description: 'Their display name.' })
   displayName!: string;
 }
 
@@ -48,6 +56,6 @@ export class AuthPayloadType {
   @Field({ description: 'When the refresh token stops working if it is not used.' })
   refreshExpiresAt!: Date;
 
-  @Field(() => UserType)
+  @Field(() => UserType, { description: 'The signed-in account.' })
   user!: UserType;
 }
