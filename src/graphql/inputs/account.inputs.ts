@@ -1,5 +1,19 @@
-import { Field, InputType } from 'type-graphql';
-import { Role } from '../../domain/entities/index.js';
+import { Field, InputType, registerEnumType } from 'type-graphql';
+
+/** The roles one can register with: Role without ADMIN (the same strings). */
+export enum RegistrationRole {
+  PARTICIPANT = 'PARTICIPANT',
+  PHOTOGRAPHER = 'PHOTOGRAPHER',
+}
+
+registerEnumType(RegistrationRole, {
+  name: 'RegistrationRole',
+  description: 'The roles an account can be registered with (Role without ADMIN).',
+  valuesConfig: {
+    PARTICIPANT: { description: 'A guest: joins events and finds their photos (a password is optional).' },
+    PHOTOGRAPHER: { description: 'Creates events and uploads their photos (a password is required).' },
+  },
+});
 
 @InputType('RegisterInput', { description: 'A new account.' })
 export class RegisterInput {
@@ -15,8 +29,8 @@ export class RegisterInput {
   @Field({ description: 'The name others see (1 to 80 characters).' })
   displayName!: string;
 
-  @Field(() => Role, { description: 'PARTICIPANT or PHOTOGRAPHER.' })
-  role!: Role;
+  @Field(() => RegistrationRole, { description: 'A guest or a photographer (administrators are appointed by the operator).' })
+  role!: RegistrationRole;
 }
 
 @InputType('LoginInput', { description: 'Credentials.' })

@@ -1,9 +1,9 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import type { User } from '../../domain/entities/index.js';
+import { Role, type User } from '../../domain/entities/index.js';
 import { UnauthenticatedError } from '../../domain/errors.js';
 import type { Session } from '../../services/account.service.js';
 import { viewerOf, type GraphQLContext } from '../context.js';
-import { ChangePasswordInput, LoginInput, RegisterInput, UpdateProfileInput } from '../inputs/account.inputs.js';
+import { ChangePasswordInput, LoginInput, RegisterInput, RegistrationRole, UpdateProfileInput } from '../inputs/account.inputs.js';
 import { AuthPayloadType, UserType } from '../types/user.type.js';
 
 @Resolver()
@@ -16,7 +16,8 @@ export class AccountResolver {
 
   @Mutation(() => AuthPayloadType, { description: 'Registrations are throttled per IP (RATE_LIMITED).' })
   async register(@Arg('input', () => RegisterInput, { description: 'Email, display name, role and (except for guests) a password.' }) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
-    return deliver(ctx, await ctx.services.accounts.register(input, ctx.ip));
+    // RegistrationRole's values are Role's, minus ADMIN.
+    return deliver(ctx, await ctx.services.accounts.register({ ...input, role: input.role === RegistrationRole.PHOTOGRAPHER ? Role.PHOTOGRAPHER : Role.PARTICIPANT }, ctx.ip));
   }
 
   @Mutation(() => AuthPayloadType, { description: 'Failed attempts are throttled per email and per IP (RATE_LIMITED).' })
