@@ -91,6 +91,7 @@ export class ApiProcess {
             open: (token) => this.services(this.db.orm.em.fork(), this.logger).archives.open(token),
             read: (key) => adapters.store.stream(key),
             logger: this.logger,
+            corsOrigins: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : !config.isProduction,
           }),
         ],
         limits: config.graphql,

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import archiver from 'archiver';
+import cors from 'cors';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import { attachmentDisposition } from '../adapters/storage/content-disposition.js';
@@ -15,9 +16,13 @@ export function archiveRoutes(deps: {
   open: (token: string) => Promise<{ filename: string; entries: ArchiveEntry[] } | null>;
   read: (key: string) => Promise<Readable>;
   logger: Logger;
+  /** Web apps on other origins may fetch the ZIP (a link or a navigation needs no CORS). */
+  corsOrigins: string[] | boolean;
 }): Router {
   const router = express.Router();
-  router.get('/archives/:token', async (req, res) => {
+  const allow = cors({ origin: deps.corsOrigins, methods: ['GET'], exposedHeaders: ['content-disposition', 'content-type'], maxAge: 600 });
+  router.options('/archives/:token', allow);
+  router.get('/archives/:token', allow, async (req, res) => {
     const archive = await deps.open(String(req.params['token']));
     if (!archive) {
       res.status(404).json({ error: 'NOT_FOUND', message: 'This download link is invalid or has expired. Ask for a new one.' });
