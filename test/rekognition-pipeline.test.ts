@@ -140,4 +140,19 @@ describe('Rekognition engine in the pipeline, under throttling bursts', () => {
     assert.equal((await server.gql(DeleteAccountDocument, {}, { token: owner })).data?.deleteAccount, true);
     assert.equal(rek.commandCalls(DeleteCollectionCommand).length, collectionsBefore + 1, 'the event collection is deleted with the event');
   });
+
+  it("should delete the event's collection when the photographer deletes the event (background job)", async () => {
+    const { owner, eventId } = await newEvent(server, 'Closing night');
+    const collection = (c: { args: [{ input: { CollectionId?: string } }] }) => c.args[0].input.CollectionId ?? '';
+    const before = rek.commandCalls(DeleteCollectionCommand).length;
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${owner}` },
+      body: JSON.stringify({ query: 'mutation($id: ID!) { deleteEvent(id: $id) }', variables: { id: eventId } }),
+    });
+    assert.equal(((await res.json()) as { data: { deleteEvent: string } }).data.deleteEvent, eventId);
+    for (let i = 0; i < 200 && rek.commandCalls(DeleteCollectionCommand).length === before; i++) await new Promise((r) => setTimeout(r, 50));
+    const calls = rek.commandCalls(DeleteCollectionCommand).slice(before).map((c) => collection(c as never));
+    assert.ok(calls.some((c) => c.includes(eventId)), `DeleteCollection for the event (${calls.join(', ')})`);
+  });
 });
