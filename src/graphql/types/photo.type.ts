@@ -139,7 +139,7 @@ export class PhotoStatusEventType {
   at!: Date;
 }
 
-@ObjectType('EventProgress', { description: 'An event\'s photos by status.' })
+@ObjectType('EventProgress', { description: "An event's photos by status. Keyed by eventId (the key field for normalised caches: there is one per event)." })
 export class EventProgressType {
   @Field(() => ID, { description: 'The event\'s id.' })
   eventId!: string;
