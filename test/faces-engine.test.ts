@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { FacePool } from '../src/adapters/faces/local/face-pool.js';
 import { LocalFaceEngine, distance } from '../src/adapters/faces/local/local.face-engine.js';
 import type { FaceVector, SelfieCheck } from '../src/ports/face-engine.js';
 import { createLogger } from '../src/logger.js';
@@ -62,6 +63,24 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
         assert.ok(check.ok, `${who}/${n}: ${check.ok ? '' : check.message}`);
       }
     }
+  });
+
+  it('should find the face of close-up portraits uploaded as event photos (padded retry when none is found)', async () => {
+    const plain = new FacePool(1, createLogger('silent'));
+    const missedAsTheyAre: string[] = [];
+    try {
+      for (const who of PEOPLE.slice(0, 4)) {
+        const original = await identityPhoto(who, 1);
+        const faces = await engine.indexPhotoFaces({ photoId: `close-${who}`, eventId: 'close', original, objectKey: `close-${who}` });
+        assert.equal(faces.length, 1, `${who}: the close-up's one face`);
+        // What the detector sees without the border, for the record (the reason for the retry).
+        const direct = await plain.detect(original, { minConfidence: SETTINGS.minConfidence, tileSize: SETTINGS.tileSize, padIfNone: false, maxSide: SETTINGS.maxSide });
+        if (direct.faces.length === 0) missedAsTheyAre.push(who);
+      }
+    } finally {
+      await plain.close();
+    }
+    assert.ok(missedAsTheyAre.length > 0, 'at least one of these crops is missed without the padded retry');
   });
 
   it('should find a participant in the photos they are in, with a precision and recall we can defend', async () => {

@@ -132,19 +132,23 @@ export class FaceModel {
   }
 
   private async detectPadded(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<RawFace[]> {
-    // A border of one image side on every side: the face then fills a third of the frame.
-    const border = Math.max(width, height);
-    const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
-      .extend({ top: border, bottom: border, left: border, right: border, background: { r: 0, g: 0, b: 0 } })
-      .resize({ width: 900, height: 900, fit: 'inside', withoutEnlargement: true })
+    // The image at most 300 px, in a border of its own long side on every side: the face then
+    // fills a third of a 900-px frame. Scaled down first, so a big photo costs no big buffer.
+    const small = await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .resize({ width: 300, height: 300, fit: 'inside', withoutEnlargement: true })
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const scale = info.width / (width + 2 * border);
+    const border = Math.max(small.info.width, small.info.height);
+    const { data, info } = await sharp(small.data, { raw: { width: small.info.width, height: small.info.height, channels: 3 } })
+      .extend({ top: border, bottom: border, left: border, right: border, background: { r: 0, g: 0, b: 0 } })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const scale = small.info.width / width;
     const found = await this.detectPixels(data, info.width, info.height, options.minConfidence);
     return found.map((f) => ({
       ...f,
       box: clampBox(
-        { x: f.box.x / scale - border, y: f.box.y / scale - border, width: f.box.width / scale, height: f.box.height / scale },
+        { x: (f.box.x - border) / scale, y: (f.box.y - border) / scale, width: f.box.width / scale, height: f.box.height / scale },
         width,
         height,
       ),
