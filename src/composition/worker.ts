@@ -101,6 +101,7 @@ export class WorkerProcess {
         run: () => releaseOrphanedPhotos({ photos, queue, bus, logger, silentAfterSeconds: 30 }),
       },
       { name: 'rate-limit-sweep', intervalSeconds: 3600, run: () => new PgRateLimiter(fork()).sweep() },
+      { name: 'credential-sweep', intervalSeconds: 3600, run: () => privacy().sweepExpiredCredentials() },
     ]);
     this.running = true;
     logger.info({ queue: queue.driver, concurrency: config.worker.concurrency, faces: faces.name }, 'photo worker started');

@@ -189,6 +189,11 @@ export class PrivacyService {
     return { events: expired, users: orphans.length };
   }
 
+  /** Sign-in material nobody can use any more (expired links and tokens, ended devices), deleted. */
+  async sweepExpiredCredentials(): Promise<number> {
+    return this.deps.records.sweepExpiredCredentials(30);
+  }
+
   /**
    * Engine faces of replaced selfies that could not be deleted when they were
    * replaced (the face service failed): deleted now, then forgotten. Idempotent.

@@ -29,6 +29,21 @@ export class PgPrivacyRepository implements PrivacyRepository {
     });
   }
 
+  async sweepExpiredCredentials(keepRevokedDays: number): Promise<number> {
+    const sql = this.em.getConnection();
+    let deleted = 0;
+    for (const statement of [
+      `delete from sign_in_links where expires_at < now()`,
+      `delete from password_reset_tokens where expires_at < now()`,
+      `delete from auth_sessions where expires_at < now() or revoked_at < now() - make_interval(days => ${Math.floor(keepRevokedDays)})`,
+      `delete from refresh_tokens where expires_at < now()`,
+    ]) {
+      const rows = await sql.execute<{ id: string }[]>(`${statement} returning id`);
+      deleted += rows.length;
+    }
+    return deleted;
+  }
+
   async stopMatching(userId: string, eventId: string): Promise<boolean> {
     const rows = await this.em
       .getConnection()

@@ -6,6 +6,13 @@ export interface PrivacyRepository {
   forgetMatches(userId: string, faceIds: string[], eventId?: string): Promise<void>;
   /** Turns face matching off for the user's membership of the event; false when they are not a member. */
   stopMatching(userId: string, eventId: string): Promise<boolean>;
+  /**
+   * Deletes sign-in material that can no longer be used: expired sign-in links
+   * and reset tokens, and signed-in devices expired or revoked more than
+   * `keepRevokedDays` ago (their refresh tokens go with them), and expired
+   * refresh tokens (spent ones stay until then, to recognise a reuse). Returns the rows deleted.
+   */
+  sweepExpiredCredentials(keepRevokedDays: number): Promise<number>;
   /** Deletes up to `limit` photos of the event (their faces and matches cascade); the ids deleted. */
   deletePhotosOf(eventId: string, limit: number): Promise<string[]>;
   /** Ends the membership with the user's matches and "not me" marks in the event's photos, together; false when there was none. */
