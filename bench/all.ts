@@ -23,7 +23,12 @@ interface Bench {
 
 const BENCHES: Bench[] = [
   { name: 'ingest', file: 'ingest.js', args: ['--photos', '80'], what: 'photos through the whole pipeline (faces off) against the sharp stage alone' },
-  { name: 'faces', file: 'faces.js', args: ['--photos', '10'], what: 'the local face engine: naive single-threaded loop vs the worker-thread pool vs the whole worker' },
+  {
+    name: 'faces',
+    file: 'faces.js',
+    args: ['--photos', '10', '--big', '4'],
+    what: 'the local face engine: naive single-threaded loop vs the worker-thread pool vs the whole worker; then 24-megapixel photos against a plain face-api pass',
+  },
   { name: 'rematch', file: 'rematch.js', args: ['--faces', '50000', '--runs', '10'], what: 'selfie rematch on an event of 50,000 stored faces, against reading the vectors from PostgreSQL' },
   { name: 'rekognition', file: 'rekognition.js', args: ['--photos', '200'], what: 'Rekognition calls per photo against the older design (1 + 2 × faces)' },
   {

@@ -1,12 +1,15 @@
 /**
  * bench/faces: the local engine on 50 real photos (the dev group photos resized
  * to 1920 px): a naive single-threaded face-api loop, the worker-thread pool,
- * and the whole worker (upload → DONE with faces), in one run.
+ * and the whole worker (upload → DONE with faces), in one run. Then wedding
+ * scale: 24-megapixel photos (6000 × 4000) holding dev group photos shrunk so
+ * faces are 70–90 px tall, through the engine (both threads, tiled) against a
+ * plain face-api pass (one thread, downscaled to 1600 px) on the same photos.
  *
- *   npm run bench:faces [-- --photos 50]
+ *   npm run bench:faces [-- --photos 50 --big 4]
  */
 import 'reflect-metadata';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FaceModel } from '../src/adapters/faces/local/face-model.js';
@@ -15,10 +18,35 @@ import { Application, openDatabase } from '../src/composition/application.js';
 import { loadConfig } from '../src/config/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { createLogger } from '../src/logger.js';
-import { generatedPhotos } from '../test/support/images.js';
+import sharp from 'sharp';
+import { FACES, generatedPhotos, groupLabels } from '../test/support/images.js';
 
-const flag = process.argv.indexOf('--photos');
-const count = flag > 0 ? Number(process.argv[flag + 1]) : 50;
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const count = arg('--photos', 50);
+const bigCount = arg('--big', 4);
+
+/** 6000 × 4000 photos, each holding two dev group photos shrunk so their faces are 70–90 px tall; with the faces they hold. */
+async function weddingScalePhotos(n: number): Promise<{ bytes: Buffer; faces: number }[]> {
+  const labels = await groupLabels();
+  const out: { bytes: Buffer; faces: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    const pair = [labels[i % labels.length]!, labels[(i + 1) % labels.length]!];
+    // The dev group photos' faces are 134–156 px tall at 1366 px wide.
+    const shrunk = await Promise.all(pair.map(async (g) => sharp(await readFile(new URL(g.path, FACES))).resize(Math.round(1366 * (80 / 145))).toBuffer()));
+    const bytes = await sharp({ create: { width: 6000, height: 4000, channels: 3, background: { r: 96, g: 110, b: 92 } } })
+      .composite([
+        { input: shrunk[0]!, left: 700 + 300 * i, top: 900 },
+        { input: shrunk[1]!, left: 3600 - 200 * i, top: 2600 },
+      ])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    out.push({ bytes, faces: pair.reduce((sum, g) => sum + g.identities.length, 0) });
+  }
+  return out;
+}
 
 async function main(): Promise<void> {
   const photos = await generatedPhotos(count, 1920);
@@ -45,6 +73,18 @@ async function main(): Promise<void> {
   const counts = await Promise.all(photos.map((p, i) => engine.indexPhotoFaces({ photoId: String(i), eventId: 'b', original: p, objectKey: '' })));
   const poolSeconds = (performance.now() - t0) / 1000;
   const poolFaces = counts.reduce((n, c) => n + c.length, 0);
+
+  // 4. Wedding scale: the engine (both threads, tiled) against a plain face-api pass (one thread, 1600 px).
+  const big = await weddingScalePhotos(bigCount);
+  const labelled = big.reduce((sum, b) => sum + b.faces, 0);
+  t0 = performance.now();
+  let plainFaces = 0;
+  for (const b of big) plainFaces += (await model.detect(b.bytes, { minConfidence: f.minConfidence, tileSize: 0, maxSide: 1600, padIfNone: false })).faces.length;
+  const plainSeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const bigFound = await Promise.all(big.map((b, i) => engine.indexPhotoFaces({ photoId: `big-${i}`, eventId: 'big', original: b.bytes, objectKey: '' })));
+  const engineBigSeconds = (performance.now() - t0) / 1000;
+  const engineBigFaces = bigFound.reduce((n, c) => n + c.length, 0);
   await engine.close();
 
   // 3. The whole worker: queue → normalise → faces → match → DONE.
@@ -93,6 +133,8 @@ async function main(): Promise<void> {
     `baseline  naive single-threaded face-api loop: ${rate(naiveSeconds)} photos/s, ${(naiveFaces / naiveSeconds).toFixed(1)} faces/s (${naiveSeconds.toFixed(1)} s, ${naiveFaces} faces)`,
     `pool      worker threads, engine only:         ${rate(poolSeconds)} photos/s, ${(poolFaces / poolSeconds).toFixed(1)} faces/s  → ${(naiveSeconds / poolSeconds).toFixed(2)}× the baseline`,
     `worker    queue → normalise → faces → DONE:    ${rate(workerSeconds)} photos/s  → ${(naiveSeconds / workerSeconds).toFixed(2)}× the baseline`,
+    `24 MP     plain face-api pass (1 thread, 1600 px): ${(plainSeconds / bigCount).toFixed(1)} s per photo, ${plainFaces} of ${labelled} labelled faces (70–90 px)`,
+    `24 MP     FindMe engine (${f.threads} threads, tiled):      ${(engineBigSeconds / bigCount).toFixed(1)} s per photo, ${engineBigFaces} of ${labelled} faces, ${((60 * bigCount) / engineBigSeconds).toFixed(1)} photos/min  → ${(engineBigSeconds / plainSeconds).toFixed(2)}× the plain pass's time (target ≤ 2)`,
     `peak RSS  ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (main thread; the pool's threads share the process)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
