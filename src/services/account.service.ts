@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { UniqueConstraintViolationException, wrap, type EntityData, type EntityManager } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException, wrap, type EntityData, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import type { SessionCache } from './session-cache.js';
 import type { Logger } from 'pino';
 import { AuthSession, PasswordResetToken, RefreshToken, Role, SignInLink, User } from '../domain/entities/index.js';
@@ -108,18 +108,7 @@ export class AccountService {
    */
   async login(emailInput: string, password: string, ip: string): Promise<Session> {
     const email = normalizeEmail(emailInput);
-    const { settings } = this.deps;
-    const emailKey = quotaKeys.loginEmail(email);
-    const ipKey = quotaKeys.loginIp(ip);
-    // The attempt is counted before the password is checked: 25 parallel guesses get `max` checks, not 25.
-    const attempt = await this.deps.throttle.reserve(
-      'login',
-      [
-        { key: emailKey, max: settings.rateLimits.loginFailuresPerEmail, windowSeconds: settings.rateLimits.loginFailureWindowSeconds },
-        { key: ipKey, max: settings.rateLimits.loginFailuresPerIp, windowSeconds: settings.rateLimits.loginFailureWindowSeconds },
-      ],
-      (s) => `Too many failed logins. Try again in ${s} seconds.`,
-    );
+    const attempt = await this.reservePasswordCheck(email, ip, (s) => `Too many failed logins. Try again in ${s} seconds.`);
     const user = await this.em.findOne(User, { email }, { populate: ['passwordHash'] });
     // An unknown address costs the same hash check as a wrong password: timing tells nothing.
     const verified = await this.deps.hasher.verify(user?.passwordHash ?? (await dummyHash(this.deps.hasher)), password);
@@ -127,8 +116,7 @@ export class AccountService {
       this.deps.logger.info({ ip }, 'login failed');
       throw new DomainError('UNAUTHENTICATED', 'Wrong email or password.');
     }
-    await this.deps.limiter.reset(emailKey);
-    await attempt.refund([ipKey]);
+    await attempt.succeeded();
     return this.startSession(user);
   }
 
@@ -205,94 +193,134 @@ export class AccountService {
     this.deps.logger[level]({ userId, sessionId, reason }, 'sessions revoked');
   }
 
-  /**
-   * Mails a single-use link when the account exists; says nothing either way.
-   * Requests are counted per address and per IP before the account is looked
-   * up, so RATE_LIMITED reveals nothing about which addresses exist.
-   */
+  /** Mails a single-use password reset link when the account exists; says nothing either way. */
   async requestPasswordReset(emailInput: string, ip: string): Promise<void> {
-    let email: string;
-    try {
-      email = normalizeEmail(emailInput);
-    } catch {
-      return;
-    }
-    const { settings, clock } = this.deps;
-    await this.deps.throttle.consume(
-      'password-reset',
-      [
-        { key: quotaKeys.resetEmail(email), max: settings.rateLimits.passwordResetsPerEmail, windowSeconds: settings.rateLimits.passwordResetWindowSeconds },
-        { key: quotaKeys.resetIp(ip), max: settings.rateLimits.passwordResetsPerIp, windowSeconds: settings.rateLimits.passwordResetWindowSeconds },
-      ],
-      (s) => `Too many password reset requests. Try again in ${s} seconds.`,
-    );
-    const user = await this.em.findOne(User, { email, active: true });
-    if (!user) return;
-    const token = randomBytes(32).toString('base64url');
-    this.em.create(PasswordResetToken, {
-      user,
-      tokenHash: sha256(token),
-      expiresAt: new Date(clock.now().getTime() + settings.auth.passwordResetTtlSeconds * 1000),
+    const { rateLimits, auth } = this.deps.settings;
+    await this.mailLink(emailInput, ip, {
+      action: 'password-reset',
+      quota: [quotaKeys.resetEmail, quotaKeys.resetIp],
+      refused: (s) => `Too many password reset requests. Try again in ${s} seconds.`,
+      recipients: { active: true },
+      token: PasswordResetToken,
+      ttlSeconds: auth.passwordResetTtlSeconds,
+      write: (user, link, token, minutes) => ({
+        subject: 'Reset your FindMe password',
+        text:
+          `Hello ${user.displayName},\n\nTo choose a new password, open this link within ${minutes} minutes:\n${link('/reset-password')}\n\n` +
+          `Your reset token: ${token}\n\nIf you did not ask for this, ignore this message; your password is unchanged.\n`,
+      }),
+      limits: { perEmail: rateLimits.passwordResetsPerEmail, perIp: rateLimits.passwordResetsPerIp, windowSeconds: rateLimits.passwordResetWindowSeconds },
     });
-    await this.em.flush();
-    const minutes = Math.round(settings.auth.passwordResetTtlSeconds / 60);
-    await this.deps.mailer.send({
-      to: user.email,
-      subject: 'Reset your FindMe password',
-      text:
-        `Hello ${user.displayName},\n\nTo choose a new password, open this link within ${minutes} minutes:\n` +
-        `${settings.publicUrl()}/reset-password?token=${token}\n\n` +
-        `Your reset token: ${token}\n\nIf you did not ask for this, ignore this message; your password is unchanged.\n`,
-    });
-    this.deps.logger.info({ userId: user.id }, 'password reset mailed');
   }
 
   /**
    * Mails a single-use sign-in link to a guest's address (guests need no
-   * password); says nothing either way. Counted per address and per IP
-   * before the account is looked up. Photographers sign in with their password.
+   * password); says nothing either way. Photographers sign in with their password.
    */
   async requestSignInLink(emailInput: string, ip: string): Promise<void> {
+    const { rateLimits, auth } = this.deps.settings;
+    await this.mailLink(emailInput, ip, {
+      action: 'sign-in-link',
+      quota: [quotaKeys.signInEmail, quotaKeys.signInIp],
+      refused: (s) => `Too many sign-in links asked for. Try again in ${s} seconds.`,
+      recipients: { active: true, role: Role.PARTICIPANT },
+      token: SignInLink,
+      ttlSeconds: auth.signInLinkTtlSeconds,
+      write: (user, link, _token, minutes) => ({
+        subject: 'Your FindMe sign-in link',
+        text:
+          `Hello ${user.displayName},\n\nTo sign in to FindMe, open this link within ${minutes} minutes (it works once):\n${link('/sign-in')}\n\n` +
+          `If you did not ask for it, ignore this message.\n`,
+      }),
+      limits: { perEmail: rateLimits.passwordResetsPerEmail, perIp: rateLimits.passwordResetsPerIp, windowSeconds: rateLimits.passwordResetWindowSeconds },
+    });
+  }
+
+  /**
+   * The emailed links' common path. Requests are counted per address and per
+   * IP before the account is looked up, so RATE_LIMITED reveals nothing about
+   * which addresses exist; a link goes only to an account `recipients` matches,
+   * its token stored as a SHA-256.
+   */
+  private async mailLink(
+    emailInput: string,
+    ip: string,
+    kind: {
+      action: string;
+      quota: [email: (email: string) => string, ip: (ip: string) => string];
+      limits: { perEmail: number; perIp: number; windowSeconds: number };
+      refused: (retryAfterSeconds: number) => string;
+      recipients: FilterQuery<User>;
+      token: typeof PasswordResetToken | typeof SignInLink;
+      ttlSeconds: number;
+      write: (user: User, link: (path: string) => string, token: string, minutes: number) => { subject: string; text: string };
+    },
+  ): Promise<void> {
     let email: string;
     try {
       email = normalizeEmail(emailInput);
     } catch {
       return;
     }
-    const { settings, clock } = this.deps;
+    const { limits } = kind;
     await this.deps.throttle.consume(
-      'sign-in-link',
+      kind.action,
       [
-        { key: quotaKeys.signInEmail(email), max: settings.rateLimits.passwordResetsPerEmail, windowSeconds: settings.rateLimits.passwordResetWindowSeconds },
-        { key: quotaKeys.signInIp(ip), max: settings.rateLimits.passwordResetsPerIp, windowSeconds: settings.rateLimits.passwordResetWindowSeconds },
+        { key: kind.quota[0](email), max: limits.perEmail, windowSeconds: limits.windowSeconds },
+        { key: kind.quota[1](ip), max: limits.perIp, windowSeconds: limits.windowSeconds },
       ],
-      (s) => `Too many sign-in links asked for. Try again in ${s} seconds.`,
+      kind.refused,
     );
-    const user = await this.em.findOne(User, { email, active: true, role: Role.PARTICIPANT });
+    const user = await this.em.findOne(User, { $and: [{ email }, kind.recipients] });
     if (!user) return;
     const token = randomBytes(32).toString('base64url');
-    this.em.create(SignInLink, { user, tokenHash: sha256(token), expiresAt: new Date(clock.now().getTime() + settings.auth.signInLinkTtlSeconds * 1000) });
+    this.em.create(kind.token as typeof SignInLink, { user, tokenHash: sha256(token), expiresAt: new Date(this.deps.clock.now().getTime() + kind.ttlSeconds * 1000) });
     await this.em.flush();
-    const minutes = Math.round(settings.auth.signInLinkTtlSeconds / 60);
-    await this.deps.mailer.send({
-      to: user.email,
-      subject: 'Your FindMe sign-in link',
-      text:
-        `Hello ${user.displayName},\n\nTo sign in to FindMe, open this link within ${minutes} minutes (it works once):\n` +
-        `${settings.publicUrl()}/sign-in?token=${token}\n\nIf you did not ask for it, ignore this message.\n`,
-    });
-    this.deps.logger.info({ userId: user.id }, 'sign-in link mailed');
+    const link = (path: string) => `${this.deps.settings.publicUrl()}${path}?token=${token}`;
+    await this.deps.mailer.send({ to: user.email, ...kind.write(user, link, token, Math.round(kind.ttlSeconds / 60)) });
+    this.deps.logger.info({ userId: user.id, link: kind.action }, 'link mailed');
+  }
+
+  /** The live (unused, unexpired) emailed token and its active user, or null. */
+  private async liveToken(entity: typeof PasswordResetToken | typeof SignInLink, token: string): Promise<{ id: string; user: User } | null> {
+    const record = await this.em.findOne(entity as typeof SignInLink, { tokenHash: sha256(token.trim()), usedAt: null, expiresAt: { $gt: this.deps.clock.now() } }, { populate: ['user'] });
+    const user = record?.user.getEntity();
+    return record && user?.active ? { id: record.id, user } : null;
+  }
+
+  /**
+   * Reserves one password check against the address's and the IP's failure
+   * quotas before the password is checked (25 parallel guesses get `max`
+   * checks, not 25); `succeeded` gives the reservation back.
+   */
+  private async reservePasswordCheck(email: string, ip: string, refused: (retryAfterSeconds: number) => string): Promise<{ succeeded(): Promise<void> }> {
+    const { rateLimits } = this.deps.settings;
+    const emailKey = quotaKeys.loginEmail(email);
+    const ipKey = quotaKeys.loginIp(ip);
+    const attempt = await this.deps.throttle.reserve(
+      'login',
+      [
+        { key: emailKey, max: rateLimits.loginFailuresPerEmail, windowSeconds: rateLimits.loginFailureWindowSeconds },
+        { key: ipKey, max: rateLimits.loginFailuresPerIp, windowSeconds: rateLimits.loginFailureWindowSeconds },
+      ],
+      refused,
+    );
+    return {
+      succeeded: async () => {
+        await this.deps.limiter.reset(emailKey);
+        await attempt.refund([ipKey]);
+      },
+    };
   }
 
   /** Signs in with an emailed link: single use, expiring. */
   async signInWithLink(token: string): Promise<Session> {
-    const now = this.deps.clock.now();
     const invalid = () => new BadUserInputError('token', 'token: this sign-in link is invalid, expired or already used. Ask for a new one.');
-    const record = await this.em.findOne(SignInLink, { tokenHash: sha256(token.trim()), usedAt: null, expiresAt: { $gt: now } }, { populate: ['user'] });
-    const user = record?.user.getEntity();
-    if (!record || !user || !user.active) throw invalid();
+    const live = await this.liveToken(SignInLink, token);
+    if (!live) throw invalid();
+    const { user } = live;
     // Spent in one guarded statement: two clicks on one link give one session.
-    const spent = await this.em.nativeUpdate(SignInLink, { id: record.id, usedAt: null }, { usedAt: now });
+    const spent = await this.em.nativeUpdate(SignInLink, { id: live.id, usedAt: null }, { usedAt: this.deps.clock.now() });
     if (spent === 0) throw invalid();
     this.deps.logger.info({ userId: user.id }, 'signed in with a link');
     return this.startSession(user);
@@ -302,15 +330,9 @@ export class AccountService {
   async resetPassword(token: string, newPassword: string): Promise<void> {
     const password = validatePassword(newPassword, 'newPassword');
     const now = this.deps.clock.now();
-    const record = await this.em.findOne(
-      PasswordResetToken,
-      { tokenHash: sha256(token.trim()), usedAt: null, expiresAt: { $gt: now } },
-      { populate: ['user'] },
-    );
-    const user = record?.user.getEntity();
-    if (!record || !user || !user.active) {
-      throw new BadUserInputError('token', 'token: this reset link is invalid, expired or already used.');
-    }
+    const record = await this.liveToken(PasswordResetToken, token);
+    if (!record) throw new BadUserInputError('token', 'token: this reset link is invalid, expired or already used.');
+    const { user } = record;
     const passwordHash = await this.deps.hasher.hash(password);
     await this.em.transactional(async (em) => {
       // Spending the token first makes two concurrent resets with one link race safely.
@@ -333,23 +355,13 @@ export class AccountService {
    */
   async changePassword(user: User, currentPassword: string, newPassword: string, currentSessionId: string | null, ip: string): Promise<void> {
     const password = validatePassword(newPassword, 'newPassword');
-    const { settings } = this.deps;
-    const emailKey = quotaKeys.loginEmail(user.email);
-    const attempt = await this.deps.throttle.reserve(
-      'login',
-      [
-        { key: emailKey, max: settings.rateLimits.loginFailuresPerEmail, windowSeconds: settings.rateLimits.loginFailureWindowSeconds },
-        { key: quotaKeys.loginIp(ip), max: settings.rateLimits.loginFailuresPerIp, windowSeconds: settings.rateLimits.loginFailureWindowSeconds },
-      ],
-      (s) => `Too many wrong passwords. Try again in ${s} seconds.`,
-    );
+    const attempt = await this.reservePasswordCheck(user.email, ip, (s) => `Too many wrong passwords. Try again in ${s} seconds.`);
     const stored = await this.em.findOne(User, { id: user.id }, { populate: ['passwordHash'] });
     // A guest who signed up without a password sets a first one: their session is the proof.
     if (stored?.passwordHash && !(await this.deps.hasher.verify(stored.passwordHash, currentPassword))) {
       throw new BadUserInputError('currentPassword', 'currentPassword: this is not your current password.');
     }
-    await attempt.refund([quotaKeys.loginIp(ip)]);
-    await this.deps.limiter.reset(emailKey);
+    await attempt.succeeded();
     const passwordHash = await this.deps.hasher.hash(password);
     await this.em.nativeUpdate(User, { id: user.id }, { passwordHash });
     const others = await this.em.find(AuthSession, { user: user.id, revokedAt: null, ...(currentSessionId ? { id: { $ne: currentSessionId } } : {}) }, { fields: ['id'] });

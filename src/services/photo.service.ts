@@ -196,11 +196,8 @@ export class PhotoService {
   }
 
   async setVisibility(actor: User, photoId: string, showInGeneral: boolean): Promise<Photo> {
-    const [photo] = await this.loadManagedPhotos(actor, [photoId]);
-    if (!photo) throw new NotFoundError('Photo');
-    photo.showInGeneral = showInGeneral;
-    await this.em.flush();
-    return photo;
+    const [photo] = await this.setVisibilityOf(actor, [photoId], showInGeneral);
+    return photo!;
   }
 
   /**

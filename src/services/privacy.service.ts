@@ -45,13 +45,7 @@ export class PrivacyService {
   async deleteFaceData(user: User): Promise<void> {
     const userId = user.id;
     const matchedFaces = await this.deps.records.facesMatchedTo(userId);
-    const byPhoto = new Map<string, { eventId: string; faces: StoredFace[] }>();
-    for (const f of matchedFaces) {
-      const entry = byPhoto.get(f.photoId) ?? { eventId: f.eventId, faces: [] };
-      entry.faces.push({ id: f.faceId, photoId: f.photoId, vector: null, engineFaceId: f.engineFaceId });
-      byPhoto.set(f.photoId, entry);
-    }
-    for (const [photoId, { eventId, faces }] of byPhoto) await this.deps.faces.deletePhotoFaces(eventId, photoId, faces);
+    await this.deleteEngineFaces(matchedFaces);
     await this.eraseSelfies(userId);
     await this.deps.records.forgetMatches(userId, matchedFaces.map((f) => f.faceId));
     for (const eventId of new Set(matchedFaces.map((f) => f.eventId))) await this.deps.bus.publish('faces.erased', { eventId });
@@ -65,20 +59,12 @@ export class PrivacyService {
    * until they join the event again. Their selfie stays for other events.
    */
   async deleteFaceDataIn(user: User, eventId: string): Promise<void> {
-    const member = isUuid(eventId) ? await this.em.count(Participation, { user: user.id, event: eventId }) : 0;
-    if (member === 0) throw new NotFoundError('Event');
+    await this.assertMember(user.id, eventId);
     // Matching stops first, so nothing new is found while the rest goes.
     await this.deps.records.stopMatching(user.id, eventId);
     const matchedFaces = (await this.deps.records.facesMatchedTo(user.id)).filter((f) => f.eventId === eventId);
-    const byPhoto = new Map<string, StoredFace[]>();
-    for (const f of matchedFaces) byPhoto.set(f.photoId, [...(byPhoto.get(f.photoId) ?? []), { id: f.faceId, photoId: f.photoId, vector: null, engineFaceId: f.engineFaceId }]);
-    for (const [photoId, faces] of byPhoto) await this.deps.faces.deletePhotoFaces(eventId, photoId, faces);
-    const selfies = await this.em.find(Selfie, { user: user.id, engineFaceId: { $ne: null } }, { fields: ['engineFaceId'] });
-    await this.deps.faces.deleteParticipantFaces(
-      user.id,
-      [eventId],
-      selfies.map((s) => ({ userId: user.id, vector: null, engineFaceId: s.engineFaceId })),
-    );
+    await this.deleteEngineFaces(matchedFaces);
+    await this.forgetSelfieIn(user.id, eventId);
     await this.deps.records.forgetMatches(user.id, matchedFaces.map((f) => f.faceId), eventId);
     await this.deps.bus.publish('faces.erased', { eventId });
     this.deps.logger.info({ userId: user.id, eventId, photoFaces: matchedFaces.length }, 'face data deleted for one event');
@@ -90,18 +76,39 @@ export class PrivacyService {
    * stays for their other events. Returns the event's id.
    */
   async leaveEvent(user: User, eventId: string): Promise<string> {
-    const member = isUuid(eventId) ? await this.em.count(Participation, { user: user.id, event: eventId }) : 0;
-    if (member === 0) throw new NotFoundError('Event');
-    const selfies = await this.em.find(Selfie, { user: user.id, engineFaceId: { $ne: null } }, { fields: ['engineFaceId'] });
-    await this.deps.faces.deleteParticipantFaces(
-      user.id,
-      [eventId],
-      selfies.map((s) => ({ userId: user.id, vector: null, engineFaceId: s.engineFaceId })),
-    );
+    await this.assertMember(user.id, eventId);
+    await this.forgetSelfieIn(user.id, eventId);
     if (!(await this.deps.records.leaveEvent(user.id, eventId))) throw new NotFoundError('Event');
     await this.deps.bus.publish('faces.erased', { eventId });
     this.deps.logger.info({ userId: user.id, eventId }, 'left the event');
     return eventId;
+  }
+
+  /** NOT_FOUND (as for an event that does not exist) unless the user is a member of the event. */
+  private async assertMember(userId: string, eventId: string): Promise<void> {
+    const member = isUuid(eventId) ? await this.em.count(Participation, { user: userId, event: eventId }) : 0;
+    if (member === 0) throw new NotFoundError('Event');
+  }
+
+  /** The event's face engine forgets the user's selfie faces (their other events keep them). */
+  private async forgetSelfieIn(userId: string, eventId: string): Promise<void> {
+    const selfies = await this.em.find(Selfie, { user: userId, engineFaceId: { $ne: null } }, { fields: ['engineFaceId'] });
+    await this.deps.faces.deleteParticipantFaces(
+      userId,
+      [eventId],
+      selfies.map((s) => ({ userId, vector: null, engineFaceId: s.engineFaceId })),
+    );
+  }
+
+  /** Deletes these photo faces from the face engine, photo by photo. */
+  private async deleteEngineFaces(matched: { faceId: string; photoId: string; eventId: string; engineFaceId: string | null }[]): Promise<void> {
+    const byPhoto = new Map<string, { eventId: string; faces: StoredFace[] }>();
+    for (const f of matched) {
+      const entry = byPhoto.get(f.photoId) ?? { eventId: f.eventId, faces: [] };
+      entry.faces.push({ id: f.faceId, photoId: f.photoId, vector: null, engineFaceId: f.engineFaceId });
+      byPhoto.set(f.photoId, entry);
+    }
+    for (const [photoId, { eventId, faces }] of byPhoto) await this.deps.faces.deletePhotoFaces(eventId, photoId, faces);
   }
 
   /**

@@ -2,38 +2,28 @@ import { Entity, Index, ManyToOne, Property, Unique, type Ref } from '@mikro-orm
 import { BaseEntity } from './base.js';
 import { User } from './user.entity.js';
 
-/** A single-use reset token; only its SHA-256 is stored. */
+/** A token mailed to a user that works once and expires; only its SHA-256 is stored. */
+export abstract class EmailedToken extends BaseEntity {
+  @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
+  user!: Ref<User>;
+
+  @Property({ type: 'text' })
+  @Unique()
+  tokenHash!: string;
+
+  @Property({ type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  usedAt: Date | null = null;
+}
+
+/** A password reset link's token. */
 @Entity({ tableName: 'password_reset_tokens' })
 @Index({ properties: ['user'] })
-export class PasswordResetToken extends BaseEntity {
-  @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
-  user!: Ref<User>;
+export class PasswordResetToken extends EmailedToken {}
 
-  @Property({ type: 'text' })
-  @Unique()
-  tokenHash!: string;
-
-  @Property({ type: 'timestamptz' })
-  expiresAt!: Date;
-
-  @Property({ type: 'timestamptz', nullable: true })
-  usedAt: Date | null = null;
-}
-
-/** A single-use sign-in link mailed to a guest (passwordless); only its SHA-256 is stored. */
+/** A guest's sign-in link (passwordless). */
 @Entity({ tableName: 'sign_in_links' })
 @Index({ properties: ['user'] })
-export class SignInLink extends BaseEntity {
-  @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
-  user!: Ref<User>;
-
-  @Property({ type: 'text' })
-  @Unique()
-  tokenHash!: string;
-
-  @Property({ type: 'timestamptz' })
-  expiresAt!: Date;
-
-  @Property({ type: 'timestamptz', nullable: true })
-  usedAt: Date | null = null;
-}
+export class SignInLink extends EmailedToken {}
