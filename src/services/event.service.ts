@@ -151,6 +151,11 @@ export class EventService {
     return actor.role === Role.ADMIN || event.owner.id === actor.id;
   }
 
+  /** The actor's membership of the event, or null when they have not joined it. */
+  participationOf(actor: User, event: Event): Promise<Participation | null> {
+    return this.em.findOne(Participation, { user: actor.id, event: event.id });
+  }
+
   /** Events the actor owns or joined, newest event date first. */
   async myEvents(actor: User, args: PageArgs): Promise<Page<Event>> {
     const limit = pageSize(args.first);

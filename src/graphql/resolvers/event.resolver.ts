@@ -95,6 +95,14 @@ export class EventResolver {
     return faceDataExpiresOn(event);
   }
 
+  @FieldResolver(() => ParticipationType, {
+    nullable: true,
+    description: 'Your membership of this event (status, new-photo emails, face matching); null when you have not joined it.',
+  })
+  myParticipation(@Root() event: Event, @Ctx() ctx: GraphQLContext): Promise<Participation | null> {
+    return ctx.services.events.participationOf(viewerOf(ctx), event);
+  }
+
   @FieldResolver(() => EventSettingsType, { nullable: true, description: "Only for the event's owner and admins." })
   settings(@Root() event: Event, @Ctx() ctx: GraphQLContext): EventSettingsType | null {
     if (!ctx.services.events.isOwnerOrAdmin(viewerOf(ctx), event)) return null;
