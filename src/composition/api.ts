@@ -6,6 +6,7 @@ import type { LiveEvents } from '../graphql/live-events.js';
 import { createSchema } from '../graphql/schema.js';
 import { startHttpServer, type RunningHttpServer } from '../http/server.js';
 import { authPages } from '../http/auth-pages.js';
+import { webAppRoutes } from '../http/web-app.js';
 import { archiveRoutes } from '../http/archives.js';
 import type { PrivacyPolicy } from '../services/privacy-policy.js';
 import type { Adapters } from './adapters.js';
@@ -93,6 +94,8 @@ export class ApiProcess {
             logger: this.logger,
             corsOrigins: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : !config.isProduction,
           }),
+          // Last: its history fallback answers only what no route above did.
+          webAppRoutes({ storeOrigins: await this.storeOrigins() }),
         ],
         limits: config.graphql,
         telemetry: adapters.telemetry,
@@ -104,6 +107,18 @@ export class ApiProcess {
       host,
     );
     return this.http;
+  }
+
+  /**
+   * Origins other than the public URL's that browsers reach for stored files
+   * (an S3 bucket): read from a signed link, so the web app's CSP names the
+   * store whichever adapter and endpoint are configured.
+   */
+  private async storeOrigins(): Promise<string[]> {
+    const now = this.adapters.clock.now();
+    const url = await this.adapters.store.createDownloadUrl('csp-probe', { expiresAt: new Date(now.getTime() + 60_000), signedAt: now });
+    const origin = new URL(url, this.config.http.publicUrl).origin;
+    return origin === new URL(this.config.http.publicUrl).origin ? [] : [origin];
   }
 
   subscriptions(): number {

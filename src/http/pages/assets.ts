@@ -54,7 +54,12 @@ export const PAGES_JS = `// The sign-in and password pages of FindMe's emails: p
       say('Signing you in…');
       done = call('mutation ($t: String!) { signInWithLink(token: $t) { user { displayName } } }', { t: token }).then(function (data) {
         form.hidden = true;
-        say('You are signed in as ' + data.signInWithLink.user.displayName + '. You can go back to FindMe.', 'ok');
+        say('You are signed in as ' + data.signInWithLink.user.displayName + '.', 'ok');
+        var open = document.createElement('a');
+        open.href = '/';
+        open.textContent = 'Open FindMe';
+        form.parentNode.appendChild(open);
+        open.focus();
       });
     } else {
       var password = form.elements.password.value;
