@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import yauzl from 'yauzl';
+import { MyPhotosDocument } from './generated/graphql.js';
+import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
+import { FACES } from './support/images.js';
+
+/** Screenshots of the main screens, for people to look at (git-ignored, never asserted on). */
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/web/', import.meta.url));
+const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+const DESKTOP = { viewport: { width: 1280, height: 860 } };
+
+/** Who is in each group photo of the dev set (test/fixtures/faces/manifest.json). */
+async function labels(): Promise<Map<string, string[]>> {
+  const manifest = JSON.parse(await readFile(new URL('manifest.json', FACES), 'utf8')) as { files: { kind: string; path: string; identities: string[] }[] };
+  return new Map(manifest.files.filter((f) => f.kind === 'group').map((f) => [path.basename(f.path), f.identities]));
+}
+
+function zipNames(bytes: Buffer): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(bytes, { lazyEntries: true }, (err, zip) => {
+      if (err) return reject(err);
+      const names: string[] = [];
+      zip.on('entry', (entry: yauzl.Entry) => {
+        names.push(entry.fileName);
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve(names.sort()));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}
+
+/**
+ * The web app in a real Chromium against a real server (embedded PostgreSQL,
+ * local store, the local face model on the dev photos): a photographer on a
+ * desktop, a guest on a phone, every page checked by axe.
+ */
+describe('the web app in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let folder: string;
+  let later: string;
+  const consoleErrors: string[] = [];
+  const axeFindings: string[] = [];
+  const who = new Map<string, string[]>();
+
+  async function context(options: typeof PHONE | typeof DESKTOP): Promise<BrowserContext> {
+    const ctx = await browser.newContext({ ...options, baseURL: server.baseUrl, acceptDownloads: true, locale: 'en-GB' });
+    ctx.on('page', (page) => watch(page));
+    return ctx;
+  }
+
+  function watch(page: Page): void {
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+  }
+
+  /** axe-core on the page as it stands: serious and critical violations are collected by page. */
+  async function audit(page: Page, name: string): Promise<void> {
+    const result = await new AxeBuilder({ page }).analyze();
+    for (const v of result.violations) {
+      if (v.impact === 'serious' || v.impact === 'critical') axeFindings.push(`${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  }
+
+  /** Each journey ends with no serious axe finding and nothing in the console. */
+  function assertClean(): void {
+    assert.deepEqual(axeFindings.splice(0), [], 'no serious or critical axe violations');
+    assert.deepEqual(consoleErrors.splice(0), [], 'no console errors');
+  }
+
+  before(async () => {
+    server = await startTestServer({ hasher: plainHasher, worker: true, env: { FACE_RECOGNIZER_PROVIDER: 'local', FACE_WORKER_THREADS: '2', ADMIN_EMAILS: 'admin@example.test' } });
+    browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+    await mkdir(ARTIFACTS, { recursive: true });
+    // The photographer's folder: four of the dev group photos (and a stray non-photo); the fifth comes later.
+    const root = await mkdtemp(path.join(os.tmpdir(), 'findme-web-'));
+    folder = path.join(root, 'wedding');
+    await mkdir(folder);
+    for (const n of [1, 2, 3, 4]) await copyFile(new URL(`groups/bbt${n}.jpg`, FACES), path.join(folder, `bbt${n}.jpg`));
+    await writeFile(path.join(folder, 'notes.txt'), 'not a photo');
+    later = path.join(root, 'bbt5.jpg');
+    await copyFile(new URL('groups/bbt5.jpg', FACES), later);
+    for (const [file, ids] of await labels()) who.set(file, ids);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (folder) await rm(path.dirname(folder), { recursive: true, force: true });
+  });
+
+  it('should serve the app with history fallback, immutable hashed assets and a strict CSP', async () => {
+    const page = await fetch(`${server.baseUrl}/e/ANY-CODE`, { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get('cache-control'), 'no-cache');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
+    const html = await page.text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, 'index.html loads a hashed script');
+    const asset = await fetch(`${server.baseUrl}${script}`);
+    assert.equal(asset.status, 200);
+    assert.match(asset.headers.get('cache-control') ?? '', /max-age=31536000.*immutable/);
+    assert.equal((await fetch(`${server.baseUrl}/assets/missing-123.js`)).status, 404);
+    // The API and its own pages are not swallowed by the fallback.
+    assert.equal((await fetch(`${server.baseUrl}/healthz`)).status, 200);
+    assert.match((await (await fetch(`${server.baseUrl}/sign-in`, { headers: { accept: 'text/html' } })).text()), /Sign in to FindMe/);
+  });
+
+  it('should take a photographer and a guest through their journeys, live, accessible at every step', { timeout: 240_000 }, async () => {
+    // Photographer, desktop: sign up, create an event, upload a folder, watch it process.
+    const desk = await context(DESKTOP);
+    const studio = await desk.newPage();
+    await studio.goto('/');
+    await audit(studio, 'home-desktop');
+    await studio.getByRole('link', { name: 'Create a photographer account' }).click();
+    await studio.getByLabel('Your name or studio').fill('Lumière Studio');
+    await studio.getByLabel('Email').fill(uniqueEmail('studio'));
+    await studio.getByLabel('Password').fill('a long enough password');
+    await audit(studio, 'signup');
+    await studio.getByRole('button', { name: 'Create my account' }).click();
+    await studio.getByRole('heading', { name: 'My events' }).waitFor();
+    await audit(studio, 'events-empty');
+    await studio.getByLabel('Event name').fill('Priya & Raj');
+    await studio.getByRole('button', { name: 'Create the event' }).click();
+    await studio.getByRole('heading', { name: 'Priya & Raj' }).waitFor();
+    const code = (await studio.locator('.event-head code').textContent())!.trim();
+    await studio.getByLabel('Choose a folder').setInputFiles(folder);
+    await studio.getByText('1 file is not a photo FindMe reads').waitFor();
+    // Every photo reaches DONE live: the grid and the counts follow the socket, no reload.
+    await studio.getByText('4 of 4 photos processed').waitFor({ timeout: 120_000 });
+    await studio.locator('.tile[data-status="DONE"]').nth(3).waitFor();
+    assert.equal(await studio.locator('.tile[data-status="DONE"]').count(), 4);
+    await audit(studio, 'event-processed');
+    await studio.getByRole('link', { name: 'Printable card' }).first().click();
+    await studio.getByRole('img', { name: 'QR code to join Priya & Raj' }).waitFor();
+    await audit(studio, 'print-card');
+    await studio.goBack();
+
+    // Guest, phone: the QR code's link, join, selfie, live search, gallery.
+    const phone = await context(PHONE);
+    const guest = await phone.newPage();
+    await guest.goto(`/e/${code}`);
+    await guest.getByRole('heading', { name: 'Priya & Raj' }).waitFor();
+    await audit(guest, 'join-phone');
+    await guest.getByLabel('Your name').fill('Raj');
+    await guest.getByLabel('Your email').fill(uniqueEmail('raj'));
+    await guest.getByRole('button', { name: 'Join and find my photos' }).click();
+    // Consent is explicit: without the box ticked, nothing is sent.
+    assert.equal(new URL(guest.url()).pathname, `/e/${code}`);
+    await guest.getByLabel(/I agree that FindMe compares my selfie/).check();
+    await guest.getByRole('button', { name: 'Join and find my photos' }).click();
+    await guest.getByRole('heading', { name: 'Your selfie' }).waitFor();
+    await audit(guest, 'selfie-phone');
+    const picker = guest.locator('input[type=file][capture=user]');
+    assert.equal(await picker.count(), 1, 'phones open the front camera');
+    await picker.setInputFiles(fileURLToPath(new URL('identities/raj/5.png', FACES)));
+    await guest.waitForURL(/\/my\/[0-9a-f-]+/, { timeout: 60_000 });
+    const eventId = /\/my\/([0-9a-f-]+)/.exec(guest.url())![1]!;
+    await guest.getByText(/We found you in \d+ photos?/).waitFor();
+
+    // Exactly the photos the server matched, each really showing the guest.
+    const token = await guest.evaluate(async () => {
+      const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-findme-refresh': 'cookie' }, body: JSON.stringify({ query: 'mutation { refreshSession { token } }' }) });
+      return ((await res.json()) as { data: { refreshSession: { token: string } } }).data.refreshSession.token;
+    });
+    const matched = async () =>
+      (await server.gql(MyPhotosDocument, { eventId, first: 50 }, { token })).data!.myPhotos.edges.map((e) => e.node.originalFilename).sort();
+    const shown = async () => (await guest.locator('.grid .thumb').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')!.replace(/^Open /, '')))).sort();
+    const first = await matched();
+    assert.ok(first.length >= 2, `found in ${first.join(', ')}`);
+    for (const name of first) assert.ok(who.get(name)?.includes('raj'), `${name} shows raj`);
+    await guest.locator('.grid .thumb').nth(first.length - 1).waitFor();
+    assert.deepEqual(await shown(), first);
+    await audit(guest, 'gallery-phone');
+
+    // A new photo of the guest arrives live, without a reload.
+    await studio.getByLabel('Choose photos').setInputFiles(later);
+    await studio.getByText('5 of 5 photos processed').waitFor({ timeout: 60_000 });
+    const withNew = await matched();
+    if (withNew.includes('bbt5.jpg')) {
+      await guest.getByText('A new photo of you just arrived.').waitFor({ timeout: 20_000 });
+      await guest.locator('.grid .thumb').nth(withNew.length - 1).waitFor();
+    }
+    assert.ok(withNew.includes('bbt5.jpg'), `bbt5.jpg (raj is in it) was matched: ${withNew.join(', ')}`);
+    assert.deepEqual(await shown(), withNew);
+
+    // The lightbox: keyboard, then "not me" hides the photo.
+    await guest.locator('.grid .thumb').first().click();
+    const dialog = guest.getByRole('dialog');
+    await dialog.waitFor();
+    await audit(guest, 'lightbox-phone');
+    await guest.keyboard.press('ArrowRight');
+    await dialog.getByText(`2 / ${withNew.length}`).waitFor();
+    const rejected = (await dialog.locator('img').getAttribute('alt'))!;
+    await dialog.getByRole('button', { name: 'Not me' }).click();
+    await guest.locator(`.grid .thumb[aria-label="Open ${rejected}"]`).waitFor({ state: 'detached' });
+    await guest.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    const kept = withNew.filter((n) => n !== rejected);
+    assert.deepEqual(await shown(), kept);
+    assert.deepEqual(await matched(), kept, 'the server forgot the match too');
+
+    // The ZIP holds exactly those photos.
+    const [zip] = await Promise.all([guest.waitForEvent('download', { timeout: 30_000 }), guest.getByRole('button', { name: 'Download all (ZIP)' }).click()]);
+    const names = await zipNames(await readFile((await zip.path())!));
+    assert.deepEqual(names.map((n) => path.basename(n)).sort(), kept);
+
+    // Deleting face data empties the gallery.
+    await guest.getByRole('link', { name: 'Privacy' }).click();
+    await guest.getByRole('heading', { name: 'Your privacy' }).waitFor();
+    await audit(guest, 'privacy-phone');
+    await guest.getByRole('button', { name: 'Erase my face data in this event' }).click();
+    await guest.getByRole('button', { name: 'Yes, erase it in this event' }).click();
+    await guest.getByText('Your face data in this event is erased.').waitFor();
+    await guest.getByRole('link', { name: /Back to Priya & Raj/ }).click();
+    await guest.getByText('Face matching is off for you in this event.').waitFor();
+    assert.equal(await guest.locator('.grid .thumb').count(), 0);
+    assert.deepEqual(await matched(), []);
+    await audit(guest, 'gallery-erased-phone');
+
+    // The photographer sees the guest; French is one choice away.
+    await studio.reload();
+    await studio.getByText('Raj').first().waitFor();
+    await studio.getByLabel('Language').selectOption('fr');
+    await studio.getByRole('heading', { name: 'Traitement' }).waitFor();
+    await audit(studio, 'event-fr');
+    await desk.close();
+    await phone.close();
+    assertClean();
+  });
+
+  it('should show an admin the status page, and errors as sentences next to their form', async () => {
+    const desk = await context(DESKTOP);
+    const page = await desk.newPage();
+    // A refused selfie, a wrong password and an unknown code, each said in words.
+    await page.goto('/login');
+    await page.getByLabel('Email').fill('nobody@example.test');
+    await page.getByLabel('Password').fill('wrong password!');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.doesNotMatch((await alert.textContent())!, /UNAUTHENTICATED|BAD_USER_INPUT|^[A-Z_]+$/);
+    await audit(page, 'login-error');
+    await page.goto('/e/NOPE-NOPE');
+    await page.getByRole('heading', { name: 'We do not know this code' }).waitFor();
+    await audit(page, 'join-unknown');
+
+    await page.goto('/signup');
+    await page.getByLabel('Your name or studio').fill('Operator');
+    await page.getByLabel('Email').fill('admin@example.test');
+    await page.getByLabel('Password').fill('an admin password');
+    await page.getByRole('button', { name: 'Create my account' }).click();
+    await page.getByRole('link', { name: 'Status' }).click();
+    await page.getByRole('heading', { name: 'Queue' }).waitFor();
+    await page.getByText('postgres', { exact: true }).first().waitFor();
+    await audit(page, 'admin');
+    await desk.close();
+    assertClean();
+  });
+
+});

@@ -1,0 +1,103 @@
+/**
+ * The signed-in session of this tab: the short-lived access token in memory
+ * only, renewed from the HttpOnly refresh cookie (`X-FindMe-Refresh: cookie`)
+ * a minute before it expires and when the app opens.
+ */
+export type Role = 'ADMIN' | 'PARTICIPANT' | 'PHOTOGRAPHER';
+export interface SessionUser {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+}
+export interface Session {
+  token: string;
+  expiresAt: number;
+  user: SessionUser;
+}
+
+type Listener = (session: Session | null) => void;
+
+const AUTH_FIELDS = 'token expiresAt user { id email displayName role }';
+const REFRESH = `mutation RefreshSession { refreshSession { ${AUTH_FIELDS} } }`;
+
+class SessionStore {
+  private current: Session | null = null;
+  private readonly listeners = new Set<Listener>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private renewing: Promise<Session | null> | null = null;
+  /** True once the app asked the cookie whether someone is signed in. */
+  restored = false;
+
+  get(): Session | null {
+    return this.current;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  set(session: Session | null): void {
+    const changedToken = session?.token !== this.current?.token;
+    this.current = session;
+    clearTimeout(this.timer);
+    if (session) {
+      const wait = Math.max(5_000, session.expiresAt - Date.now() - 60_000);
+      this.timer = setTimeout(() => void this.renew(), wait);
+    }
+    if (changedToken) for (const listener of this.listeners) listener(session);
+  }
+
+  /** The token, renewed first when it expires within 30 s. */
+  async token(): Promise<string | null> {
+    const session = this.current;
+    if (session && session.expiresAt - Date.now() < 30_000) return (await this.renew())?.token ?? null;
+    return session?.token ?? null;
+  }
+
+  private spendCookie(): Promise<Response> {
+    return fetch('/graphql', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-findme-refresh': 'cookie' },
+      body: JSON.stringify({ query: REFRESH, operationName: 'RefreshSession' }),
+    });
+  }
+
+  /**
+   * A new access token from the refresh cookie; null (signed out) when the
+   * cookie is missing, spent or revoked. A network failure keeps the session
+   * and tries again shortly.
+   */
+  renew(): Promise<Session | null> {
+    this.renewing ??= (async () => {
+      try {
+        // One renewal at a time across this browser's tabs: the cookie is single use, and two
+        // tabs spending it at once would look like a stolen token and end every session.
+        const res = await (navigator.locks ? navigator.locks.request('findme-refresh', () => this.spendCookie()) : this.spendCookie());
+        const body = (await res.json()) as { data?: { refreshSession: RawAuth } | null };
+        this.set(body.data?.refreshSession ? fromAuth(body.data.refreshSession) : null);
+      } catch {
+        if (this.current) this.timer = setTimeout(() => void this.renew(), 10_000);
+      } finally {
+        this.restored = true;
+        this.renewing = null;
+      }
+      return this.current;
+    })();
+    return this.renewing;
+  }
+}
+
+export interface RawAuth {
+  token: string;
+  expiresAt: string;
+  user: SessionUser;
+}
+
+export function fromAuth(auth: RawAuth): Session {
+  return { token: auth.token, expiresAt: Date.parse(auth.expiresAt), user: auth.user };
+}
+
+export const session = new SessionStore();
