@@ -1,15 +1,16 @@
 # syntax=docker/dockerfile:1
-# FindMe API image. Production runs against RDS (DATABASE_URL) and needs SECRET_KEY;
+# FindMe image: the API, the worker and the web app. Production runs against RDS (DATABASE_URL) and needs SECRET_KEY;
 # see README.md for every setting.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: nothing to compile yet; `npm run build` below builds dist/.
+# --ignore-scripts: nothing to compile yet; the builds below make dist/ and web/dist/.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json codegen.yml schema.graphql ./
 COPY src ./src
-RUN npm run build
+COPY web ./web
+RUN npm run build && npm run build:web
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -29,6 +30,7 @@ RUN groupadd --system findme && useradd --system --gid findme --home /app findme
  && mkdir -p /data && chown findme:findme /data
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/web/dist ./web/dist
 COPY package.json schema.graphql ./
 COPY bin ./bin
 USER findme
