@@ -145,6 +145,10 @@ describe('the web app in Chromium', () => {
     await studio.locator('.tile[data-status="DONE"]').nth(3).waitFor();
     assert.equal(await studio.locator('.tile[data-status="DONE"]').count(), 4);
     await audit(studio, 'event-processed');
+    // The same folder again (as after a reload): every photo is recognised by its hash and skipped.
+    await studio.getByLabel('Choose a folder').setInputFiles(folder);
+    await studio.getByText('0 sent, 4 already there').waitFor();
+    assert.equal(await studio.locator('.tile').count(), 4, 'nothing was uploaded twice');
     await studio.getByRole('link', { name: 'Printable card' }).first().click();
     await studio.getByRole('img', { name: 'QR code to join Priya & Raj' }).waitFor();
     await audit(studio, 'print-card');
@@ -186,6 +190,11 @@ describe('the web app in Chromium', () => {
     await guest.locator('.grid .thumb').nth(first.length - 1).waitFor();
     assert.deepEqual(await shown(), first);
     await audit(guest, 'gallery-phone');
+    // Offline is said, and goes away with the connection.
+    await phone.setOffline(true);
+    await guest.getByText('You are offline.').waitFor();
+    await phone.setOffline(false);
+    await guest.getByText('You are offline.').waitFor({ state: 'hidden' });
 
     // A new photo of the guest arrives live, without a reload.
     await studio.getByLabel('Choose photos').setInputFiles(later);

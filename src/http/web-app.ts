@@ -67,8 +67,10 @@ export function webAppRoutes(options: { storeOrigins: string[]; dir?: string }):
       res.set({ 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' }).sendFile(`${dir}${file}`);
     });
   }
-  router.get(/.*/, (req, res, next) => {
-    if (SERVER_PATHS.test(req.path) || !req.accepts('html')) return next();
+  // A middleware, not a GET route on every path: Express would then answer every OPTIONS
+  // request itself (Allow: GET, HEAD), and /graphql's CORS preflight would never reach cors().
+  router.use((req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || SERVER_PATHS.test(req.path) || !req.accepts('html')) return next();
     res.set({ ...security, 'cache-control': 'no-cache' });
     if (!index) {
       res.status(503).type('text').send('The FindMe web app is not built in this installation: run `npm run build:web`, then start the server again. The API is at /graphql.');

@@ -192,6 +192,8 @@ export function Uploader({ eventId, onQueued }: { eventId: string; onQueued: () 
       fresh.push({ key: `${file.webkitRelativePath || file.name}:${file.size}:${Math.random()}`, file, contentType, state: 'hashing', sent: 0 });
     }
     setRejected(refused);
+    // A new upload after the last one finished starts a fresh list and fresh counts.
+    if (!running.current) queue.current = [];
     queue.current.push(...fresh);
     setItems([...queue.current]);
     remember();
