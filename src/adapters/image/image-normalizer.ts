@@ -57,7 +57,9 @@ export async function normalizeImage(bytes: Buffer, options: NormalizeOptions): 
     const base = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'warning', sequentialRead: true })
       .rotate()
       .toColourspace('srgb');
-    const [display, thumbnail] = await Promise.all([
+    // Both outputs decode the same input: wait for both, so a damaged file is described by
+    // every decoder's message (the first to fail is a race, and may only say "damaged").
+    const outputs = await Promise.allSettled([
       base
         .clone()
         .resize({ width: options.displayLongSide, height: options.displayLongSide, fit: 'inside', withoutEnlargement: true })
@@ -69,6 +71,9 @@ export async function normalizeImage(bytes: Buffer, options: NormalizeOptions): 
         .webp({ quality: 75 })
         .toBuffer(),
     ]);
+    const failures = outputs.flatMap((o) => (o.status === 'rejected' ? [o.reason instanceof Error ? o.reason.message : String(o.reason)] : []));
+    if (failures.length > 0) throw new Error(failures.join('; '));
+    const [display, thumbnail] = outputs.map((o) => (o as PromiseFulfilledResult<Buffer>).value) as [Buffer, Buffer];
     return { width: rotated ? height : width, height: rotated ? width : height, format, orientation: meta.orientation ?? 1, display, thumbnail };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
