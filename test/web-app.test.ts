@@ -51,6 +51,7 @@ describe('the web app in Chromium', () => {
   const consoleErrors: string[] = [];
   const axeFindings: string[] = [];
   const who = new Map<string, string[]>();
+  let code = '';
 
   async function context(options: typeof PHONE | typeof DESKTOP): Promise<BrowserContext> {
     const ctx = await browser.newContext({ ...options, baseURL: server.baseUrl, acceptDownloads: true, locale: 'en-GB' });
@@ -60,7 +61,8 @@ describe('the web app in Chromium', () => {
 
   function watch(page: Page): void {
     page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
+      // The browser's own line for a request made while the test holds the network down is expected.
+      if (m.type() === 'error' && !m.text().includes('net::ERR_INTERNET_DISCONNECTED')) consoleErrors.push(`${page.url()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
   }
@@ -71,6 +73,9 @@ describe('the web app in Chromium', () => {
     for (const v of result.violations) {
       if (v.impact === 'serious' || v.impact === 'critical') axeFindings.push(`${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     }
+    // Phone first: nothing wider than the screen (no sideways scrolling at 360 px).
+    const width = await page.evaluate<number[]>('[document.documentElement.scrollWidth, window.innerWidth]');
+    if (width[0]! > width[1]!) axeFindings.push(`${name}: the page is ${width[0]} px wide in a ${width[1]} px window`);
     await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
   }
 
@@ -82,7 +87,7 @@ describe('the web app in Chromium', () => {
 
   before(async () => {
     server = await startTestServer({ hasher: plainHasher, worker: true, env: { FACE_RECOGNIZER_PROVIDER: 'local', FACE_WORKER_THREADS: '2', ADMIN_EMAILS: 'admin@example.test' } });
-    browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+    browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
     await mkdir(ARTIFACTS, { recursive: true });
     // The photographer's folder: four of the dev group photos (and a stray non-photo); the fifth comes later.
     const root = await mkdtemp(path.join(os.tmpdir(), 'findme-web-'));
@@ -137,9 +142,14 @@ describe('the web app in Chromium', () => {
     await studio.getByLabel('Event name').fill('Priya & Raj');
     await studio.getByRole('button', { name: 'Create the event' }).click();
     await studio.getByRole('heading', { name: 'Priya & Raj' }).waitFor();
-    const code = (await studio.locator('.event-head code').textContent())!.trim();
+    code = (await studio.locator('.event-head code').textContent())!.trim();
+    // The connection drops as the upload starts: the files wait, then go when it is back.
+    await desk.setOffline(true);
     await studio.getByLabel('Choose a folder').setInputFiles(folder);
     await studio.getByText('1 file is not a photo FindMe reads').waitFor();
+    await studio.getByText('You are offline.').waitFor();
+    await studio.getByText(/ [1-9]\d* waiting for the connection/).waitFor();
+    await desk.setOffline(false);
     // Every photo reaches DONE live: the grid and the counts follow the socket, no reload.
     await studio.getByText('4 of 4 photos processed').waitFor({ timeout: 120_000 });
     await studio.locator('.tile[data-status="DONE"]').nth(3).waitFor();
@@ -249,6 +259,36 @@ describe('the web app in Chromium', () => {
     await audit(studio, 'event-fr');
     await desk.close();
     await phone.close();
+    assertClean();
+  });
+
+  it('should take a selfie from the desktop camera preview, and say why the server refused it', async () => {
+    assert.ok(code, 'the journey above created the event');
+    const desk = await context(DESKTOP);
+    await desk.grantPermissions(['camera']);
+    const page = await desk.newPage();
+    await page.goto(`/e/${code.toLowerCase().replace('-', '')}`);
+    await page.getByLabel('Your name').fill('Penny');
+    await page.getByLabel('Your email').fill(uniqueEmail('penny'));
+    await page.getByLabel(/I agree that FindMe compares my selfie/).check();
+    await page.getByRole('button', { name: 'Join and find my photos' }).click();
+    assert.equal(await page.locator('input[type=file][capture]').count(), 0, 'desktops get a preview and a file picker, not the capture hint');
+    await page.getByRole('button', { name: 'Use my camera' }).click();
+    await page.getByLabel('Camera preview').waitFor();
+    // A function, not a string: the app's CSP forbids eval, test helpers included.
+    await page.waitForFunction(() => ((globalThis as any).document.querySelector('video')?.videoWidth ?? 0) > 0);
+    await audit(page, 'selfie-camera-desktop');
+    await page.getByRole('button', { name: 'Take the photo' }).click();
+    // Chromium's fake camera films no face: the server's own sentence, next to the selfie.
+    const refusal = page.getByRole('alert');
+    await refusal.waitFor({ timeout: 30_000 });
+    assert.match((await refusal.textContent())!, /face/i);
+    assert.doesNotMatch((await refusal.textContent())!, /VALIDATION_FAILED|NO_FACE/);
+    await page.getByLabel('Choose a photo of me').setInputFiles(fileURLToPath(new URL('identities/penny/1.png', FACES)));
+    await page.waitForURL(/\/my\//, { timeout: 60_000 });
+    await page.getByText(/We found you in \d+ photos?/).waitFor();
+    await audit(page, 'gallery-desktop');
+    await desk.close();
     assertClean();
   });
 

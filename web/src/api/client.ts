@@ -7,6 +7,7 @@ import { createClient } from 'graphql-ws';
 import { session } from './session';
 
 let activeSocket: WebSocket | null = null;
+let reconnected = () => {};
 
 const wsClient = createClient({
   url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
@@ -21,6 +22,10 @@ const wsClient = createClient({
   on: {
     opened: (socket) => {
       activeSocket = socket as WebSocket;
+    },
+    // Back after a drop: what changed meanwhile was not pushed, so the pages read it again.
+    connected: (_socket, _payload, wasRetry) => {
+      if (wasRetry) reconnected();
     },
     closed: () => {
       activeSocket = null;
@@ -72,6 +77,8 @@ export const client = new ApolloClient({
     },
   }),
 });
+
+reconnected = () => void client.refetchObservableQueries();
 
 /** Sign-out and account changes: nothing of the previous person stays cached. */
 session.subscribe((next) => {

@@ -66,6 +66,9 @@ interface Item {
 
 const resumeKey = (eventId: string) => `findme.upload.${eventId}`;
 
+/** A network failure (not a refusal): worth waiting for the connection and trying again. */
+const isNetworkError = (err: unknown) => err instanceof TypeError || (err instanceof UploadError && (err.kind === 'network' || err.kind === 'expired'));
+
 /** Every file in a dropped folder, however deep (the entries API reads in chunks). */
 async function filesOf(entry: FileSystemEntry): Promise<File[]> {
   if (entry.isFile) return [await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject))];
@@ -112,18 +115,33 @@ export function Uploader({ eventId, onQueued }: { eventId: string; onQueued: () 
       try {
         update(item, { state: 'uploading', sent: 0, error: undefined });
         await sendFile(upload, item.file, (sent) => update(item, { sent }));
-        await apollo.mutate({ mutation: CompleteUploadsDocument, variables: { photoIds: [target.id] } });
+        await patiently([item], () => apollo.mutate({ mutation: CompleteUploadsDocument, variables: { photoIds: [target.id] } }));
         update(item, { state: 'done', sent: item.file.size });
         return;
       } catch (err) {
-        const retryable = err instanceof UploadError ? err.kind === 'network' || err.kind === 'expired' : err instanceof TypeError;
-        if (!retryable || attempt >= 6) throw err;
+        if (!isNetworkError(err) || attempt >= 6) throw err;
         update(item, { state: 'waiting', error: err });
         await whenOnline();
         await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** attempt)));
         // An expired or lost link: the photo is still PENDING, so asking again gives a new one.
         const { data } = await apollo.mutate({ mutation: RequestUploadsDocument, variables: { eventId, files: [{ filename: item.file.name, contentType: item.contentType, byteSize: item.file.size, sha256: item.hash }] } });
         upload = data!.requestPhotoUploads[0]!.upload;
+      }
+    }
+  };
+
+  /** An API call that waits out a lost connection (the files stay "waiting") and tries again. */
+  const patiently = async <T,>(items: Item[], call: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!isNetworkError(err) || attempt >= 6) throw err;
+        const before = items.map((i) => i.state);
+        for (const item of items) update(item, { state: 'waiting', error: err });
+        await whenOnline();
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt)));
+        items.forEach((item, i) => update(item, { state: before[i]!, error: undefined }));
       }
     }
   };
@@ -138,7 +156,7 @@ export function Uploader({ eventId, onQueued }: { eventId: string; onQueued: () 
         try {
           for (const item of batch) item.hash = await sha256(item.file);
           const hashes = batch.map((i) => i.hash!);
-          const { data: known } = await apollo.query({ query: PhotosByHashDocument, variables: { eventId, sha256: hashes }, fetchPolicy: 'network-only' });
+          const { data: known } = await patiently(batch, () => apollo.query({ query: PhotosByHashDocument, variables: { eventId, sha256: hashes }, fetchPolicy: 'network-only' }));
           const present = new Set((known?.photosByHash ?? []).filter((p) => p.status !== 'PENDING').map((p) => p.sha256));
           const fresh: Item[] = [];
           const seen = new Set<string>();
@@ -150,10 +168,12 @@ export function Uploader({ eventId, onQueued }: { eventId: string; onQueued: () 
             }
           }
           if (fresh.length > 0) {
-            const { data } = await apollo.mutate({
-              mutation: RequestUploadsDocument,
-              variables: { eventId, files: fresh.map((i) => ({ filename: i.file.name, contentType: i.contentType, byteSize: i.file.size, sha256: i.hash })) },
-            });
+            const { data } = await patiently(fresh, () =>
+              apollo.mutate({
+                mutation: RequestUploadsDocument,
+                variables: { eventId, files: fresh.map((i) => ({ filename: i.file.name, contentType: i.contentType, byteSize: i.file.size, sha256: i.hash })) },
+              }),
+            );
             onQueued();
             const targets = data!.requestPhotoUploads;
             let next = 0;
