@@ -95,6 +95,7 @@ describe('the web app in Chromium', () => {
     await mkdir(folder);
     for (const n of [1, 2, 3, 4]) await copyFile(new URL(`groups/bbt${n}.jpg`, FACES), path.join(folder, `bbt${n}.jpg`));
     await writeFile(path.join(folder, 'notes.txt'), 'not a photo');
+    await writeFile(path.join(folder, 'broken.jpg'), 'a text file named like a photo');
     later = path.join(root, 'bbt5.jpg');
     await copyFile(new URL('groups/bbt5.jpg', FACES), later);
     for (const [file, ids] of await labels()) who.set(file, ids);
@@ -151,14 +152,20 @@ describe('the web app in Chromium', () => {
     await studio.getByText(/ [1-9]\d* waiting for the connection/).waitFor();
     await desk.setOffline(false);
     // Every photo reaches DONE live: the grid and the counts follow the socket, no reload.
-    await studio.getByText('4 of 4 photos processed').waitFor({ timeout: 120_000 });
+    await studio.getByText('5 of 5 photos processed').waitFor({ timeout: 120_000 });
     await studio.locator('.tile[data-status="DONE"]').nth(3).waitFor();
     assert.equal(await studio.locator('.tile[data-status="DONE"]').count(), 4);
+    // The file that is not an image failed with a sentence, and can be tried again.
+    const broken = studio.locator('.tile[data-status="FAILED"]');
+    await broken.getByText(/not a JPEG, PNG or WebP image/).waitFor();
+    await studio.getByText('1 failed: its message and a retry button are in the grid').waitFor();
+    await broken.getByRole('button', { name: 'Retry broken.jpg' }).click();
+    await studio.locator('.tile[data-status="FAILED"]').getByText(/not a JPEG, PNG or WebP image/).waitFor({ timeout: 30_000 });
     await audit(studio, 'event-processed');
     // The same folder again (as after a reload): every photo is recognised by its hash and skipped.
     await studio.getByLabel('Choose a folder').setInputFiles(folder);
-    await studio.getByText('0 sent, 4 already there').waitFor();
-    assert.equal(await studio.locator('.tile').count(), 4, 'nothing was uploaded twice');
+    await studio.getByText('0 sent, 5 already there').waitFor();
+    assert.equal(await studio.locator('.tile').count(), 5, 'nothing was uploaded twice');
     await studio.getByRole('link', { name: 'Printable card' }).first().click();
     await studio.getByRole('img', { name: 'QR code to join Priya & Raj' }).waitFor();
     await audit(studio, 'print-card');
@@ -208,7 +215,7 @@ describe('the web app in Chromium', () => {
 
     // A new photo of the guest arrives live, without a reload.
     await studio.getByLabel('Choose photos').setInputFiles(later);
-    await studio.getByText('5 of 5 photos processed').waitFor({ timeout: 60_000 });
+    await studio.getByText('6 of 6 photos processed').waitFor({ timeout: 60_000 });
     const withNew = await matched();
     if (withNew.includes('bbt5.jpg')) {
       await guest.getByText('A new photo of you just arrived.').waitFor({ timeout: 20_000 });
@@ -250,6 +257,20 @@ describe('the web app in Chromium', () => {
     assert.equal(await guest.locator('.grid .thumb').count(), 0);
     assert.deepEqual(await matched(), []);
     await audit(guest, 'gallery-erased-phone');
+
+    // The photographer shows every processed photo to all guests: they get their own tab.
+    await studio.getByRole('button', { name: 'Select all processed' }).click();
+    await studio.getByRole('button', { name: 'Show 5 to everyone' }).click();
+    await studio.locator('.tile .badge.shown').nth(4).waitFor();
+    await guest.reload();
+    await guest.getByRole('tab', { name: 'Everyone (5)' }).click();
+    await guest.locator('.grid .thumb').nth(4).waitFor();
+    assert.equal(await guest.locator('.grid .thumb').count(), 5);
+    await audit(guest, 'gallery-everyone-phone');
+
+    // The event's ZIP holds every processed photo as uploaded.
+    const [eventZip] = await Promise.all([studio.waitForEvent('download', { timeout: 30_000 }), studio.getByRole('button', { name: 'Download the event (ZIP)' }).click()]);
+    assert.deepEqual((await zipNames(await readFile((await eventZip.path())!))).map((n) => path.basename(n)).sort(), ['bbt1.jpg', 'bbt2.jpg', 'bbt3.jpg', 'bbt4.jpg', 'bbt5.jpg']);
 
     // The photographer sees the guest; French is one choice away.
     await studio.reload();

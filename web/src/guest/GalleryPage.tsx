@@ -224,15 +224,17 @@ export function GalleryPage() {
             <p>{t('gallery.noneBody')}</p>
           </Empty>
         ) : (
-          <ul className="grid" id="gallery-grid" role={general.length > 0 ? 'tabpanel' : undefined} aria-labelledby={general.length > 0 ? `tab-${tab}` : undefined}>
-            {shown.map((photo, index) => (
-              <li key={photo.id}>
-                <button type="button" className="thumb" onClick={() => setOpen(index)} aria-label={t('gallery.open', { name: photo.originalFilename })}>
-                  {photo.thumbnailUrl ? <img src={photo.thumbnailUrl} alt="" loading="lazy" width={photo.width ?? undefined} height={photo.height ?? undefined} /> : <span className="thumb-missing" />}
-                </button>
-              </li>
-            ))}
-          </ul>
+          <div id="gallery-grid" role={general.length > 0 ? 'tabpanel' : undefined} aria-labelledby={general.length > 0 ? `tab-${tab}` : undefined}>
+            <ul className="grid">
+              {shown.map((photo, index) => (
+                <li key={photo.id}>
+                  <button type="button" className="thumb" onClick={() => setOpen(index)} aria-label={t('gallery.open', { name: photo.originalFilename })}>
+                    {photo.thumbnailUrl ? <img src={photo.thumbnailUrl} alt="" loading="lazy" width={photo.width ?? undefined} height={photo.height ?? undefined} /> : <span className="thumb-missing" />}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </div>
         ))}
       {more && (
         <div ref={sentinel} className="more">

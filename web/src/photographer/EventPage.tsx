@@ -249,7 +249,7 @@ function LiveProgress({ eventId }: { eventId: string }) {
   return (
     <section className="card" aria-labelledby="progress-h">
       <h2 id="progress-h">{t('progress.title')}</h2>
-      <Progress label={t('progress.done', { done: p.done, total: p.total })} value={p.done + p.failed} max={p.total} />
+      <Progress label={t('progress.done', { done: p.done + p.failed, total: p.total })} value={p.done + p.failed} max={p.total} />
       <p className="counts" data-testid="counts">
         {STATUSES.map((s) => (
           <span key={s} className={`badge status-${s}`}>
@@ -258,7 +258,7 @@ function LiveProgress({ eventId }: { eventId: string }) {
         ))}
       </p>
       <p className="muted" role="status">
-        {p.total === 0 ? t('progress.empty') : busy === 0 ? t('progress.allDone') : t('progress.busy', { count: busy })}
+        {p.total === 0 ? t('progress.empty') : busy > 0 ? t('progress.busy', { count: busy }) : p.failed > 0 ? t('progress.someFailed', { count: p.failed }) : t('progress.allDone')}
       </p>
     </section>
   );
