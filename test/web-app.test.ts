@@ -114,6 +114,9 @@ describe('the web app in Chromium', () => {
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'self'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
+    // The store is named where thumbnails and uploads go: here the public URL's local store.
+    assert.ok(csp.includes(`img-src 'self' blob: data: ${server.baseUrl};`), csp);
+    assert.ok(csp.includes(`connect-src 'self' ${server.baseUrl};`), csp);
     const html = await page.text();
     const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     assert.ok(script, 'index.html loads a hashed script');

@@ -95,7 +95,7 @@ export class ApiProcess {
             corsOrigins: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : !config.isProduction,
           }),
           // Last: its history fallback answers only what no route above did.
-          webAppRoutes({ storeOrigins: await this.storeOrigins() }),
+          webAppRoutes({ storeOrigins: () => this.storeOrigins() }),
         ],
         limits: config.graphql,
         telemetry: adapters.telemetry,
@@ -110,15 +110,16 @@ export class ApiProcess {
   }
 
   /**
-   * Origins other than the public URL's that browsers reach for stored files
-   * (an S3 bucket): read from a signed link, so the web app's CSP names the
+   * The origin browsers reach for stored files (the public URL, or an S3
+   * bucket): read from a signed link, so the web app's CSP names the
    * store whichever adapter and endpoint are configured.
    */
   private async storeOrigins(): Promise<string[]> {
     const now = this.adapters.clock.now();
     const url = await this.adapters.store.createDownloadUrl('csp-probe', { expiresAt: new Date(now.getTime() + 60_000), signedAt: now });
-    const origin = new URL(url, this.config.http.publicUrl).origin;
-    return origin === new URL(this.config.http.publicUrl).origin ? [] : [origin];
+    // Named even when it is the public URL: a page opened under another name (127.0.0.1
+    // for localhost) still loads thumbnails and sends uploads to the public URL.
+    return [new URL(url, this.config.http.publicUrl).origin];
   }
 
   subscriptions(): number {

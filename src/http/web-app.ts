@@ -37,12 +37,12 @@ export function webAppCsp(storeOrigins: string[]): string {
  * HTML, so client routes such as /e/7K3P-9QXZ survive a reload. When the app
  * was not built, `/` says how to build it instead of a bare 404.
  */
-export function webAppRoutes(options: { storeOrigins: string[]; dir?: string }): Router {
+export function webAppRoutes(options: { storeOrigins: () => Promise<string[]>; dir?: string }): Router {
   const dir = options.dir ?? WEB_APP_DIR;
   const router = express.Router();
-  const csp = webAppCsp(options.storeOrigins);
+  // Read at the first page served, once the server listens (its public URL may name the port then).
+  let csp: Promise<string> | null = null;
   const security = {
-    'content-security-policy': csp,
     'referrer-policy': 'no-referrer',
     'x-content-type-options': 'nosniff',
     'permissions-policy': 'camera=(self), microphone=(), geolocation=()',
@@ -69,9 +69,13 @@ export function webAppRoutes(options: { storeOrigins: string[]; dir?: string }):
   }
   // A middleware, not a GET route on every path: Express would then answer every OPTIONS
   // request itself (Allow: GET, HEAD), and /graphql's CORS preflight would never reach cors().
-  router.use((req, res, next) => {
+  router.use(async (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || SERVER_PATHS.test(req.path) || !req.accepts('html')) return next();
-    res.set({ ...security, 'cache-control': 'no-cache' });
+    csp ??= options.storeOrigins().then(webAppCsp, (err: unknown) => {
+      csp = null; // asked again at the next page
+      throw err;
+    });
+    res.set({ ...security, 'content-security-policy': await csp, 'cache-control': 'no-cache' });
     if (!index) {
       res.status(503).type('text').send('The FindMe web app is not built in this installation: run `npm run build:web`, then start the server again. The API is at /graphql.');
       return;
