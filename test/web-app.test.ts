@@ -52,6 +52,7 @@ describe('the web app in Chromium', () => {
   const axeFindings: string[] = [];
   const who = new Map<string, string[]>();
   let code = '';
+  const studioEmail = uniqueEmail('studio');
 
   async function context(options: typeof PHONE | typeof DESKTOP): Promise<BrowserContext> {
     const ctx = await browser.newContext({ ...options, baseURL: server.baseUrl, acceptDownloads: true, locale: 'en-GB' });
@@ -137,7 +138,7 @@ describe('the web app in Chromium', () => {
     await audit(studio, 'home-desktop');
     await studio.getByRole('link', { name: 'Create a photographer account' }).click();
     await studio.getByLabel('Your name or studio').fill('Lumière Studio');
-    await studio.getByLabel('Email').fill(uniqueEmail('studio'));
+    await studio.getByLabel('Email').fill(studioEmail);
     await studio.getByLabel('Password').fill('a long enough password');
     await audit(studio, 'signup');
     await studio.getByRole('button', { name: 'Create my account' }).click();
@@ -313,6 +314,47 @@ describe('the web app in Chromium', () => {
     await page.getByText(/We found you in \d+ photos?/).waitFor();
     await audit(page, 'gallery-desktop');
     await desk.close();
+    assertClean();
+  });
+
+  it('should let a photographer on a phone require approval, and a guest wait for it', async () => {
+    assert.ok(code, 'the journey above created the event');
+    const phone = await context(PHONE);
+    const studio = await phone.newPage();
+    await studio.goto('/login');
+    await studio.getByLabel('Email').fill(studioEmail);
+    await studio.getByLabel('Password').fill('a long enough password');
+    await studio.getByRole('button', { name: 'Sign in' }).click();
+    await studio.getByRole('heading', { name: 'My events' }).waitFor();
+    await audit(studio, 'events-phone');
+    await studio.getByRole('link', { name: 'Priya & Raj' }).click();
+    await studio.getByRole('heading', { name: 'Processing' }).waitFor();
+    await studio.getByLabel('I approve each guest before they see photos').check();
+    await studio.getByRole('button', { name: 'Save the settings' }).click();
+    await studio.getByText('Saved.').waitFor();
+    await audit(studio, 'event-phone');
+
+    const guestPhone = await context(PHONE);
+    const guest = await guestPhone.newPage();
+    await guest.goto(`/e/${code}`);
+    await guest.getByLabel('Your name').fill('Howard');
+    await guest.getByLabel('Your email').fill(uniqueEmail('howard'));
+    await guest.getByLabel(/I agree that FindMe compares my selfie/).check();
+    await guest.getByRole('button', { name: 'Join and find my photos' }).click();
+    await guest.getByRole('heading', { name: 'Your selfie' }).waitFor();
+    const eventPath = `/my/${new URL(guest.url()).searchParams.get('event')}`;
+    await guest.goto(eventPath);
+    await guest.getByRole('heading', { name: 'Waiting for the photographer' }).waitFor();
+    await audit(guest, 'gallery-pending-phone');
+
+    await studio.reload();
+    await studio.getByRole('button', { name: 'Approve Howard' }).click();
+    await studio.getByRole('button', { name: 'Approve Howard' }).waitFor({ state: 'detached' });
+    await guest.reload();
+    await guest.getByRole('tab', { name: 'Everyone (5)' }).waitFor();
+    await guest.getByRole('heading', { name: 'Take a selfie to find your photos' }).waitFor();
+    await guestPhone.close();
+    await phone.close();
     assertClean();
   });
 
