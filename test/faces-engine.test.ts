@@ -10,7 +10,7 @@ import { FACES, groupLabels, identityPhoto } from './support/images.js';
 
 const PEOPLE = ['amy', 'bernadette', 'howard', 'leonard', 'penny', 'raj', 'sheldon', 'stuart'];
 const SETTINGS = {
-  maxDistance: 0.55,
+  maxDistance: 0.54,
   minConfidence: 0.5,
   tileSize: 1024,
   maxSide: 6144,
@@ -105,9 +105,10 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
     const precision = tp / (tp + fp);
     const recall = tp / (tp + fn);
     process.stdout.write(`# selfie → photo at distance ≤ ${SETTINGS.maxDistance}: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} (tp ${tp}, fp ${fp}, fn ${fn})\n`);
-    // Floors a little under what we measure (0.977 / 0.764): a wrong match shows a guest a stranger's photo.
-    assert.ok(precision >= 0.95, `precision ${precision}`);
-    assert.ok(recall >= 0.7, `recall ${recall}`);
+    // The floors are what we measure (deterministic: same model, same photos). Flip-averaged selfie
+    // descriptors at 0.54 lifted both from 0.977 / 0.764 (plain descriptors at 0.55).
+    assert.ok(precision >= 0.989, `precision ${precision}`);
+    assert.ok(recall >= 0.836, `recall ${recall}`);
   });
 
   it('should give the same answer photo → participants as participant → photos (order of arrival does not matter)', async () => {

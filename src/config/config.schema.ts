@@ -110,7 +110,7 @@ export const rawConfigSchema = z.object({
   PROGRESS_MIN_INTERVAL_MS: int(0, 60_000).default(250),
   FACE_RECOGNIZER_PROVIDER: z.enum(['local', 'aws', 'none']).default('local'),
   FACE_WORKER_THREADS: int(1, 64).optional(),
-  LOCAL_MATCH_MAX_DISTANCE: z.coerce.number().min(0.1).max(1.5).default(0.55),
+  LOCAL_MATCH_MAX_DISTANCE: z.coerce.number().min(0.1).max(1.5).default(0.54),
   LOCAL_DETECT_MIN_CONFIDENCE: z.coerce.number().min(0.05).max(0.99).default(0.5),
   LOCAL_DETECT_TILE_SIZE: int(0, 8192).default(1024),
   LOCAL_DETECT_MAX_SIDE: int(256, 16384).default(6144),
