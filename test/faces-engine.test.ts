@@ -194,6 +194,37 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
     }
   });
 
+  it('should describe a large face that a tile edge cuts from the whole face, not from the cut', async () => {
+    // bbt2 four times larger (faces about 500 px, larger than the 164-px tile overlap),
+    // shifted so its largest face straddles the first tile's right edge (x = 1024).
+    const big = await sharp(await readFile(new URL('groups/bbt2.jpg', FACES))).resize(2700).jpeg({ quality: 92 }).toBuffer();
+    const single = { minConfidence: SETTINGS.minConfidence, tileSize: 0, padIfNone: false, maxSide: SETTINGS.maxSide };
+    const pool = new FacePool(1, createLogger('silent'));
+    try {
+      const largest = (r: Awaited<ReturnType<FacePool['detect']>>) => [...r.faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0]!;
+      const first = await pool.detect(big, single);
+      const face = largest(first);
+      const centre = (face.box.left + face.box.width / 2) * first.width;
+      const shift = Math.round(1024 - centre);
+      const placed = await sharp(big)
+        .extend(shift > 0 ? { left: shift, right: 0, top: 0, bottom: 0, background: { r: 0, g: 0, b: 0 } } : {})
+        .extract(shift < 0 ? { left: -shift, top: 0, width: first.width + shift, height: first.height } : { left: 0, top: 0, width: first.width + Math.max(0, shift), height: first.height })
+        .jpeg({ quality: 92 })
+        .toBuffer();
+      const whole = largest(await pool.detect(placed, single));
+      const tiled = await pool.detect(placed, { ...single, tileSize: SETTINGS.tileSize });
+      assert.ok(tiled.tiles > 1, 'the photo is tiled');
+      const left = whole.box.left * tiled.width;
+      assert.ok(left < 1024 && left + whole.box.width * tiled.width > 1024, 'the face straddles the tile edge');
+      const same = tiled.faces.filter((f) => Math.abs(f.box.left - whole.box.left) < whole.box.width && Math.abs(f.box.top - whole.box.top) < whole.box.height);
+      assert.equal(same.length, 1, 'one face, not a whole one and a cut one');
+      const d = distance(same[0]!.descriptor, whole.descriptor);
+      assert.ok(d < 0.1, `the tiled pass describes the whole face (distance ${d.toFixed(3)} to the single pass)`);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('should give a distance of 0 to the same face and keep different people apart', async () => {
     const a = await engine.indexSelfie({ image: await identityPhoto('sheldon', 1) });
     const b = await engine.indexSelfie({ image: await identityPhoto('sheldon', 1) });

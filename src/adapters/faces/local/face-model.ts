@@ -11,6 +11,8 @@ const require = createRequire(import.meta.url);
 
 /** Longest side of the whole-image pass (photos at most this size are analysed as they are). */
 const FULL_PASS_SIDE = 1600;
+/** Pixels from a shared tile edge within which a detection counts as cut by it. */
+const EDGE = 2;
 
 type Tf = typeof import('@tensorflow/tfjs');
 type FaceApi = typeof import('@vladmandic/face-api');
@@ -20,6 +22,8 @@ export interface RawFace {
   box: { x: number; y: number; width: number; height: number };
   score: number;
   descriptor: Float32Array;
+  /** Found in a tile: where the whole-image pass found the same face, its box and descriptor are kept. */
+  fromTile?: boolean;
 }
 
 export interface DetectOptions {
@@ -129,7 +133,14 @@ export class FaceModel {
           .raw()
           .toBuffer({ resolveWithObject: true });
         const inTile = await this.detectPixels(data, region.width, region.height, options.minConfidence, options.flipAverage);
-        found.push(...inTile.map((f) => ({ ...f, box: { ...f.box, x: f.box.x + region.x, y: f.box.y + region.y } })));
+        // A face touching an edge this tile shares with another is cut: the neighbour (small
+        // faces, inside the overlap) or the whole-image pass (large ones) sees it whole.
+        const cut = (f: RawFace) =>
+          (region.x > 0 && f.box.x <= EDGE) ||
+          (region.y > 0 && f.box.y <= EDGE) ||
+          (region.x + region.width < width && f.box.x + f.box.width >= region.width - EDGE) ||
+          (region.y + region.height < height && f.box.y + f.box.height >= region.height - EDGE);
+        found.push(...inTile.filter((f) => !cut(f)).map((f) => ({ ...f, fromTile: true, box: { ...f.box, x: f.box.x + region.x, y: f.box.y + region.y } })));
         tiles++;
       }
     }
@@ -200,9 +211,13 @@ export class FaceModel {
   }
 }
 
-/** Non-maximum suppression across tiles: overlapping boxes are one face, keep the surest. */
+/**
+ * Non-maximum suppression across tiles: overlapping boxes are one face. The
+ * whole-image pass's box wins (it sees a large face whole, where a tile's view
+ * may be partial); among tiles, the surest.
+ */
 function suppress(faces: RawFace[]): RawFace[] {
-  const sorted = [...faces].sort((a, b) => b.score - a.score);
+  const sorted = [...faces].sort((a, b) => Number(a.fromTile ?? false) - Number(b.fromTile ?? false) || b.score - a.score);
   const kept: RawFace[] = [];
   for (const face of sorted) if (!kept.some((k) => overlap(k.box, face.box) > 0.3)) kept.push(face);
   return kept;
