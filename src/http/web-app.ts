@@ -61,9 +61,8 @@ export function webAppRoutes(options: { storeOrigins: () => Promise<string[]>; d
       setHeaders: (res) => res.setHeader('x-content-type-options', 'nosniff'),
     }),
   );
-  for (const file of ['favicon.svg', 'robots.txt']) {
-    router.get(`/${file}`, (_req, res, next) => {
-      if (!existsSync(`${dir}${file}`)) return next();
+  for (const file of ['favicon.svg', 'robots.txt'].filter((name) => existsSync(`${dir}${name}`))) {
+    router.get(`/${file}`, (_req, res) => {
       res.set({ 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' }).sendFile(`${dir}${file}`);
     });
   }

@@ -2,6 +2,7 @@ import { useMutation } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
+import { RequestSignInLinkDocument } from '../api/operations';
 import { fromAuth, session } from '../api/session';
 import { graphql } from '../gql';
 import { ErrorText, TextField } from '../ui/kit';
@@ -9,21 +10,8 @@ import { ErrorText, TextField } from '../ui/kit';
 const LoginDocument = graphql(`
   mutation Login($input: LoginInput!) {
     login(input: $input) {
-      token
-      expiresAt
-      user {
-        id
-        email
-        displayName
-        role
-      }
+      ...SessionFields
     }
-  }
-`);
-
-const SendLinkDocument = graphql(`
-  mutation SendSignInLink($email: String!) {
-    requestSignInLink(email: $email)
   }
 `);
 
@@ -48,7 +36,7 @@ export function LoginPage() {
   const [failure, setFailure] = useState<unknown>(null);
   const [sent, setSent] = useState<string | null>(null);
   const [login, { loading }] = useMutation(LoginDocument);
-  const [sendLink] = useMutation(SendLinkDocument);
+  const [sendLink] = useMutation(RequestSignInLinkDocument);
   const [reset] = useMutation(ResetDocument);
 
   const submit = async (e: FormEvent) => {

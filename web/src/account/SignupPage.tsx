@@ -9,14 +9,7 @@ import { ErrorText, TextField } from '../ui/kit';
 const RegisterPhotographerDocument = graphql(`
   mutation RegisterPhotographer($input: RegisterInput!) {
     register(input: $input) {
-      token
-      expiresAt
-      user {
-        id
-        email
-        displayName
-        role
-      }
+      ...SessionFields
     }
   }
 `);

@@ -7,7 +7,6 @@ import { createClient } from 'graphql-ws';
 import { session } from './session';
 
 let activeSocket: WebSocket | null = null;
-let reconnected = () => {};
 
 const wsClient = createClient({
   url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
@@ -25,7 +24,7 @@ const wsClient = createClient({
     },
     // Back after a drop: what changed meanwhile was not pushed, so the pages read it again.
     connected: (_socket, _payload, wasRetry) => {
-      if (wasRetry) reconnected();
+      if (wasRetry) void client.refetchObservableQueries();
     },
     closed: () => {
       activeSocket = null;
@@ -77,8 +76,6 @@ export const client = new ApolloClient({
     },
   }),
 });
-
-reconnected = () => void client.refetchObservableQueries();
 
 /** Sign-out and account changes: nothing of the previous person stays cached. */
 session.subscribe((next) => {

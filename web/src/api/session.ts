@@ -1,25 +1,22 @@
+import { print } from 'graphql';
+import type { SessionFieldsFragment } from '../gql/graphql';
+import { RefreshSessionDocument } from './operations';
+
 /**
  * The signed-in session of this tab: the short-lived access token in memory
  * only, renewed from the HttpOnly refresh cookie (`X-FindMe-Refresh: cookie`)
  * a minute before it expires and when the app opens.
  */
-export type Role = 'ADMIN' | 'PARTICIPANT' | 'PHOTOGRAPHER';
-export interface SessionUser {
-  id: string;
-  email: string;
-  displayName: string;
-  role: Role;
-}
 export interface Session {
   token: string;
   expiresAt: number;
-  user: SessionUser;
+  user: SessionFieldsFragment['user'];
 }
 
 type Listener = (session: Session | null) => void;
 
-const AUTH_FIELDS = 'token expiresAt user { id email displayName role }';
-const REFRESH = `mutation RefreshSession { refreshSession { ${AUTH_FIELDS} } }`;
+// Sent with fetch, not Apollo: the link that adds the token calls renew() itself.
+const REFRESH = print(RefreshSessionDocument);
 
 class SessionStore {
   private current: Session | null = null;
@@ -76,7 +73,7 @@ class SessionStore {
         // One renewal at a time across this browser's tabs: the cookie is single use, and two
         // tabs spending it at once would look like a stolen token and end every session.
         const res = await (navigator.locks ? navigator.locks.request('findme-refresh', () => this.spendCookie()) : this.spendCookie());
-        const body = (await res.json()) as { data?: { refreshSession: RawAuth } | null };
+        const body = (await res.json()) as { data?: { refreshSession: SessionFieldsFragment } | null };
         this.set(body.data?.refreshSession ? fromAuth(body.data.refreshSession) : null);
       } catch {
         if (this.current) this.timer = setTimeout(() => void this.renew(), 10_000);
@@ -90,13 +87,7 @@ class SessionStore {
   }
 }
 
-export interface RawAuth {
-  token: string;
-  expiresAt: string;
-  user: SessionUser;
-}
-
-export function fromAuth(auth: RawAuth): Session {
+export function fromAuth(auth: SessionFieldsFragment): Session {
   return { token: auth.token, expiresAt: Date.parse(auth.expiresAt), user: auth.user };
 }
 

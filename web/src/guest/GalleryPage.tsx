@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { graphql } from '../gql';
 import type { GalleryPhotoFragment } from '../gql/graphql';
-import { Empty, ErrorText, Loading, formatDate } from '../ui/kit';
+import { Empty, ErrorText, Loading, download, formatDate } from '../ui/kit';
 import { Lightbox } from './Lightbox';
 
 export const GalleryPhotoFragmentDoc = graphql(`
@@ -85,16 +85,6 @@ const ArchiveDocument = graphql(`
 `);
 
 type Tab = 'mine' | 'everyone';
-
-/** Starts a download of a URL whose answer is an attachment, without leaving the page. */
-export function download(url: string): void {
-  const a = document.createElement('a');
-  a.href = url;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-}
 
 export function GalleryPage() {
   const { eventId = '' } = useParams();

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { errorCode } from '../api/errors';
+import { RequestSignInLinkDocument } from '../api/operations';
 import { fromAuth, session } from '../api/session';
 import { useSession } from '../api/useSession';
 import { graphql } from '../gql';
@@ -28,14 +29,7 @@ const JoinPreviewDocument = graphql(`
 const RegisterGuestDocument = graphql(`
   mutation RegisterGuest($input: RegisterInput!) {
     register(input: $input) {
-      token
-      expiresAt
-      user {
-        id
-        email
-        displayName
-        role
-      }
+      ...SessionFields
     }
   }
 `);
@@ -61,12 +55,6 @@ const SelfieStatusDocument = graphql(`
   }
 `);
 
-const SignInLinkDocument = graphql(`
-  mutation RequestSignInLink($email: String!) {
-    requestSignInLink(email: $email)
-  }
-`);
-
 /**
  * The QR code's target: the event's preview, then join with a name and an
  * email (no password: guests sign in again with emailed links) and explicit
@@ -87,7 +75,7 @@ export function JoinPage() {
   const [linkSent, setLinkSent] = useState(false);
   const [register] = useMutation(RegisterGuestDocument);
   const [join] = useMutation(JoinEventDocument);
-  const [sendLink] = useMutation(SignInLinkDocument);
+  const [sendLink] = useMutation(RequestSignInLinkDocument);
 
   if (loading) return <Loading />;
   if (error) return <ErrorText error={error} />;

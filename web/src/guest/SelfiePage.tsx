@@ -11,16 +11,7 @@ const RequestSelfieDocument = graphql(`
     requestSelfieUpload(input: $input) {
       id
       upload {
-        url
-        method
-        headers {
-          key
-          value
-        }
-        fields {
-          key
-          value
-        }
+        ...UploadTarget
       }
     }
   }

@@ -4,8 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { graphql } from '../gql';
 import type { PhotoStatus } from '../gql/graphql';
-import { download } from '../guest/GalleryPage';
-import { ConfirmButton, ErrorText, Loading, Progress, formatDate } from '../ui/kit';
+import { ConfirmButton, ErrorText, Loading, MoreButton, Progress, download, formatDate } from '../ui/kit';
 import { QrCode } from '../ui/QrCode';
 import { joinUrl } from './EventsPage';
 import { Participants } from './Participants';
@@ -21,11 +20,7 @@ const EventDocument = graphql(`
       code
       faceDataExpiresOn
       settings {
-        publicGallery
-        guestApproval
-        originalsPolicy
-        matchThreshold
-        faceRetentionDays
+        ...EventSettingsFields
       }
     }
   }
@@ -231,11 +226,7 @@ function PhotoGrid({ eventId, refetchSignal }: { eventId: string; refetchSignal:
           ))}
         </ul>
       )}
-      {data?.photos.pageInfo.hasNextPage && (
-        <button type="button" className="secondary" onClick={() => void fetchMore({ variables: { after: data.photos.pageInfo.endCursor } })}>
-          {t('gallery.more')}
-        </button>
-      )}
+      <MoreButton pageInfo={data?.photos.pageInfo} fetchMore={fetchMore} />
     </section>
   );
 }

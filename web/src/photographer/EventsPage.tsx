@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { graphql } from '../gql';
-import { Empty, ErrorText, Loading, TextField, formatDate } from '../ui/kit';
+import { Empty, ErrorText, Loading, MoreButton, TextField, formatDate } from '../ui/kit';
 import { QrCode } from '../ui/QrCode';
 
 const EventsDocument = graphql(`
@@ -111,11 +111,7 @@ export default function EventsPage() {
           ))}
         </ul>
       )}
-      {data?.myEvents.pageInfo.hasNextPage && (
-        <button type="button" className="secondary" onClick={() => void fetchMore({ variables: { after: data.myEvents.pageInfo.endCursor } })}>
-          {t('gallery.more')}
-        </button>
-      )}
+      <MoreButton pageInfo={data?.myEvents.pageInfo} fetchMore={fetchMore} />
     </div>
   );
 }

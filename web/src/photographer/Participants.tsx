@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { graphql } from '../gql';
-import { ErrorText, Loading } from '../ui/kit';
+import { ErrorText, Loading, MoreButton } from '../ui/kit';
 
 const ParticipantsDocument = graphql(`
   query EventParticipants($eventId: ID!, $after: String) {
@@ -76,11 +76,7 @@ export function Participants({ eventId }: { eventId: string }) {
           ))}
         </ul>
       )}
-      {data?.eventParticipants.pageInfo.hasNextPage && (
-        <button type="button" className="secondary" onClick={() => void fetchMore({ variables: { after: data.eventParticipants.pageInfo.endCursor } })}>
-          {t('gallery.more')}
-        </button>
-      )}
+      <MoreButton pageInfo={data?.eventParticipants.pageInfo} fetchMore={fetchMore} />
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useMutation } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { graphql } from '../gql';
-import type { OriginalsPolicy } from '../gql/graphql';
+import type { EventSettingsFieldsFragment, OriginalsPolicy } from '../gql/graphql';
 import { ErrorText, TextField } from '../ui/kit';
 
 const UpdateEventDocument = graphql(`
@@ -13,13 +13,20 @@ const UpdateEventDocument = graphql(`
       date
       faceDataExpiresOn
       settings {
-        publicGallery
-        guestApproval
-        originalsPolicy
-        matchThreshold
-        faceRetentionDays
+        ...EventSettingsFields
       }
     }
+  }
+`);
+
+/** The settings form's fields, read by the event page and written back here. */
+export const EventSettingsFieldsFragmentDoc = graphql(`
+  fragment EventSettingsFields on EventSettings {
+    publicGallery
+    guestApproval
+    originalsPolicy
+    matchThreshold
+    faceRetentionDays
   }
 `);
 
@@ -27,7 +34,7 @@ interface EventSettingsView {
   id: string;
   name: string;
   date: string;
-  settings: { publicGallery: boolean; guestApproval: boolean; originalsPolicy: OriginalsPolicy; matchThreshold?: number | null; faceRetentionDays: number };
+  settings: EventSettingsFieldsFragment;
 }
 
 export function Settings({ event }: { event: EventSettingsView }) {

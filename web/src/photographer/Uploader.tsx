@@ -24,16 +24,7 @@ const RequestUploadsDocument = graphql(`
         sha256
       }
       upload {
-        url
-        method
-        headers {
-          key
-          value
-        }
-        fields {
-          key
-          value
-        }
+        ...UploadTarget
       }
     }
   }

@@ -115,6 +115,27 @@ export function ConfirmButton(props: { label: string; confirmLabel: string; warn
   );
 }
 
+/** The next page of a connection, for lists that grow on request (the pages keep what they have). */
+export function MoreButton({ pageInfo, fetchMore, loading }: { pageInfo: { hasNextPage: boolean; endCursor?: string | null } | undefined; fetchMore: (options: { variables: { after: string | null } }) => Promise<unknown>; loading?: boolean }) {
+  const { t } = useTranslation();
+  if (!pageInfo?.hasNextPage) return null;
+  return (
+    <button type="button" className="secondary" disabled={loading} onClick={() => void fetchMore({ variables: { after: pageInfo.endCursor ?? null } })}>
+      {loading ? t('common.loading') : t('gallery.more')}
+    </button>
+  );
+}
+
+/** Starts the download of a URL that answers with an attachment, without leaving the page. */
+export function download(url: string): void {
+  const a = document.createElement('a');
+  a.href = url;
+  a.rel = 'noopener';
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
 export function formatDate(date: string, language: string): string {
   return new Date(`${date.slice(0, 10)}T12:00:00Z`).toLocaleDateString(language, { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
 }
