@@ -60,7 +60,27 @@ describe('the web app in Chromium', () => {
     return ctx;
   }
 
+  const pages = new Set<Page>();
+
+  /**
+   * A browser test whose failure also says what each open page showed: a CI
+   * log then tells a missing sentence from an error shown in its place.
+   */
+  function journey(name: string, options: { timeout?: number }, body: () => Promise<void>): void {
+    it(name, options, async () => {
+      try {
+        await body();
+      } catch (err) {
+        const shown = await Promise.all([...pages].map(async (p) => `${p.url()}:\n${await p.locator('body').innerText({ timeout: 2000 }).catch(() => '(unreadable)')}`));
+        if (err instanceof Error) err.message += `\n--- open pages ---\n${shown.join('\n---\n')}`;
+        throw err;
+      }
+    });
+  }
+
   function watch(page: Page): void {
+    pages.add(page);
+    page.on('close', () => pages.delete(page));
     page.on('console', (m) => {
       // The browser's own line for a request made while the test holds the network down is expected.
       if (m.type() === 'error' && !m.text().includes('net::ERR_INTERNET_DISCONNECTED')) consoleErrors.push(`${page.url()}: ${m.text()}`);
@@ -130,7 +150,7 @@ describe('the web app in Chromium', () => {
     assert.match((await (await fetch(`${server.baseUrl}/sign-in`, { headers: { accept: 'text/html' } })).text()), /Sign in to FindMe/);
   });
 
-  it('should take a photographer and a guest through their journeys, live, accessible at every step', { timeout: 240_000 }, async () => {
+  journey('should take a photographer and a guest through their journeys, live, accessible at every step', { timeout: 240_000 }, async () => {
     // Photographer, desktop: sign up, create an event, upload a folder, watch it process.
     const desk = await context(DESKTOP);
     const studio = await desk.newPage();
@@ -210,6 +230,8 @@ describe('the web app in Chromium', () => {
     for (const name of first) assert.ok(who.get(name)?.includes('raj'), `${name} shows raj`);
     await guest.locator('.grid .thumb').nth(first.length - 1).waitFor();
     assert.deepEqual(await shown(), first);
+    // The search's own finds are its summary, not "new photo" news.
+    assert.equal(await guest.getByText('A new photo of you just arrived.').count(), 0);
     await audit(guest, 'gallery-phone');
     // Offline is said, and goes away with the connection.
     await phone.setOffline(true);
@@ -285,7 +307,7 @@ describe('the web app in Chromium', () => {
     assertClean();
   });
 
-  it('should take a selfie from the desktop camera preview, and say why the server refused it', async () => {
+  journey('should take a selfie from the desktop camera preview, and say why the server refused it', {}, async () => {
     assert.ok(code, 'the journey above created the event');
     const desk = await context(DESKTOP);
     await desk.grantPermissions(['camera']);
@@ -315,7 +337,7 @@ describe('the web app in Chromium', () => {
     assertClean();
   });
 
-  it('should let a photographer on a phone require approval, and a guest wait for it', async () => {
+  journey('should let a photographer on a phone require approval, and a guest wait for it', {}, async () => {
     assert.ok(code, 'the journey above created the event');
     const phone = await context(PHONE);
     const studio = await phone.newPage();
@@ -356,7 +378,7 @@ describe('the web app in Chromium', () => {
     assertClean();
   });
 
-  it('should show an admin the status page, and errors as sentences next to their form', async () => {
+  journey('should show an admin the status page, and errors as sentences next to their form', {}, async () => {
     const desk = await context(DESKTOP);
     const page = await desk.newPage();
     // A refused selfie, a wrong password and an unknown code, each said in words.

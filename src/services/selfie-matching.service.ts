@@ -120,9 +120,10 @@ export class SelfieMatching {
         }
       }
       const matched = await repo.matchedPhotoCount(userId);
+      // The matches are announced before DONE: a gallery opened on DONE then hears only of photos that come later.
+      await matching.announce(created);
       await this.update(em, rematch, { status: RematchStatus.DONE, processed, matched, finishedAt: new Date() });
       (this.deps.telemetry ?? noTelemetry).faceStage('selfie', (performance.now() - started) / 1000);
-      await matching.announce(created);
       logger.info({ matched, events: counts.length }, 'selfie matched');
       return 'done';
     } catch (err) {

@@ -94,7 +94,9 @@ export function GalleryPage() {
   const photos = useQuery(MyPhotosDocument, { variables: { eventId }, fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true });
   const [tab, setTab] = useState<Tab>('mine');
   const [open, setOpen] = useState<number | null>(null);
-  const [notice, setNotice] = useState<string | null>(() => (params.get('found') !== null ? t('gallery.found', { count: Number(params.get('found')) }) : null));
+  // What the search that just ended found stays on the page; new photos get a passing notice.
+  const found = params.get('found');
+  const [notice, setNotice] = useState<string | null>(null);
   const [archiveError, setArchiveError] = useState<unknown>(null);
   const [zipping, setZipping] = useState(false);
   const sentinel = useRef<HTMLDivElement>(null);
@@ -106,12 +108,14 @@ export function GalleryPage() {
       if (!photo) return;
       const ref = client.cache.writeFragment({ fragment: GalleryPhotoFragmentDoc, fragmentName: 'GalleryPhoto', data: photo });
       if (!ref) return;
-      editMyPhotos(client.cache, eventId, (existing) =>
-        existing.edges!.some((edge) => edge.node.__ref === ref.__ref)
-          ? existing
-          : { ...existing, totalCount: (existing.totalCount ?? 0) + 1, edges: [{ __typename: 'PhotoEdge', cursor: '', node: ref }, ...existing.edges!] },
-      );
-      setNotice(t('gallery.newPhoto'));
+      let added = false;
+      editMyPhotos(client.cache, eventId, (existing) => {
+        // A photo the gallery already shows (the search that opened it) is not news.
+        if (existing.edges!.some((edge) => edge.node.__ref === ref.__ref)) return existing;
+        added = true;
+        return { ...existing, totalCount: (existing.totalCount ?? 0) + 1, edges: [{ __typename: 'PhotoEdge', cursor: '', node: ref }, ...existing.edges!] };
+      });
+      if (added) setNotice(t('gallery.newPhoto'));
     },
   });
 
@@ -193,6 +197,7 @@ export function GalleryPage() {
         </div>
       </header>
       <ErrorText error={archiveError} />
+      {found !== null && <p className="found">{t('gallery.found', { count: Number(found) })}</p>}
       <div className="notice" role="status" aria-live="polite">
         {notice}
       </div>
