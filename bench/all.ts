@@ -26,7 +26,7 @@ const BENCHES: Bench[] = [
   {
     name: 'faces',
     file: 'faces.js',
-    args: ['--photos', '10', '--big', '4'],
+    args: ['--photos', '10', '--big', '4', '--textured', '2'],
     what: 'the local face engine: naive single-threaded loop vs the worker-thread pool vs the whole worker; then 24-megapixel photos against a plain face-api pass',
   },
   { name: 'rematch', file: 'rematch.js', args: ['--faces', '50000', '--runs', '10'], what: 'selfie rematch on an event of 50,000 stored faces, against reading the vectors from PostgreSQL' },

@@ -46,6 +46,14 @@ export interface ParticipantFace {
   userId: string;
   vector: Float32Array | null;
   engineFaceId: string | null;
+  /**
+   * Faces the participant is matched to in the event (never ones they said
+   * "not me" to). Engines that compare vectors use those close to the selfie
+   * as extra references, with a stricter cutoff; they never replace the selfie.
+   */
+  references?: { faceId: string; vector: Float32Array }[];
+  /** Photos the participant said "not me" to: never a reference. */
+  rejectedPhotoIds?: string[];
 }
 
 export interface FaceMatch {

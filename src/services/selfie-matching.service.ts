@@ -78,7 +78,8 @@ export class SelfieMatching {
       const found: { eventId: string; matches: FaceMatch[] }[] = [];
       let processed = 0;
       for (const { eventId, count: n, matchThreshold } of counts) {
-        found.push({ eventId, matches: await this.deps.faces.findParticipantInEvent({ eventId, participant, minSimilarity: matchThreshold }) });
+        const rejectedPhotoIds = await repo.rejectedPhotoIds(userId, eventId);
+        found.push({ eventId, matches: await this.deps.faces.findParticipantInEvent({ eventId, participant: { ...participant, rejectedPhotoIds }, minSimilarity: matchThreshold }) });
         processed += n;
         await this.update(em, rematch, { processed });
       }

@@ -23,7 +23,34 @@ export class PgMatchRepository implements MatchRepository {
         where p.event_id = ? and p.face_matching`,
       [eventId],
     );
-    return rows.map((r) => ({ userId: r.user_id, vector: toVector(r.vector), engineFaceId: r.engine_face_id }));
+    const participants = rows.map((r): ParticipantFace => ({ userId: r.user_id, vector: toVector(r.vector), engineFaceId: r.engine_face_id, references: [], rejectedPhotoIds: [] }));
+    if (participants.every((p) => !p.vector)) return participants;
+    const byUser = new Map(participants.map((p) => [p.userId, p]));
+    // Their matched faces (rejected photos lose their match) and their "not me" photos, for engines that compare vectors.
+    const faces = await this.em.getConnection().execute<{ user_id: string; face_id: string; vector: Buffer }[]>(
+      `select m.user_id, f.id as face_id, f.vector
+         from matches m join faces f on f.id = m.face_id join photos ph on ph.id = m.photo_id
+        where ph.event_id = ? and f.vector is not null`,
+      [eventId],
+    );
+    for (const f of faces) {
+      const vector = toVector(f.vector);
+      if (vector) byUser.get(f.user_id)?.references!.push({ faceId: f.face_id, vector });
+    }
+    const rejected = await this.em.getConnection().execute<{ user_id: string; photo_id: string }[]>(
+      `select r.user_id, r.photo_id from match_rejections r join photos ph on ph.id = r.photo_id where ph.event_id = ?`,
+      [eventId],
+    );
+    for (const r of rejected) byUser.get(r.user_id)?.rejectedPhotoIds!.push(r.photo_id);
+    return participants;
+  }
+
+  async rejectedPhotoIds(userId: string, eventId: string): Promise<string[]> {
+    const rows = await this.em.getConnection().execute<{ photo_id: string }[]>(
+      `select r.photo_id from match_rejections r join photos ph on ph.id = r.photo_id where r.user_id = ? and ph.event_id = ?`,
+      [userId, eventId],
+    );
+    return rows.map((r) => r.photo_id);
   }
 
   async photosAwaitingSearch(eventId: string): Promise<string[]> {

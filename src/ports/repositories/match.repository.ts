@@ -5,8 +5,10 @@ import type { FaceMatch, ParticipantFace, StoredFace } from '../face-engine.js';
 export interface MatchRepository {
   /** A photo's stored faces, in face order. */
   photoFaces(photoId: string): Promise<StoredFace[]>;
-  /** Participants of the event who consented and have an active selfie. */
+  /** Participants of the event who consented and have an active selfie, with their matched faces and "not me" photos there. */
   participantsWithSelfie(eventId: string): Promise<ParticipantFace[]>;
+  /** Photos of the event the user said "not me" to. */
+  rejectedPhotoIds(userId: string, eventId: string): Promise<string[]>;
   /** DONE photos of the event not yet searched for its participants. */
   photosAwaitingSearch(eventId: string): Promise<string[]>;
   /** Photos of the event in flight or waiting for the batched search. */

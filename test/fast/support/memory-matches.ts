@@ -18,6 +18,9 @@ export class MemoryMatchRepository implements MatchRepository {
   async participantsWithSelfie(): Promise<ParticipantFace[]> {
     return this.participants;
   }
+  async rejectedPhotoIds(): Promise<string[]> {
+    return [];
+  }
   async photosAwaitingSearch(): Promise<string[]> {
     return [...this.photos].filter(([, p]) => p.done && !p.searched).map(([id]) => id);
   }

@@ -11,19 +11,33 @@ const require = createRequire(import.meta.url);
 
 /** Longest side of the whole-image pass (photos at most this size are analysed as they are). */
 const FULL_PASS_SIDE = 1600;
-/** Pixels from a shared tile edge within which a detection counts as cut by it. */
+/** The detector's own input side: tiles are cut at this size from a copy scaled to match. */
+const DETECTOR_SIDE = 512;
+/** Pixels (at the tiles' scale) from a shared tile edge within which a detection counts as cut by it. */
 const EDGE = 2;
+/** Texture cells (at the tiles' scale): about the size of the smallest face we look for. */
+const CELL = 32;
+/** Standard deviation of brightness (0–255) below which a cell cannot hold a face. */
+const MIN_TEXTURE = 6;
+/** Largest side, in px, of a face as it is described (larger ones are scaled down first). */
+const DESCRIBE_SIDE = 200;
+/** Context kept around a face when it is cropped to be described, as a share of its side. */
+const CROP_MARGIN = 0.5;
 
 type Tf = typeof import('@tensorflow/tfjs');
 type FaceApi = typeof import('@vladmandic/face-api');
 
-export interface RawFace {
+/** A detection before it is described. */
+interface Box {
   /** Box in pixels of the analysed (rotated) image. */
   box: { x: number; y: number; width: number; height: number };
   score: number;
-  descriptor: Float32Array;
-  /** Found in a tile: where the whole-image pass found the same face, its box and descriptor are kept. */
+  /** Found in a tile: where the whole-image pass found the same face, its box is kept. */
   fromTile?: boolean;
+}
+
+interface RawFace extends Box {
+  descriptor: Float32Array;
 }
 
 export interface DetectOptions {
@@ -70,7 +84,15 @@ export class FaceModel {
     return new FaceModel(tf, faceapi);
   }
 
-  /** Decodes (EXIF-rotated, sRGB, 3 channels) and finds every face with its descriptor. */
+  /**
+   * Decodes (EXIF-rotated, sRGB, 3 channels) and finds every face with its descriptor.
+   *
+   * Two stages. Boxes first: the detector alone, on the whole image and, in big
+   * photos, on tiles of one scaled copy; tiles with no texture, or only faces
+   * the whole-image pass already found, are skipped. Then each face that
+   * survives suppression is described once, from a crop of the full-resolution
+   * image (downscaled with a proper filter when the face is large).
+   */
   async detect(image: Buffer, options: DetectOptions): Promise<DetectResult> {
     const { data, info } = await sharp(image, { limitInputPixels: 200_000_000 })
       .rotate()
@@ -80,74 +102,75 @@ export class FaceModel {
       .raw()
       .toBuffer({ resolveWithObject: true });
     const { width, height } = info;
-    let faces = await this.detectTiled(data, width, height, options);
-    let tiles = faces.tiles;
-    if (faces.found.length === 0 && options.padIfNone) {
-      const padded = await this.detectPadded(data, width, height, options);
-      faces = { found: padded, tiles: tiles + 1 };
+    let { boxes, tiles } = await this.findBoxes(data, width, height, options);
+    if (boxes.length === 0 && options.padIfNone) {
+      boxes = await this.findBoxesPadded(data, width, height, options);
       tiles += 1;
     }
-    const sharpness = await Promise.all(faces.found.map((f) => laplacianVariance(data, width, height, f.box)));
+    const faces: RawFace[] = [];
+    for (const box of boxes) {
+      const descriptor = await this.describe(data, width, height, box, options.flipAverage ?? false);
+      if (descriptor) faces.push({ ...box, descriptor });
+    }
+    const sharpness = await Promise.all(faces.map((f) => laplacianVariance(data, width, height, clampBox(f.box, width, height))));
     return {
       width,
       height,
       tiles,
       sharpness,
-      faces: faces.found.map((f) => ({
-        box: { left: f.box.x / width, top: f.box.y / height, width: f.box.width / width, height: f.box.height / height },
-        score: f.score,
-        descriptor: f.descriptor,
-      })),
+      faces: faces.map((f) => {
+        const box = clampBox(f.box, width, height);
+        return { box: { left: box.x / width, top: box.y / height, width: box.width / width, height: box.height / height }, score: f.score, descriptor: f.descriptor };
+      }),
     };
   }
 
-  private async detectTiled(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<{ found: RawFace[]; tiles: number }> {
-    // A whole-image pass on a copy of at most FULL_PASS_SIDE: the detector sees 512 px anyway,
-    // and a 24-megapixel tensor would cost seconds for nothing.
-    const scale = Math.min(1, FULL_PASS_SIDE / Math.max(width, height));
-    let found: RawFace[];
-    if (scale < 1) {
-      const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
-        .resize(Math.round(width * scale), Math.round(height * scale))
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      found = (await this.detectPixels(data, info.width, info.height, options.minConfidence, options.flipAverage)).map((f) => ({
-        ...f,
-        box: { x: f.box.x / scale, y: f.box.y / scale, width: f.box.width / scale, height: f.box.height / scale },
-      }));
-    } else {
-      found = await this.detectPixels(rgb, width, height, options.minConfidence, options.flipAverage);
-    }
+  /** Face boxes in full-resolution pixels: the whole-image pass, then the tiles worth a look. */
+  private async findBoxes(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<{ boxes: Box[]; tiles: number }> {
+    // The whole-image pass on a copy of at most FULL_PASS_SIDE: the detector sees 512 px anyway.
+    const coarse = await this.boxesAt(rgb, width, height, Math.min(1, FULL_PASS_SIDE / Math.max(width, height)), options.minConfidence);
     const tile = options.tileSize;
-    if (tile <= 0 || Math.max(width, height) <= tile * 1.5) return { found, tiles: 1 };
-    // Tiles at full resolution find the small faces. Faces larger than a tile's overlap are
-    // found whole by the whole-image pass, so the overlap only needs to hold a small face.
-    const overlap = Math.round(tile * 0.16);
-    const step = tile - overlap;
-    let tiles = 1;
-    for (let y = 0; y < height - overlap; y += step) {
-      for (let x = 0; x < width - overlap; x += step) {
-        const region = { x, y, width: Math.min(tile, width - x), height: Math.min(tile, height - y) };
-        const { data } = await sharp(rgb, { raw: { width, height, channels: 3 } })
-          .extract({ left: region.x, top: region.y, width: region.width, height: region.height })
-          .raw()
-          .toBuffer({ resolveWithObject: true });
-        const inTile = await this.detectPixels(data, region.width, region.height, options.minConfidence, options.flipAverage);
-        // A face touching an edge this tile shares with another is cut: the neighbour (small
-        // faces, inside the overlap) or the whole-image pass (large ones) sees it whole.
-        const cut = (f: RawFace) =>
-          (region.x > 0 && f.box.x <= EDGE) ||
-          (region.y > 0 && f.box.y <= EDGE) ||
-          (region.x + region.width < width && f.box.x + f.box.width >= region.width - EDGE) ||
-          (region.y + region.height < height && f.box.y + f.box.height >= region.height - EDGE);
-        found.push(...inTile.filter((f) => !cut(f)).map((f) => ({ ...f, fromTile: true, box: { ...f.box, x: f.box.x + region.x, y: f.box.y + region.y } })));
-        tiles++;
+    if (tile <= 0 || Math.max(width, height) <= tile * 1.5) return { boxes: coarse, tiles: 1 };
+
+    // Tiles of `tile` full-resolution pixels, cut from one copy scaled to the detector's own
+    // input size, so each tile goes in as it is. Faces larger than a tile's overlap are found
+    // whole by the whole-image pass, so the overlap only needs to hold a small face.
+    const scale = DETECTOR_SIDE / tile;
+    const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .resize(Math.round(width * scale), Math.round(height * scale))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const worth = new TextureMap(data, info.width, info.height, coarse.map((b) => scaleBox(b.box, scale)));
+    const found: Box[] = [...coarse];
+    const regions = worth.tiles(DETECTOR_SIDE, Math.round(DETECTOR_SIDE * 0.16));
+    for (const region of regions) {
+      const inTile = await this.detectBoxes(copyRegion(data, info.width, region), region.width, region.height, options.minConfidence);
+      // A face touching an edge of the tile inside the photo is cut: the tile next to it (small
+      // faces, inside the overlap) or the whole-image pass (large ones) sees it whole.
+      const cut = (b: Box['box']) =>
+        (region.x > 0 && b.x <= EDGE) ||
+        (region.y > 0 && b.y <= EDGE) ||
+        (region.x + region.width < info.width && b.x + b.width >= region.width - EDGE) ||
+        (region.y + region.height < info.height && b.y + b.height >= region.height - EDGE);
+      for (const b of inTile) {
+        if (!cut(b.box)) found.push({ score: b.score, fromTile: true, box: scaleBox({ ...b.box, x: b.box.x + region.x, y: b.box.y + region.y }, 1 / scale) });
       }
     }
-    return { found: suppress(found), tiles };
+    const tiles = 1 + regions.length;
+    return { boxes: suppress(found), tiles };
   }
 
-  private async detectPadded(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<RawFace[]> {
+  /** The detector on the image scaled by `scale` (at most 1); boxes in full-resolution pixels. */
+  private async boxesAt(rgb: Buffer, width: number, height: number, scale: number, minConfidence: number): Promise<Box[]> {
+    if (scale >= 1) return this.detectBoxes(Int32Array.from(rgb), width, height, minConfidence);
+    const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .resize(Math.round(width * scale), Math.round(height * scale))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return (await this.detectBoxes(Int32Array.from(data), info.width, info.height, minConfidence)).map((b) => ({ ...b, box: scaleBox(b.box, 1 / scale) }));
+  }
+
+  private async findBoxesPadded(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<Box[]> {
     // The image at most 300 px, in a border of its own long side on every side: the face then
     // fills a third of a 900-px frame. Scaled down first, so a big photo costs no big buffer.
     const small = await sharp(rgb, { raw: { width, height, channels: 3 } })
@@ -160,31 +183,69 @@ export class FaceModel {
       .raw()
       .toBuffer({ resolveWithObject: true });
     const scale = small.info.width / width;
-    const found = await this.detectPixels(data, info.width, info.height, options.minConfidence, options.flipAverage);
-    return found.map((f) => ({
-      ...f,
-      box: clampBox(
-        { x: (f.box.x - border) / scale, y: (f.box.y - border) / scale, width: f.box.width / scale, height: f.box.height / scale },
-        width,
-        height,
-      ),
-    }));
+    const found = await this.detectBoxes(Int32Array.from(data), info.width, info.height, options.minConfidence);
+    // The box may reach past the photo's edge: the face is described from a crop padded the same way.
+    return found.map((b) => ({ ...b, box: { x: (b.box.x - border) / scale, y: (b.box.y - border) / scale, width: b.box.width / scale, height: b.box.height / scale } }));
   }
 
-  private async detectPixels(rgb: Buffer, width: number, height: number, minConfidence: number, flipAverage = false): Promise<RawFace[]> {
+  /** The detector alone (no landmarks, no descriptor). */
+  private async detectBoxes(pixels: Int32Array, width: number, height: number, minConfidence: number): Promise<Box[]> {
     const { tf, faceapi } = this;
-    const tensor = tf.tensor3d(Int32Array.from(rgb), [height, width, 3], 'int32');
+    const tensor = tf.tensor3d(pixels, [height, width, 3], 'int32');
     try {
-      const results = await faceapi
-        .detectAllFaces(tensor as never, new faceapi.SsdMobilenetv1Options({ minConfidence, maxResults: 200 }))
-        .withFaceLandmarks()
-        .withFaceDescriptors();
-      const mirrored = flipAverage ? await this.mirroredDescriptors(tensor, results.map((r) => r.alignedRect)) : [];
-      return results.map((r, i) => ({
-        box: { x: r.detection.box.x, y: r.detection.box.y, width: r.detection.box.width, height: r.detection.box.height },
-        score: r.detection.score,
-        descriptor: mirrored[i] ? r.descriptor.map((v, k) => (v + mirrored[i]![k]!) / 2) : r.descriptor,
-      }));
+      const found = await faceapi.detectAllFaces(tensor as never, new faceapi.SsdMobilenetv1Options({ minConfidence, maxResults: 200 }));
+      return found.map((d) => ({ score: d.score, box: { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height } }));
+    } finally {
+      tensor.dispose();
+    }
+  }
+
+  /**
+   * Landmarks and the 128-d descriptor of one face, from a crop of the
+   * full-resolution image around its box: the face at its own resolution up to
+   * DESCRIBE_SIDE px (larger faces are scaled down with a Lanczos filter, not
+   * the nets' bilinear resize), the crop's part outside the photo black.
+   */
+  private async describe(rgb: Buffer, width: number, height: number, face: Box, flipAverage: boolean): Promise<Float32Array | null> {
+    const { tf, faceapi } = this;
+    const { box } = face;
+    const k = Math.min(1, DESCRIBE_SIDE / Math.max(box.width, box.height));
+    const margin = Math.max(box.width, box.height) * CROP_MARGIN;
+    const want = { x: box.x - margin, y: box.y - margin, width: box.width + 2 * margin, height: box.height + 2 * margin };
+    const left = Math.max(0, Math.floor(want.x));
+    const top = Math.max(0, Math.floor(want.y));
+    const right = Math.min(width, Math.ceil(want.x + want.width));
+    const bottom = Math.min(height, Math.ceil(want.y + want.height));
+    if (right - left < 2 || bottom - top < 2) return null;
+    const inner = { width: Math.max(1, Math.round((right - left) * k)), height: Math.max(1, Math.round((bottom - top) * k)) };
+    const pad = {
+      left: Math.max(0, Math.round((left - want.x) * k)),
+      top: Math.max(0, Math.round((top - want.y) * k)),
+      right: Math.max(0, Math.round((want.x + want.width - right) * k)),
+      bottom: Math.max(0, Math.round((want.y + want.height - bottom) * k)),
+    };
+    let crop = sharp(rgb, { raw: { width, height, channels: 3 } }).extract({ left, top, width: right - left, height: bottom - top });
+    if (k < 1) crop = crop.resize(inner.width, inner.height, { kernel: 'lanczos3' });
+    if (pad.left || pad.top || pad.right || pad.bottom) crop = sharp(await crop.raw().toBuffer(), { raw: { ...inner, channels: 3 } }).extend({ ...pad, background: { r: 0, g: 0, b: 0 } });
+    const { data, info } = await crop.raw().toBuffer({ resolveWithObject: true });
+    const tensor = tf.tensor3d(Int32Array.from(data), [info.height, info.width, 3], 'int32');
+    try {
+      const at = {
+        x: (box.x - want.x) * k,
+        y: (box.y - want.y) * k,
+        width: box.width * k,
+        height: box.height * k,
+      };
+      const detection = new faceapi.FaceDetection(
+        face.score,
+        new faceapi.Rect(at.x / info.width, at.y / info.height, at.width / info.width, at.height / info.height),
+        { width: info.width, height: info.height },
+      );
+      const [result] = await new faceapi.DetectAllFaceLandmarksTask(Promise.resolve([faceapi.extendWithFaceDetection({}, detection)]), tensor as never, false).withFaceDescriptors();
+      if (!result) return null;
+      if (!flipAverage) return result.descriptor;
+      const [mirrored] = await this.mirroredDescriptors(tensor, [result.alignedRect]);
+      return mirrored ? result.descriptor.map((v, i) => (v + mirrored[i]!) / 2) : result.descriptor;
     } finally {
       tensor.dispose();
     }
@@ -212,18 +273,163 @@ export class FaceModel {
 }
 
 /**
+ * Where small faces can be, at the tiles' scale: cells of about a small face
+ * whose brightness varies (a uniform sky, wall or blur has nothing to find)
+ * and that no face of the whole-image pass covers.
+ */
+class TextureMap {
+  private readonly cols: number;
+  private readonly rows: number;
+  private readonly live: Uint8Array;
+
+  constructor(
+    rgb: Buffer,
+    private readonly width: number,
+    private readonly height: number,
+    covered: Box['box'][],
+  ) {
+    this.cols = Math.ceil(width / CELL);
+    this.rows = Math.ceil(height / CELL);
+    this.live = new Uint8Array(this.cols * this.rows);
+    for (let r = 0; r < this.rows; r++) {
+      for (let c = 0; c < this.cols; c++) {
+        const x0 = c * CELL;
+        const y0 = r * CELL;
+        const x1 = Math.min(width, x0 + CELL);
+        const y1 = Math.min(height, y0 + CELL);
+        const cx = (x0 + x1) / 2;
+        const cy = (y0 + y1) / 2;
+        if (covered.some((b) => cx >= b.x && cx <= b.x + b.width && cy >= b.y && cy <= b.y + b.height)) continue;
+        let sum = 0;
+        let sq = 0;
+        let n = 0;
+        for (let y = y0; y < y1; y += 2) {
+          for (let x = x0; x < x1; x += 2) {
+            const i = (y * width + x) * 3;
+            const luma = 0.299 * rgb[i]! + 0.587 * rgb[i + 1]! + 0.114 * rgb[i + 2]!;
+            sum += luma;
+            sq += luma * luma;
+            n++;
+          }
+        }
+        const mean = sum / n;
+        if (sq / n - mean * mean >= MIN_TEXTURE * MIN_TEXTURE) this.live[r * this.cols + c] = 1;
+      }
+    }
+  }
+
+  /**
+   * Tiles of `size` px (overlapping by `overlap`) that hold every live cell:
+   * each cluster of live cells covered on its own when that takes fewer tiles
+   * than the regular grid's tiles that hold one (a few people on a plain
+   * background), else those grid tiles (a crowd fills the frame).
+   */
+  tiles(size: number, overlap: number): Region[] {
+    const step = size - overlap;
+    const grid: Region[] = [];
+    for (const y of spans(0, this.height, size, step)) for (const x of spans(0, this.width, size, step)) grid.push(this.region(x, y, size));
+    const needed = grid.filter((r) => this.anyIn(r));
+    const clustered: Region[] = [];
+    for (const c of this.clusters()) {
+      for (const y of spans(c.y, c.height, size, step, this.height)) for (const x of spans(c.x, c.width, size, step, this.width)) clustered.push(this.region(x, y, size));
+      if (clustered.length >= needed.length) return needed;
+    }
+    return clustered;
+  }
+
+  private region(x: number, y: number, size: number): Region {
+    return { x, y, width: Math.min(size, this.width - x), height: Math.min(size, this.height - y) };
+  }
+
+  /** Whether any cell of the region may hold a face not found yet. */
+  private anyIn(region: Region): boolean {
+    const c1 = Math.min(this.cols, Math.ceil((region.x + region.width) / CELL));
+    const r1 = Math.min(this.rows, Math.ceil((region.y + region.height) / CELL));
+    for (let r = Math.floor(region.y / CELL); r < r1; r++) {
+      for (let c = Math.floor(region.x / CELL); c < c1; c++) if (this.live[r * this.cols + c]) return true;
+    }
+    return false;
+  }
+
+  /** Bounding boxes (px, one cell of margin) of live cells at most a cell apart. */
+  private clusters(): Region[] {
+    const seen = new Uint8Array(this.live.length);
+    const out: Region[] = [];
+    for (let start = 0; start < this.live.length; start++) {
+      if (!this.live[start] || seen[start]) continue;
+      seen[start] = 1;
+      const stack = [start];
+      let [c0, r0, c1, r1] = [this.cols, this.rows, 0, 0];
+      while (stack.length > 0) {
+        const i = stack.pop()!;
+        const c = i % this.cols;
+        const r = (i - c) / this.cols;
+        [c0, r0, c1, r1] = [Math.min(c0, c), Math.min(r0, r), Math.max(c1, c), Math.max(r1, r)];
+        for (let dr = -2; dr <= 2; dr++) {
+          for (let dc = -2; dc <= 2; dc++) {
+            const rr = r + dr;
+            const cc = c + dc;
+            const j = rr * this.cols + cc;
+            if (rr < 0 || cc < 0 || rr >= this.rows || cc >= this.cols || seen[j] || !this.live[j]) continue;
+            seen[j] = 1;
+            stack.push(j);
+          }
+        }
+      }
+      const x = Math.max(0, (c0 - 1) * CELL);
+      const y = Math.max(0, (r0 - 1) * CELL);
+      out.push({ x, y, width: Math.min(this.width, (c1 + 2) * CELL) - x, height: Math.min(this.height, (r1 + 2) * CELL) - y });
+    }
+    return out;
+  }
+}
+
+interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Starts of tiles of `size` px that cover [from, from + length) with at least
+ * `size - step` px of overlap, inside [0, limit).
+ */
+function spans(from: number, length: number, size: number, step: number, limit = from + length): number[] {
+  if (limit <= size) return [0];
+  const clamp = (v: number) => Math.max(0, Math.min(limit - size, Math.round(v)));
+  if (length <= size) return [clamp(from + length / 2 - size / 2)];
+  const n = Math.ceil((length - size) / step) + 1;
+  return Array.from({ length: n }, (_, i) => clamp(from + (i * (length - size)) / (n - 1)));
+}
+
+/** A region of a raw RGB image as the detector's int32 pixels, row by row: no re-encoding. */
+function copyRegion(rgb: Buffer, width: number, region: { x: number; y: number; width: number; height: number }): Int32Array {
+  const out = new Int32Array(region.width * region.height * 3);
+  for (let r = 0; r < region.height; r++) {
+    const from = ((region.y + r) * width + region.x) * 3;
+    out.set(rgb.subarray(from, from + region.width * 3), r * region.width * 3);
+  }
+  return out;
+}
+
+function scaleBox(box: Box['box'], k: number): Box['box'] {
+  return { x: box.x * k, y: box.y * k, width: box.width * k, height: box.height * k };
+}
+
+/**
  * Non-maximum suppression across tiles: overlapping boxes are one face. The
  * whole-image pass's box wins (it sees a large face whole, where a tile's view
  * may be partial); among tiles, the surest.
  */
-function suppress(faces: RawFace[]): RawFace[] {
+function suppress(faces: Box[]): Box[] {
   const sorted = [...faces].sort((a, b) => Number(a.fromTile ?? false) - Number(b.fromTile ?? false) || b.score - a.score);
-  const kept: RawFace[] = [];
+  const kept: Box[] = [];
   for (const face of sorted) if (!kept.some((k) => overlap(k.box, face.box) > 0.3)) kept.push(face);
   return kept;
 }
 
-function overlap(a: RawFace['box'], b: RawFace['box']): number {
+function overlap(a: Box['box'], b: Box['box']): number {
   const x = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
   const y = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
   const inter = x * y;
@@ -231,14 +437,14 @@ function overlap(a: RawFace['box'], b: RawFace['box']): number {
   return inter / Math.min(a.width * a.height, b.width * b.height);
 }
 
-function clampBox(box: RawFace['box'], width: number, height: number): RawFace['box'] {
+function clampBox(box: Box['box'], width: number, height: number): Box['box'] {
   const x = Math.max(0, box.x);
   const y = Math.max(0, box.y);
-  return { x, y, width: Math.min(width - x, box.width), height: Math.min(height - y, box.height) };
+  return { x, y, width: Math.max(1, Math.min(width, box.x + box.width) - x), height: Math.max(1, Math.min(height, box.y + box.height) - y) };
 }
 
 /** Sharpness of a face: the variance of its Laplacian on a 128-px grey crop (blurry faces score low). */
-async function laplacianVariance(rgb: Buffer, width: number, height: number, box: RawFace['box']): Promise<number> {
+async function laplacianVariance(rgb: Buffer, width: number, height: number, box: Box['box']): Promise<number> {
   const left = Math.max(0, Math.floor(box.x));
   const top = Math.max(0, Math.floor(box.y));
   const w = Math.max(1, Math.min(width - left, Math.round(box.width)));

@@ -41,6 +41,40 @@ export function distance(a: Float32Array, b: Float32Array): number {
 }
 
 /**
+ * How much stricter a confirmed face is than the selfie, as a reference: it
+ * must be this much closer to the selfie than the cutoff to count, and what
+ * it finds is scored this much further away. 0.04 at the default cutoff of
+ * 0.54 (references within 0.50). On the dev set this lifts selfie → photo
+ * recall from 0.855 to 0.900 with no false match; 0.02 lifts nothing, and a
+ * looser second cutoff (0.52) lets false matches in.
+ */
+const REFERENCE_PENALTY = 0.04;
+
+/** At most this many references per participant (the closest to the selfie): each one is a search. */
+const MAX_REFERENCES = 20;
+
+/** The participant's faces close enough to their selfie to serve as references, closest first. */
+function confirmed(selfie: Float32Array, faces: { faceId: string; vector: Float32Array }[], cutoff: number): { faceId: string; vector: Float32Array }[] {
+  return [...new Map(faces.map((f) => [f.faceId, f])).values()]
+    .map((f) => ({ f, d: distance(selfie, f.vector) }))
+    .filter(({ d }) => d <= cutoff - REFERENCE_PENALTY)
+    .sort((a, b) => a.d - b.d)
+    .slice(0, MAX_REFERENCES)
+    .map(({ f }) => f);
+}
+
+/** A face's distance to a participant: to the selfie, or to a reference (not itself) plus the penalty when within the stricter cutoff. */
+function closeness(selfie: Float32Array, references: { faceId: string; vector: Float32Array }[], faceId: string, vector: Float32Array, cutoff: number): number {
+  let best = distance(selfie, vector);
+  for (const r of references) {
+    if (r.faceId === faceId) continue;
+    const d = distance(r.vector, vector);
+    if (d <= cutoff - REFERENCE_PENALTY) best = Math.min(best, d + REFERENCE_PENALTY);
+  }
+  return best;
+}
+
+/**
  * The local engine: face-api in a pool of worker threads; vectors in
  * PostgreSQL; searches are exact scans of an in-memory matrix per event.
  */
@@ -89,29 +123,49 @@ export class LocalFaceEngine implements FaceEngine {
   }
 
   async findParticipantsInPhoto(input: { photoId: string; faces: StoredFace[]; participants: ParticipantFace[]; minSimilarity?: number | null }): Promise<FaceMatch[]> {
-    const { maxDistance } = this.settings;
     const cutoff = this.cutoff(input.minSimilarity);
     const matches: FaceMatch[] = [];
     for (const participant of input.participants) {
       if (!participant.vector) continue;
+      const references = confirmed(participant.vector, participant.references ?? [], cutoff);
       let best: { faceId: string; distance: number } | null = null;
       for (const face of input.faces) {
         if (!face.vector) continue;
-        const d = distance(participant.vector, face.vector);
+        const d = closeness(participant.vector, references, face.id, face.vector, cutoff);
         if (d <= cutoff && (!best || d < best.distance)) best = { faceId: face.id, distance: d };
       }
       if (best) {
-        matches.push({ userId: participant.userId, faceId: best.faceId, photoId: input.photoId, similarity: similarityOf(best.distance, maxDistance) });
+        matches.push({ userId: participant.userId, faceId: best.faceId, photoId: input.photoId, similarity: similarityOf(best.distance, this.settings.maxDistance) });
       }
     }
     return matches;
   }
 
+  /**
+   * The selfie's search, widened by the participant's confirmed faces: the
+   * faces it finds within a stricter cutoff (and those the participant is
+   * already matched to) search the event again, at that stricter cutoff. A
+   * face found that way counts as REFERENCE_PENALTY further than its reference.
+   */
   async findParticipantInEvent(input: { eventId: string; participant: ParticipantFace; minSimilarity?: number | null }): Promise<FaceMatch[]> {
     const { vector, userId } = input.participant;
     if (!vector) return [];
-    const hits = await this.index.search(input.eventId, vector, this.cutoff(input.minSimilarity));
-    return hits.map((h) => ({ userId, faceId: h.faceId, photoId: h.photoId, similarity: similarityOf(h.distance, this.settings.maxDistance) }));
+    const cutoff = this.cutoff(input.minSimilarity);
+    const strict = cutoff - REFERENCE_PENALTY;
+    const rejected = new Set(input.participant.rejectedPhotoIds ?? []);
+    const hits = await this.index.search(input.eventId, vector, cutoff);
+    const best = new Map(hits.map((h) => [h.photoId, { faceId: h.faceId, distance: h.distance }]));
+    const found = hits.filter((h) => h.distance <= strict && !rejected.has(h.photoId)).map((h) => ({ faceId: h.faceId, vector: h.vector }));
+    const references = confirmed(vector, [...found, ...(input.participant.references ?? [])], cutoff);
+    for (const reference of references) {
+      for (const h of await this.index.search(input.eventId, reference.vector, strict)) {
+        if (h.faceId === reference.faceId) continue;
+        const d = h.distance + REFERENCE_PENALTY;
+        const current = best.get(h.photoId);
+        if (!current || d < current.distance) best.set(h.photoId, { faceId: h.faceId, distance: d });
+      }
+    }
+    return [...best].map(([photoId, b]) => ({ userId, faceId: b.faceId, photoId, similarity: similarityOf(b.distance, this.settings.maxDistance) }));
   }
 
   /**

@@ -35,6 +35,7 @@ export interface VectorHit {
   faceId: string;
   photoId: string;
   distance: number;
+  vector: Float32Array;
 }
 
 /**
@@ -66,7 +67,7 @@ export class VectorIndex {
       const distance = Math.sqrt(sum);
       const photoId = photoIds[i]!;
       const current = best.get(photoId);
-      if (!current || distance < current.distance) best.set(photoId, { faceId: faceIds[i]!, photoId, distance });
+      if (!current || distance < current.distance) best.set(photoId, { faceId: faceIds[i]!, photoId, distance, vector: data.slice(base, base + DIM) });
     }
     return [...best.values()];
   }
