@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PgMatchRepository } from '../../src/adapters/pg/pg.match.repository.js';
+import { fromVector } from '../../src/domain/face-vector.js';
+import { JoinEventDocument, MeDocument, RejectMatchDocument } from '../generated/graphql.js';
+import { newAccount, newEvent, uploadPhotos, waitForPhoto } from '../support/flows.js';
+import { plainHasher, startTestServer, type TestServer } from '../support/harness.js';
+import { generatedPhotos } from '../support/images.js';
+
+/** Matching's queries against the real schema (embedded PostgreSQL, migrations applied). */
+describe('PgMatchRepository', () => {
+  let server: TestServer;
+  let event: Awaited<ReturnType<typeof newEvent>>;
+  let photoIds: string[];
+  before(async () => {
+    server = await startTestServer({ hasher: plainHasher, worker: true });
+    event = await newEvent(server, 'References');
+    photoIds = await uploadPhotos(server, event.owner, event.eventId, (await generatedPhotos(3, 200)).map((bytes, i) => ({ name: `${i}.jpg`, bytes })));
+    for (const id of photoIds) await waitForPhoto(server, event.owner, id);
+  });
+  after(() => server.close());
+
+  it("should give each participant their matched faces as references and their 'not me' photos, in this event only", async () => {
+    const token = await newAccount(server, 'PARTICIPANT');
+    const me = (await server.gql(MeDocument, {}, { token })).data!.me!.id;
+    await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token });
+    const vector = (seed: number) => fromVector(Float32Array.from({ length: 128 }, (_, i) => Math.sin(seed + i)));
+    await server.sql(`insert into selfies (id, user_id, object_key, content_type, byte_size, status, vector, created_at) values (gen_random_uuid(), ?, 'selfies/r', 'image/jpeg', 1, 'ACTIVE', ?, now())`, [me, vector(0)]);
+    const faceIds: string[] = [];
+    for (const [i, photoId] of photoIds.entries()) {
+      const [face] = await server.sql<{ id: string }>(
+        `insert into faces (id, photo_id, face_index, box_left, box_top, box_width, box_height, confidence, vector, created_at) values (gen_random_uuid(), ?, 9, 0.1, 0.1, 0.2, 0.2, 0.99, ?, now()) returning id`,
+        [photoId, vector(i + 1)],
+      );
+      faceIds.push(face!.id);
+      await server.sql(`insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?, 70, 'INGEST', now())`, [photoId, me, face!.id]);
+    }
+    // "Not me" on the second photo: its match goes, and it is listed so it never serves as a reference.
+    const rejected = await server.gql(RejectMatchDocument, { photoId: photoIds[1]! }, { token });
+    assert.equal(rejected.errors, undefined, JSON.stringify(rejected.errors));
+
+    const repo = new PgMatchRepository(server.app.db.orm.em.fork());
+    const participant = (await repo.participantsWithSelfie(event.eventId)).find((p) => p.userId === me)!;
+    assert.deepEqual(participant.references!.map((r) => r.faceId).sort(), [faceIds[0], faceIds[2]].sort());
+    const third = participant.references!.find((r) => r.faceId === faceIds[2])!;
+    assert.deepEqual([...third.vector], [...new Float32Array(new Uint8Array(vector(3)).buffer)], 'the stored vector, as stored');
+    assert.deepEqual(participant.rejectedPhotoIds, [photoIds[1]]);
+    assert.deepEqual(await repo.rejectedPhotoIds(me, event.eventId), [photoIds[1]]);
+    const elsewhere = await newEvent(server, 'Elsewhere');
+    assert.deepEqual(await repo.rejectedPhotoIds(me, elsewhere.eventId), []);
+  });
+});
