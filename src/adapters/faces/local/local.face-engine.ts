@@ -155,10 +155,11 @@ export class LocalFaceEngine implements FaceEngine {
     const rejected = new Set(input.participant.rejectedPhotoIds ?? []);
     const hits = await this.index.search(input.eventId, vector, cutoff);
     const best = new Map(hits.map((h) => [h.photoId, { faceId: h.faceId, distance: h.distance }]));
-    const found = hits.filter((h) => h.distance <= strict && !rejected.has(h.photoId)).map((h) => ({ faceId: h.faceId, vector: h.vector }));
-    const references = confirmed(vector, [...found, ...(input.participant.references ?? [])], cutoff);
-    for (const reference of references) {
-      for (const h of await this.index.search(input.eventId, reference.vector, strict)) {
+    const sure = hits.filter((h) => h.distance <= strict && !rejected.has(h.photoId)).map((h) => ({ faceId: h.faceId, vector: h.vector }));
+    const references = confirmed(vector, [...sure, ...(input.participant.references ?? [])], cutoff);
+    const widened = await this.index.searchEach(input.eventId, references.map((r) => r.vector), strict, true);
+    for (const [i, reference] of references.entries()) {
+      for (const h of widened[i]!) {
         if (h.faceId === reference.faceId) continue;
         const d = h.distance + REFERENCE_PENALTY;
         const current = best.get(h.photoId);

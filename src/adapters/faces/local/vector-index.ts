@@ -50,26 +50,18 @@ export class VectorIndex {
 
   /** Photos of the event with a face within `maxDistance` of `query`: the closest face per photo. */
   async search(eventId: string, query: Float32Array, maxDistance: number): Promise<VectorHit[]> {
+    return (await this.searchEach(eventId, [query], maxDistance))[0]!;
+  }
+
+  /**
+   * `search` for each query, on one view of the event: its newest faces are
+   * read once, not per query, and not at all with `current` (the caller has
+   * just searched the event).
+   */
+  async searchEach(eventId: string, queries: Float32Array[], maxDistance: number, current = false): Promise<VectorHit[][]> {
     const matrix = await this.matrix(eventId);
-    await this.catchUp(eventId, matrix);
-    const limit = maxDistance * maxDistance;
-    const best = new Map<string, VectorHit>();
-    const { data, faceIds, photoIds } = matrix;
-    for (let i = 0, n = matrix.size; i < n; i++) {
-      let sum = 0;
-      const base = i * DIM;
-      for (let j = 0; j < DIM; j++) {
-        const d = query[j]! - data[base + j]!;
-        sum += d * d;
-        if (sum > limit) break;
-      }
-      if (sum > limit) continue;
-      const distance = Math.sqrt(sum);
-      const photoId = photoIds[i]!;
-      const current = best.get(photoId);
-      if (!current || distance < current.distance) best.set(photoId, { faceId: faceIds[i]!, photoId, distance, vector: data.slice(base, base + DIM) });
-    }
-    return [...best.values()];
+    if (!current) await this.catchUp(eventId, matrix);
+    return queries.map((query) => scan(matrix, query, maxDistance));
   }
 
   /** A photo of the event was indexed: add its faces if the event is loaded. */
@@ -104,4 +96,26 @@ export class VectorIndex {
     matrix.add(await this.source.recentVectors(eventId, since));
     matrix.syncedAt = now;
   }
+}
+
+/** The closest face per photo within `maxDistance` of `query`: an exact scan. */
+function scan(matrix: EventMatrix, query: Float32Array, maxDistance: number): VectorHit[] {
+  const limit = maxDistance * maxDistance;
+  const best = new Map<string, VectorHit>();
+  const { data, faceIds, photoIds } = matrix;
+  for (let i = 0, n = matrix.size; i < n; i++) {
+    let sum = 0;
+    const base = i * DIM;
+    for (let j = 0; j < DIM; j++) {
+      const d = query[j]! - data[base + j]!;
+      sum += d * d;
+      if (sum > limit) break;
+    }
+    if (sum > limit) continue;
+    const distance = Math.sqrt(sum);
+    const photoId = photoIds[i]!;
+    const current = best.get(photoId);
+    if (!current || distance < current.distance) best.set(photoId, { faceId: faceIds[i]!, photoId, distance, vector: data.slice(base, base + DIM) });
+  }
+  return [...best.values()];
 }
