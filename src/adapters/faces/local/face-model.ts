@@ -17,6 +17,14 @@ const DETECTOR_SIDE = 512;
 const EDGE = 2;
 /** Texture cells (at the tiles' scale): about the size of the smallest face we look for. */
 const CELL = 32;
+/**
+ * Tiles accept detections this much below the minimum score: a face near the
+ * smallest size found (about 60 px) scores lower than the same face larger.
+ * On faces of 52–64 px placed in 6000 × 4000 photos this finds 236 of 240
+ * instead of 231, with no detection outside a face on plain or textured
+ * backgrounds (bench/faces).
+ */
+const TILE_SCORE_SLACK = 0.05;
 /** Standard deviation of brightness (0–255) below which a cell cannot hold a face. */
 const MIN_TEXTURE = 6;
 /** Largest side, in px, of a face as it is described (larger ones are scaled down first). */
@@ -144,7 +152,7 @@ export class FaceModel {
     const found: Box[] = [...coarse];
     const regions = worth.tiles(DETECTOR_SIDE, Math.round(DETECTOR_SIDE * 0.16));
     for (const region of regions) {
-      const inTile = await this.detectBoxes(copyRegion(data, info.width, region), region.width, region.height, options.minConfidence);
+      const inTile = await this.detectBoxes(copyRegion(data, info.width, region), region.width, region.height, options.minConfidence - TILE_SCORE_SLACK);
       // A face touching an edge of the tile inside the photo is cut: the tile next to it (small
       // faces, inside the overlap) or the whole-image pass (large ones) sees it whole.
       const cut = (b: Box['box']) =>
