@@ -219,7 +219,7 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
     }
   });
 
-  it('should look only where a face can be: plain background skipped, textured background searched whole', async () => {
+  it('should look only where a face can be: plain background skipped, textured background searched whole, large faces found whole', async () => {
     const group = await readFile(new URL('groups/bbt1.jpg', FACES)); // four faces, 134–156 px tall at 1366 px wide
     const shrunk = await sharp(group).resize(Math.round(1366 * (64 / 145))).toBuffer();
     const photo = (create: { background: { r: number; g: number; b: number }; noise?: { type: 'gaussian'; mean: number; sigma: number } }) => sharp({ create: { width: 3000, height: 2000, channels: 3, ...create } }).composite([{ input: shrunk, left: 1700, top: 1200 }]).jpeg({ quality: 90 }).toBuffer();
@@ -234,9 +234,17 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
         assert.equal(result.faces.length, 4);
         for (const face of result.faces) assert.ok(face.box.left * 3000 >= 1700 && face.box.top * 2000 >= 1200, 'each face is inside the group photo');
       }
-      // The whole-image pass and one tile over the people, against the whole-image pass and the whole grid of 4 × 3 tiles.
-      assert.equal(plain.tiles, 2);
+      // One tile over the people (they fit in it: no whole-image pass), against the whole-image pass and the whole grid of 4 × 3 tiles.
+      assert.equal(plain.tiles, 1);
       assert.equal(textured.tiles, 13);
+      // A large face alone on a plain wall fits in one tile too: found there, whole.
+      const portrait = await sharp(await identityPhoto('penny', 1)).resize(400, 400).toBuffer();
+      const alone = await pool.detect(
+        await sharp({ create: { width: 3000, height: 2000, channels: 3, background: { r: 120, g: 130, b: 110 } } }).composite([{ input: portrait, left: 1300, top: 700 }]).jpeg({ quality: 90 }).toBuffer(),
+        options,
+      );
+      assert.deepEqual([alone.faces.length, alone.tiles], [1, 1]);
+      assert.ok(Math.abs(alone.faces[0]!.box.height * 2000 - 400) < 60, `a face about 400 px tall, not ${alone.faces[0]!.box.height * 2000}`);
     } finally {
       await pool.close();
     }

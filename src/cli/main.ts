@@ -132,7 +132,7 @@ async function withFacePool<T>(run: (pool: FacePool, config: AppConfig) => Promi
 function detectOptions(config: AppConfig) {
   const f = config.faces;
   // padIfNone: support often compares close-up selfies, which the detector misses as they are.
-  return { minConfidence: f.minConfidence, tileSize: f.tileSize, maxSide: f.maxSide, padIfNone: true };
+  return { minConfidence: f.minConfidence, tileSize: f.tileSize, maxSide: f.maxSide, padIfNone: true, sharpness: true };
 }
 
 async function facesDetect(image: string): Promise<void> {

@@ -61,6 +61,8 @@ export interface DetectOptions {
    * pass of the recognition net per face): a steadier reference for selfies.
    */
   flipAverage?: boolean;
+  /** Measure each face's sharpness (the selfie checks and support's tools need it; event photos do not). */
+  sharpness?: boolean;
 }
 
 export interface DetectResult {
@@ -68,7 +70,7 @@ export interface DetectResult {
   height: number;
   /** Boxes relative to width/height (0..1). */
   faces: { box: { left: number; top: number; width: number; height: number }; score: number; descriptor: Float32Array }[];
-  /** Variance of the Laplacian of each face (sharpness), same order as faces. */
+  /** Variance of the Laplacian of each face (sharpness), same order as faces; empty unless asked for. */
   sharpness: number[];
   tiles: number;
 }
@@ -120,7 +122,7 @@ export class FaceModel {
       const descriptor = await this.describe(data, width, height, box, options.flipAverage ?? false);
       if (descriptor) faces.push({ ...box, descriptor });
     }
-    const sharpness = await Promise.all(faces.map((f) => laplacianVariance(data, width, height, clampBox(f.box, width, height))));
+    const sharpness = options.sharpness ? await Promise.all(faces.map((f) => laplacianVariance(data, width, height, clampBox(f.box, width, height)))) : [];
     return {
       width,
       height,
@@ -136,26 +138,35 @@ export class FaceModel {
   /** Face boxes in full-resolution pixels: the whole-image pass, then the tiles worth a look. */
   private async findBoxes(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<{ boxes: Box[]; tiles: number }> {
     // The whole-image pass on a copy of at most FULL_PASS_SIDE: the detector sees 512 px anyway.
-    const coarse = await this.boxesAt(rgb, width, height, Math.min(1, FULL_PASS_SIDE / Math.max(width, height)), options.minConfidence);
+    const wholeImage = () => this.boxesAt(rgb, width, height, Math.min(1, FULL_PASS_SIDE / Math.max(width, height)), options.minConfidence);
     const tile = options.tileSize;
-    if (tile <= 0 || Math.max(width, height) <= tile * 1.5) return { boxes: coarse, tiles: 1 };
+    if (tile <= 0 || Math.max(width, height) <= tile * 1.5) return { boxes: await wholeImage(), tiles: 1 };
 
     // Tiles of `tile` full-resolution pixels, cut from one copy scaled to the detector's own
-    // input size, so each tile goes in as it is. Faces larger than a tile's overlap are found
-    // whole by the whole-image pass, so the overlap only needs to hold a small face.
+    // input size, so each tile goes in as it is.
     const scale = DETECTOR_SIDE / tile;
     const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
       .resize(Math.round(width * scale), Math.round(height * scale))
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const worth = new TextureMap(data, info.width, info.height, coarse.map((b) => scaleBox(b.box, scale)));
-    const found: Box[] = [...coarse];
-    const regions = worth.tiles(DETECTOR_SIDE, Math.round(DETECTOR_SIDE * 0.16));
+    const overlap = Math.round(DETECTOR_SIDE * 0.16);
+    // When every group of people fits in one tile, those tiles see each face whole, large ones
+    // included: no whole-image pass. Otherwise the whole-image pass finds the faces larger than
+    // a tile's overlap, and the tiles look only where it found none.
+    let coarse: Box[] | null = null;
+    let regions = new TextureMap(data, info.width, info.height, []).tilesPerCluster(DETECTOR_SIDE, overlap);
+    if (!regions) {
+      coarse = await wholeImage();
+      regions = new TextureMap(data, info.width, info.height, coarse.map((b) => scaleBox(b.box, scale))).tiles(DETECTOR_SIDE, overlap);
+    }
+    const found: Box[] = [...(coarse ?? [])];
     for (const region of regions) {
       const inTile = await this.detectBoxes(copyRegion(data, info.width, region), region.width, region.height, options.minConfidence - TILE_SCORE_SLACK);
-      // A face touching an edge of the tile inside the photo is cut: the tile next to it (small
-      // faces, inside the overlap) or the whole-image pass (large ones) sees it whole.
+      // On the grid, a face touching an edge of the tile inside the photo is cut: the tile next to
+      // it (small faces, inside the overlap) or the whole-image pass (large ones) sees it whole.
+      // A cluster's own tile is the only view of its faces: they are kept.
       const cut = (b: Box['box']) =>
+        coarse !== null &&
         (region.x > 0 && b.x <= EDGE) ||
         (region.y > 0 && b.y <= EDGE) ||
         (region.x + region.width < info.width && b.x + b.width >= region.width - EDGE) ||
@@ -164,8 +175,7 @@ export class FaceModel {
         if (!cut(b.box)) found.push({ score: b.score, fromTile: true, box: scaleBox({ ...b.box, x: b.box.x + region.x, y: b.box.y + region.y }, 1 / scale) });
       }
     }
-    const tiles = 1 + regions.length;
-    return { boxes: suppress(found), tiles };
+    return { boxes: suppress(found), tiles: (coarse === null ? 0 : 1) + regions.length };
   }
 
   /** The detector on the image scaled by `scale` (at most 1); boxes in full-resolution pixels. */
@@ -334,15 +344,31 @@ class TextureMap {
    */
   tiles(size: number, overlap: number): Region[] {
     const step = size - overlap;
-    const grid: Region[] = [];
-    for (const y of spans(0, this.height, size, step)) for (const x of spans(0, this.width, size, step)) grid.push(this.region(x, y, size));
-    const needed = grid.filter((r) => this.anyIn(r));
+    const needed = this.grid(size, step);
     const clustered: Region[] = [];
     for (const c of this.clusters()) {
       for (const y of spans(c.y, c.height, size, step, this.height)) for (const x of spans(c.x, c.width, size, step, this.width)) clustered.push(this.region(x, y, size));
       if (clustered.length >= needed.length) return needed;
     }
     return clustered;
+  }
+
+  /**
+   * One tile per cluster of live cells (with its margin of a cell), when each
+   * fits in one tile and they take fewer tiles than the grid; null otherwise.
+   */
+  tilesPerCluster(size: number, overlap: number): Region[] | null {
+    const clusters = this.clusters();
+    const fits = (c: Region) => c.width <= size && c.height <= size;
+    if (!clusters.every(fits) || clusters.length >= this.grid(size, size - overlap).length) return null;
+    return clusters.map((c) => this.region(spans(c.x, c.width, size, size, this.width)[0]!, spans(c.y, c.height, size, size, this.height)[0]!, size));
+  }
+
+  /** The regular grid's tiles that hold a live cell. */
+  private grid(size: number, step: number): Region[] {
+    const all: Region[] = [];
+    for (const y of spans(0, this.height, size, step)) for (const x of spans(0, this.width, size, step)) all.push(this.region(x, y, size));
+    return all.filter((r) => this.anyIn(r));
   }
 
   private region(x: number, y: number, size: number): Region {

@@ -110,7 +110,7 @@ export class LocalFaceEngine implements FaceEngine {
   async indexSelfie(input: { image: Buffer }): Promise<SelfieCheck> {
     let result: DetectResult;
     try {
-      result = await this.pool.detect(input.image, { minConfidence: this.settings.minConfidence, tileSize: 0, padIfNone: true, maxSide: 1024, flipAverage: true });
+      result = await this.pool.detect(input.image, { minConfidence: this.settings.minConfidence, tileSize: 0, padIfNone: true, maxSide: 1024, flipAverage: true, sharpness: true });
     } catch {
       return { ok: false, reason: 'NOT_AN_IMAGE', message: 'This file is not a photo we can read: take a selfie with your camera.', faces: 0 };
     }
