@@ -41,9 +41,10 @@ interface PlacedFace {
 
 /**
  * 6000 × 4000 photos, each holding two dev group photos shrunk by 80/145 (the
- * faces of bbt1 come out 70–90 px tall, the others' smaller), with where those faces are. The background is a plain
- * colour (a wall, a sky: the tiles there are skipped) or, for the worst case,
- * fine texture everywhere (every tile must be looked at).
+ * faces of bbt1 come out 70–90 px tall, the others' smaller), with where those
+ * faces are. The background is a plain colour (a wall, a sky: the tiles there
+ * are skipped) or, for the worst case, fine texture everywhere (every tile must
+ * be looked at).
  */
 async function weddingScalePhotos(n: number, background: 'plain' | 'textured'): Promise<{ bytes: Buffer; faces: PlacedFace[] }[]> {
   const manifest = JSON.parse(await readFile(new URL('manifest.json', FACES), 'utf8')) as {

@@ -153,11 +153,13 @@ export class FaceModel {
     // When every group of people fits in one tile, those tiles see each face whole, large ones
     // included: no whole-image pass. Otherwise the whole-image pass finds the faces larger than
     // a tile's overlap, and the tiles look only where it found none.
+    const texture = new TextureMap(data, info.width, info.height);
     let coarse: Box[] | null = null;
-    let regions = new TextureMap(data, info.width, info.height, []).tilesPerCluster(DETECTOR_SIDE, overlap);
+    let regions = texture.tilesPerCluster(DETECTOR_SIDE, overlap);
     if (!regions) {
       coarse = await wholeImage();
-      regions = new TextureMap(data, info.width, info.height, coarse.map((b) => scaleBox(b.box, scale))).tiles(DETECTOR_SIDE, overlap);
+      texture.cover(coarse.map((b) => scaleBox(b.box, scale)));
+      regions = texture.tiles(DETECTOR_SIDE, overlap);
     }
     const found: Box[] = [...(coarse ?? [])];
     for (const region of regions) {
@@ -166,13 +168,12 @@ export class FaceModel {
       // it (small faces, inside the overlap) or the whole-image pass (large ones) sees it whole.
       // A cluster's own tile is the only view of its faces: they are kept.
       const cut = (b: Box['box']) =>
-        coarse !== null &&
         (region.x > 0 && b.x <= EDGE) ||
         (region.y > 0 && b.y <= EDGE) ||
         (region.x + region.width < info.width && b.x + b.width >= region.width - EDGE) ||
         (region.y + region.height < info.height && b.y + b.height >= region.height - EDGE);
       for (const b of inTile) {
-        if (!cut(b.box)) found.push({ score: b.score, fromTile: true, box: scaleBox({ ...b.box, x: b.box.x + region.x, y: b.box.y + region.y }, 1 / scale) });
+        if (coarse === null || !cut(b.box)) found.push({ score: b.score, fromTile: true, box: scaleBox({ ...b.box, x: b.box.x + region.x, y: b.box.y + region.y }, 1 / scale) });
       }
     }
     return { boxes: suppress(found), tiles: (coarse === null ? 0 : 1) + regions.length };
@@ -304,7 +305,6 @@ class TextureMap {
     rgb: Buffer,
     private readonly width: number,
     private readonly height: number,
-    covered: Box['box'][],
   ) {
     this.cols = Math.ceil(width / CELL);
     this.rows = Math.ceil(height / CELL);
@@ -315,9 +315,6 @@ class TextureMap {
         const y0 = r * CELL;
         const x1 = Math.min(width, x0 + CELL);
         const y1 = Math.min(height, y0 + CELL);
-        const cx = (x0 + x1) / 2;
-        const cy = (y0 + y1) / 2;
-        if (covered.some((b) => cx >= b.x && cx <= b.x + b.width && cy >= b.y && cy <= b.y + b.height)) continue;
         let sum = 0;
         let sq = 0;
         let n = 0;
@@ -332,6 +329,17 @@ class TextureMap {
         }
         const mean = sum / n;
         if (sq / n - mean * mean >= MIN_TEXTURE * MIN_TEXTURE) this.live[r * this.cols + c] = 1;
+      }
+    }
+  }
+
+  /** Cells whose centre lies in one of these faces (found already) cannot hold another. */
+  cover(faces: Box['box'][]): void {
+    for (let r = 0; r < this.rows; r++) {
+      for (let c = 0; c < this.cols; c++) {
+        const cx = (c * CELL + Math.min(this.width, (c + 1) * CELL)) / 2;
+        const cy = (r * CELL + Math.min(this.height, (r + 1) * CELL)) / 2;
+        if (faces.some((b) => cx >= b.x && cx <= b.x + b.width && cy >= b.y && cy <= b.y + b.height)) this.live[r * this.cols + c] = 0;
       }
     }
   }
