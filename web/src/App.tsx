@@ -18,6 +18,7 @@ const EventsPage = lazy(() => import('./photographer/EventsPage'));
 const EventPage = lazy(() => import('./photographer/EventPage'));
 const CardPage = lazy(() => import('./photographer/CardPage'));
 const AdminPage = lazy(() => import('./photographer/AdminPage'));
+const AccountPage = lazy(() => import('./account/AccountPage'));
 
 /** Pages for signed-in people: others go to sign-in and come back. */
 function SignedIn({ children, roles }: { children: ReactNode; roles?: string[] }) {
@@ -51,6 +52,7 @@ export function App() {
             <Route path="/e/:code" element={<JoinPage />} />
             <Route path="/login" element={<LoginPage />} />
             <Route path="/signup" element={<SignupPage />} />
+            <Route path="/account" element={<SignedIn><AccountPage /></SignedIn>} />
             <Route path="/selfie" element={<SignedIn><SelfiePage /></SignedIn>} />
             <Route path="/my/:eventId" element={<SignedIn><GalleryPage /></SignedIn>} />
             <Route path="/my/:eventId/privacy" element={<SignedIn><PrivacyPage /></SignedIn>} />

@@ -92,3 +92,12 @@ export function fromAuth(auth: SessionFieldsFragment): Session {
 }
 
 export const session = new SessionStore();
+
+/**
+ * After sign-out or account deletion: the app opens afresh at `path`, so
+ * nothing of the person stays in memory, and the signed-in page they were on
+ * does not bounce them to sign-in first.
+ */
+export function reopenSignedOut(path: string): void {
+  window.location.assign(path);
+}

@@ -1,5 +1,6 @@
 import { useQuery, useSubscription } from '@apollo/client/react';
 import { editMyPhotos } from '../api/cache';
+import { errorCode } from '../api/errors';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
@@ -146,9 +147,17 @@ export function GalleryPage() {
   }, [notice]);
 
   if (meta.loading && !meta.data) return <Loading />;
-  if (meta.error) return <ErrorText error={meta.error} />;
+  // A deleted event, or one the guest left, is a page of its own, not an error line.
+  if (meta.error && errorCode(meta.error) !== 'NOT_FOUND') return <ErrorText error={meta.error} />;
   const event = meta.data?.event;
-  if (!event) return <Empty title={t('gallery.notFound')} />;
+  if (!event) {
+    return (
+      <Empty title={t('gallery.notFound')}>
+        <p>{t('gallery.notFoundBody')}</p>
+        <Link to="/">{t('gallery.toHome')}</Link>
+      </Empty>
+    );
+  }
   const participation = event.myParticipation;
   const selfie = meta.data?.mySelfie;
 
@@ -205,7 +214,8 @@ export function GalleryPage() {
         <div className="tabs" role="tablist" aria-label={t('gallery.tabs')}>
           {(['mine', 'everyone'] as const).map((name) => (
             <button key={name} type="button" role="tab" aria-selected={tab === name} aria-controls="gallery-grid" id={`tab-${name}`} onClick={() => setTab(name)}>
-              {name === 'mine' ? t('gallery.mine', { count: mine.length }) : t('gallery.everyone', { count: general.length })}
+              {/* Counts of what is loaded: "30+" while more pages are to come. */}
+              {t(name === 'mine' ? 'gallery.mine' : 'gallery.everyone', { count: name === 'mine' ? mine.length : general.length, more: more ? '+' : '' })}
             </button>
           ))}
         </div>
@@ -231,7 +241,7 @@ export function GalleryPage() {
             </ul>
           </div>
         ))}
-      {more && (
+      {more && !emptyState && (
         <div ref={sentinel} className="more">
           <button type="button" className="secondary" onClick={loadMore} disabled={photos.loading}>
             {photos.loading ? t('common.loading') : t('gallery.more')}

@@ -1,7 +1,7 @@
 import { useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, Navigate, useNavigate } from 'react-router';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { useSession } from '../api/useSession';
 import { graphql } from '../gql';
 import { ErrorText, Loading, TextField, formatDate } from '../ui/kit';
@@ -68,9 +68,15 @@ function MyEvents() {
 export function HomePage() {
   const { t } = useTranslation();
   const current = useSession();
+  const [params] = useSearchParams();
   if (current && current.user.role !== 'PARTICIPANT') return <Navigate to="/events" replace />;
   return (
     <div className="stack">
+      {params.has('deleted') && !current && (
+        <p className="found" role="status">
+          {t('home.deleted')}
+        </p>
+      )}
       <section className="hero">
         <h1>{t('home.title')}</h1>
         <p>{t('home.lead')}</p>

@@ -154,6 +154,11 @@ export function JoinPage() {
           {busy ? t('join.joining') : t('join.join')}
         </button>
       </form>
+      {!current && (
+        <p>
+          {t('join.returning')} <Link to={`/login?next=${encodeURIComponent(`/e/${code}`)}`}>{t('join.signIn')}</Link>
+        </p>
+      )}
     </div>
   );
 }

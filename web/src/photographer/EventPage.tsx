@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { graphql } from '../gql';
 import type { PhotoStatus } from '../gql/graphql';
-import { ConfirmButton, ErrorText, Loading, MoreButton, Progress, download, formatDate } from '../ui/kit';
+import { ConfirmButton, Empty, ErrorText, Loading, MoreButton, Progress, download, formatDate } from '../ui/kit';
 import { QrCode } from '../ui/QrCode';
 import { joinUrl } from './EventsPage';
 import { Participants } from './Participants';
@@ -268,7 +268,8 @@ export default function EventPage() {
   const [remove, { loading: deleting }] = useMutation(DeleteEventDocument);
 
   if (loading) return <Loading />;
-  if (error || !data?.event) return <ErrorText error={error ?? new Error('not found')} />;
+  if (error) return <ErrorText error={error} />;
+  if (!data?.event) return <Empty title={t('errors.NOT_FOUND')} />;
   const event = data.event;
 
   const zip = async () => {

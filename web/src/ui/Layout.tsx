@@ -73,6 +73,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <nav aria-label={t('layout.nav')}>
           {current && (current.user.role === 'PHOTOGRAPHER' || current.user.role === 'ADMIN') && <NavLink to="/events">{t('layout.events')}</NavLink>}
           {current?.user.role === 'ADMIN' && <NavLink to="/admin">{t('layout.admin')}</NavLink>}
+          {current && <NavLink to="/account">{t('layout.account')}</NavLink>}
           {current ? (
             <button type="button" className="link" onClick={() => void signOut()}>
               {t('layout.signOut')}

@@ -139,3 +139,27 @@ export function download(url: string): void {
 export function formatDate(date: string, language: string): string {
   return new Date(`${date.slice(0, 10)}T12:00:00Z`).toLocaleDateString(language, { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
 }
+
+/**
+ * One action a person starts (save, erase, delete): whether it runs, whether
+ * it went through, and why not, for the page to say next to its button.
+ */
+export function useAction(work: () => Promise<unknown>): { run: () => Promise<void>; busy: boolean; done: boolean; failure: unknown } {
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+  const [failure, setFailure] = useState<unknown>(null);
+  const run = async () => {
+    setFailure(null);
+    setDone(false);
+    setBusy(true);
+    try {
+      await work();
+      setDone(true);
+    } catch (err) {
+      setFailure(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { run, busy, done, failure };
+}
