@@ -5,11 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 import yauzl from 'yauzl';
-import { MyPhotosDocument } from './generated/graphql.js';
+import { CreateEventDocument, MyPhotosDocument, RegisterDocument } from './generated/graphql.js';
+import { uploadPhotos } from './support/flows.js';
 import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
-import { FACES } from './support/images.js';
+import { FACES, generatedPhotos } from './support/images.js';
 
 /** Screenshots of the main screens, for people to look at (git-ignored, never asserted on). */
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/web/', import.meta.url));
@@ -404,6 +405,159 @@ describe('the web app in Chromium', () => {
     await page.getByText('postgres', { exact: true }).first().waitFor();
     await audit(page, 'admin');
     await desk.close();
+    assertClean();
+  });
+
+
+  journey('should resume an upload after a reload, take dropped files, page a big gallery, and let each person take back their data', { timeout: 150_000 }, async () => {
+    // A photographer with an event made through the API; the rest happens in the browser.
+    const email = uniqueEmail('gala');
+    const owner = (await server.gql(RegisterDocument, { input: { email, password: 'a long enough password', displayName: 'Gala Studio', role: 'PHOTOGRAPHER' } })).data!.register.token;
+    const created = (await server.gql(CreateEventDocument, { input: { name: 'Gala 2026', date: '2026-09-12' } }, { token: owner })).data!.createEvent;
+    const photos = await generatedPhotos(35, 480);
+    const gala = await mkdtemp(path.join(os.tmpdir(), 'findme-gala-'));
+    for (const n of [0, 1, 2]) await writeFile(path.join(gala, `gala-${n}.jpg`), photos[n]!);
+
+    const desk = await context(DESKTOP);
+    const studio = await desk.newPage();
+    await studio.goto('/login');
+    await studio.getByLabel('Email').fill(email);
+    await studio.getByLabel('Password').fill('a long enough password');
+    await studio.getByRole('button', { name: 'Sign in' }).click();
+    await studio.getByRole('link', { name: 'Gala 2026' }).click();
+    await studio.getByRole('heading', { name: 'Processing' }).waitFor();
+
+    // The storage never answers: the page is reloaded with every file still on its way.
+    const hold = (route: Route) => (route.request().method() === 'PUT' ? undefined : route.fallback());
+    await studio.route('**/storage/**', hold);
+    await studio.getByLabel('Choose a folder').setInputFiles(gala);
+    await studio.getByText(/0 sent, 0 already there, 3 sending/).waitFor();
+    studio.on('dialog', (d) => void d.accept());
+    await studio.reload();
+    await studio.unroute('**/storage/**', hold);
+    await studio.getByText('3 photos of your last upload did not finish.', { exact: false }).waitFor();
+    // The same folder again: the three photos requested before get new links (no duplicate), and go.
+    await studio.getByLabel('Choose a folder').setInputFiles(gala);
+    await studio.getByText('3 of 3 photos processed').waitFor({ timeout: 60_000 });
+    assert.equal(await studio.locator('.tile').count(), 3, 'the resumed photos were not added twice');
+
+    // A file dropped on the drop zone.
+    const dropped = await studio.evaluateHandle((base64: string) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const page = globalThis as unknown as { DataTransfer: new () => { items: { add(file: unknown): void } }; File: typeof File };
+      const transfer = new page.DataTransfer();
+      transfer.items.add(new page.File([bytes], 'dropped.jpg', { type: 'image/jpeg' }));
+      return transfer;
+    }, photos[3]!.toString('base64'));
+    await studio.getByText('Drop photos or whole folders here.', { exact: false }).dispatchEvent('drop', { dataTransfer: dropped });
+    await studio.getByText('4 of 4 photos processed').waitFor({ timeout: 60_000 });
+
+    // More photos than one gallery page, all shown to everyone.
+    await uploadPhotos(server, owner, created.id, photos.slice(4).map((bytes, i) => ({ name: `more-${String(i).padStart(2, '0')}.jpg`, bytes })));
+    await studio.getByText('35 of 35 photos processed').waitFor({ timeout: 90_000 });
+    await studio.getByRole('button', { name: 'Select all processed' }).click();
+    await studio.getByRole('button', { name: 'Show 35 to everyone' }).click();
+    await studio.locator('.tile .badge.shown').nth(34).waitFor();
+
+    // A guest whose phone speaks French, and whose browser can share files.
+    const phone = await browser.newContext({ ...PHONE, baseURL: server.baseUrl, acceptDownloads: true, locale: 'fr-FR' });
+    phone.on('page', (page) => watch(page));
+    await phone.addInitScript(() => {
+      const shared: string[] = [];
+      Object.assign(globalThis, { shared });
+      const nav = (globalThis as unknown as { navigator: object }).navigator;
+      Object.defineProperty(nav, 'canShare', { value: () => true });
+      Object.defineProperty(nav, 'share', { value: async (data: { files?: { name: string; type: string; size: number }[] }) => void shared.push(...(data.files ?? []).map((f) => `${f.name} ${f.type} ${f.size > 0}`)) });
+    });
+    const guest = await phone.newPage();
+    await guest.goto(`/e/${created.code}`);
+    await guest.getByRole('button', { name: 'Rejoindre et trouver mes photos' }).waitFor();
+    await audit(guest, 'join-fr-phone');
+    await guest.getByLabel('Langue').selectOption('en');
+    await guest.getByLabel('Your name').fill('Leonard');
+    const guestEmail = uniqueEmail('leonard');
+    await guest.getByLabel('Your email').fill(guestEmail);
+    await guest.getByLabel(/I agree that FindMe compares my selfie/).check();
+    await guest.getByRole('button', { name: 'Join and find my photos' }).click();
+    await guest.getByRole('heading', { name: 'Your selfie' }).waitFor();
+    await guest.goto(`/my/${created.id}`);
+    // One page of 30, then the rest as the end of the grid scrolls into view.
+    await guest.getByRole('tab', { name: 'Everyone (30+)' }).click();
+    await guest.locator('.grid .thumb').nth(29).waitFor();
+    assert.equal(await guest.locator('.grid .thumb').count(), 30);
+    await guest.locator('.grid .thumb').nth(29).scrollIntoViewIfNeeded();
+    await guest.getByRole('tab', { name: 'Everyone (35)' }).waitFor();
+    assert.equal(await guest.locator('.grid .thumb').count(), 35);
+
+    // The lightbox: a swipe to the next photo, one photo downloaded, one shared.
+    await guest.locator('.grid .thumb').first().click();
+    const dialog = guest.getByRole('dialog');
+    const stage = dialog.getByRole('img');
+    await stage.dispatchEvent('pointerdown', { clientX: 300 });
+    await stage.dispatchEvent('pointerup', { clientX: 60 });
+    await dialog.getByText('2 / 35').waitFor();
+    const [photo] = await Promise.all([guest.waitForEvent('download'), dialog.getByRole('link', { name: 'Download' }).click()]);
+    assert.match(photo.suggestedFilename(), /\.jpg$/);
+    assert.deepEqual([...(await readFile((await photo.path())!)).subarray(0, 3)], [0xff, 0xd8, 0xff], 'a JPEG');
+    await dialog.getByRole('button', { name: 'Share' }).click();
+    await guest.waitForFunction(() => ((globalThis as unknown as { shared: string[] }).shared.length > 0));
+    assert.deepEqual(await guest.evaluate(() => (globalThis as unknown as { shared: string[] }).shared), [`${(await stage.getAttribute('alt'))!.replace(/\.[^.]+$/, '')}.jpg image/jpeg true`]);
+    await guest.keyboard.press('Escape');
+
+    // Privacy: new-photo emails on (kept after a reload), then leave the event.
+    await guest.getByRole('link', { name: 'Privacy' }).click();
+    const emails = guest.getByRole('checkbox', { name: /Email me when new photos of me arrive/ });
+    await Promise.all([guest.waitForResponse((r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('SetNewPhotoEmails')), emails.check()]);
+    await guest.reload();
+    await guest.getByRole('heading', { name: 'Your privacy' }).waitFor();
+    assert.equal(await emails.isChecked(), true, 'the choice was saved');
+    await guest.getByRole('button', { name: 'Leave the event' }).click();
+    await guest.getByRole('button', { name: 'Yes, leave it' }).click();
+    await guest.getByRole('heading', { name: 'Find your photos' }).waitFor();
+    await guest.getByText('You have not joined an event yet.', { exact: false }).waitFor();
+    await guest.goto(`/my/${created.id}`);
+    await guest.getByRole('heading', { name: /not a member of this event|could not find/ }).waitFor();
+    // Then the whole account, from the account page.
+    await guest.getByRole('link', { name: 'Account' }).click();
+    await guest.getByRole('heading', { name: 'Your account', exact: true }).waitFor();
+    await audit(guest, 'account-phone');
+    await guest.getByRole('button', { name: 'Delete my account' }).click();
+    await guest.getByRole('button', { name: 'Yes, delete my account' }).click();
+    await guest.getByText('Your account is deleted', { exact: false }).waitFor();
+    assert.deepEqual(await server.sql('select id from users where lower(email) = lower(?)', [guestEmail]), [], 'the account is gone');
+
+    // The photographer renames themselves, deletes the event, and signs out everywhere.
+    await studio.getByRole('link', { name: 'Account' }).click();
+    await studio.getByLabel('Name shown to photographers and guests').fill('Gala Photo');
+    await studio.getByRole('button', { name: 'Save my name' }).click();
+    await studio.getByText('Saved.').waitFor();
+    await studio.getByRole('link', { name: 'My events' }).click();
+    await studio.getByRole('link', { name: 'Gala 2026' }).click();
+    await studio.getByRole('button', { name: 'Delete this event' }).click();
+    await studio.getByRole('button', { name: 'Yes, delete the event' }).click();
+    await studio.getByRole('heading', { name: 'My events' }).waitFor();
+    await studio.getByRole('link', { name: 'Gala 2026' }).waitFor({ state: 'detached' });
+    const visitor = await phone.newPage();
+    await visitor.goto(`/e/${created.code}`);
+    await visitor.getByRole('heading', { name: 'We do not know this code' }).waitFor();
+    await studio.getByRole('link', { name: 'Account' }).click();
+    await studio.getByLabel('Name shown to photographers and guests').waitFor();
+    assert.equal(await studio.getByLabel('Name shown to photographers and guests').inputValue(), 'Gala Photo');
+    await studio.getByLabel('Current password').fill('a long enough password');
+    await studio.getByLabel('New password').fill('a newer, longer password');
+    await studio.getByRole('button', { name: 'Change my password' }).click();
+    await studio.getByText('Password changed. Your other devices are signed out.').waitFor();
+    await studio.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await studio.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await studio.goto('/events');
+    await studio.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await studio.getByLabel('Email').fill(email);
+    await studio.getByLabel('Password').fill('a newer, longer password');
+    await studio.getByRole('button', { name: 'Sign in' }).click();
+    await studio.getByRole('heading', { name: 'No events yet' }).waitFor();
+    await desk.close();
+    await phone.close();
+    await rm(gala, { recursive: true, force: true });
     assertClean();
   });
 
