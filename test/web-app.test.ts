@@ -39,6 +39,13 @@ function zipNames(bytes: Buffer): Promise<string[]> {
   });
 }
 
+/** The sign-in form, filled and sent as a person would. */
+async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
 /**
  * The web app in a real Chromium against a real server (embedded PostgreSQL,
  * local store, the local face model on the dev photos): a photographer on a
@@ -343,9 +350,7 @@ describe('the web app in Chromium', () => {
     const phone = await context(PHONE);
     const studio = await phone.newPage();
     await studio.goto('/login');
-    await studio.getByLabel('Email').fill(studioEmail);
-    await studio.getByLabel('Password').fill('a long enough password');
-    await studio.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(studio, studioEmail, 'a long enough password');
     await studio.getByRole('heading', { name: 'My events' }).waitFor();
     await audit(studio, 'events-phone');
     await studio.getByRole('link', { name: 'Priya & Raj' }).click();
@@ -384,9 +389,7 @@ describe('the web app in Chromium', () => {
     const page = await desk.newPage();
     // A refused selfie, a wrong password and an unknown code, each said in words.
     await page.goto('/login');
-    await page.getByLabel('Email').fill('nobody@example.test');
-    await page.getByLabel('Password').fill('wrong password!');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, 'nobody@example.test', 'wrong password!');
     const alert = page.getByRole('alert');
     await alert.waitFor();
     assert.doesNotMatch((await alert.textContent())!, /UNAUTHENTICATED|BAD_USER_INPUT|^[A-Z_]+$/);
@@ -421,9 +424,7 @@ describe('the web app in Chromium', () => {
     const desk = await context(DESKTOP);
     const studio = await desk.newPage();
     await studio.goto('/login');
-    await studio.getByLabel('Email').fill(email);
-    await studio.getByLabel('Password').fill('a long enough password');
-    await studio.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(studio, email, 'a long enough password');
     await studio.getByRole('link', { name: 'Gala 2026' }).click();
     await studio.getByRole('heading', { name: 'Processing' }).waitFor();
 
@@ -551,9 +552,7 @@ describe('the web app in Chromium', () => {
     await studio.getByRole('heading', { name: 'Sign in' }).waitFor();
     await studio.goto('/events');
     await studio.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await studio.getByLabel('Email').fill(email);
-    await studio.getByLabel('Password').fill('a newer, longer password');
-    await studio.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(studio, email, 'a newer, longer password');
     await studio.getByRole('heading', { name: 'No events yet' }).waitFor();
     await desk.close();
     await phone.close();
