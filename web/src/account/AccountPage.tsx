@@ -12,7 +12,6 @@ const AccountDocument = graphql(`
       id
       email
       displayName
-      role
     }
   }
 `);
@@ -71,23 +70,16 @@ export function AccountPage() {
   const [next, setNext] = useState('');
   const [updateProfile] = useMutation(UpdateProfileDocument);
   const [changePassword] = useMutation(ChangePasswordDocument);
-  const [logoutEverywhere, { loading: leaving }] = useMutation(LogoutEverywhereDocument);
-  const [logoutFailure, setLogoutFailure] = useState<unknown>(null);
+  const [logoutEverywhere] = useMutation(LogoutEverywhereDocument);
+  const signOutEverywhere = useAction(async () => {
+    await logoutEverywhere();
+    reopenSignedOut('/login');
+  });
 
   if (loading && !data) return <Loading />;
   if (error) return <ErrorText error={error} />;
   const me = data?.me;
   if (!me) return null;
-
-  const signOutEverywhere = async () => {
-    setLogoutFailure(null);
-    try {
-      await logoutEverywhere();
-      reopenSignedOut('/login');
-    } catch (err) {
-      setLogoutFailure(err);
-    }
-  };
 
   return (
     <div className="stack narrow">
@@ -116,10 +108,10 @@ export function AccountPage() {
       <section className="card" aria-labelledby="devices-h">
         <h2 id="devices-h">{t('account.devices')}</h2>
         <p>{t('account.devicesExplain')}</p>
-        <button type="button" className="secondary" disabled={leaving} onClick={() => void signOutEverywhere()}>
+        <button type="button" className="secondary" disabled={signOutEverywhere.busy} onClick={() => void signOutEverywhere.run()}>
           {t('account.signOutEverywhere')}
         </button>
-        <ErrorText error={logoutFailure} />
+        <ErrorText error={signOutEverywhere.failure} />
       </section>
 
       <section className="card" aria-labelledby="faces-h">
