@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { after, before, describe, it } from 'node:test';
 import yauzl from 'yauzl';
-import { JoinEventDocument, LeaveEventDocument, MeDocument, SetPhotosVisibilityDocument } from './generated/graphql.js';
+import { JoinEventDocument, LeaveEventDocument, LoginDocument, MeDocument, RegisterDocument, SetPhotosVisibilityDocument } from './generated/graphql.js';
 import { photoKeys } from '../src/domain/object-keys.js';
 import { newAccount, newEvent, uploadPhotos, waitForPhoto } from './support/flows.js';
-import { plainHasher, startTestServer, TestClock, type TestServer } from './support/harness.js';
+import { plainHasher, startTestServer, TestClock, uniqueEmail, type TestServer } from './support/harness.js';
 import { generatedPhotos } from './support/images.js';
 
 const MY_ARCHIVE = 'query($e: ID!) { myPhotosArchive(eventId: $e) { url expiresAt photoCount } }';
@@ -42,7 +44,8 @@ describe('photos as one ZIP, streamed', () => {
   let ids: string[];
   let originals: Buffer[];
   before(async () => {
-    server = await startTestServer({ hasher: plainHasher, worker: true, clock });
+    // Three ZIPs at once per server, two per account: the caps are tested below.
+    server = await startTestServer({ hasher: plainHasher, worker: true, clock, env: { ARCHIVE_MAX_CONCURRENT: '4', ARCHIVE_MAX_CONCURRENT_PER_USER: '2' } });
     event = await newEvent(server, 'Wedding');
     originals = await generatedPhotos(4, 400);
     ids = await uploadPhotos(server, event.owner, event.eventId, originals.map((bytes, i) => ({ name: i === 3 ? 'IMG_0.jpg' : `IMG_${i}.jpg`, bytes })));
@@ -167,5 +170,136 @@ describe('photos as one ZIP, streamed', () => {
     assert.equal(tail.readUInt16LE(eocd + 10), 200);
     const growth = peak - baseline;
     assert.ok(growth < 100 * 1024 * 1024, `peak RSS grew by ${(growth / 1048576).toFixed(0)} MB while ${(total / 1048576).toFixed(0)} MB went through`);
+  });
+
+  /** Waits until the server streams no ZIP (a full server answers 429 before reading the link). */
+  async function serverIdle(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while ((await fetch(`${server.baseUrl}/archives/forged`)).status === 429 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  /** An administrator (appointed in the database before their first request). */
+  async function adminAccount(): Promise<string> {
+    const email = uniqueEmail('admin');
+    const token = (await server.gql(RegisterDocument, { input: { email, password: 'long enough password', displayName: 'Admin', role: 'PARTICIPANT' } })).data!.register.token;
+    await server.sql(`update users set role = 'ADMIN' where email = ?`, [email]);
+    return token;
+  }
+
+  /** An event of `count` DONE photos named by `name(n)`, each reading the same small object (made fast with SQL). */
+  async function manyPhotos(count: number, name: (n: number) => string, objectBytes = 1024): Promise<{ owner: string; eventId: string; code: string }> {
+    const made = await newEvent(server, 'Many');
+    const [first] = await uploadPhotos(server, made.owner, made.eventId, [{ name: 'seed.jpg', bytes: (await generatedPhotos(1, 200))[0]! }]);
+    await waitForPhoto(server, made.owner, first!);
+    await server.app.store.put(photoKeys(made.eventId, first!).original, randomBytes(objectBytes), 'image/jpeg');
+    await server.sql(`update photos set original_filename = ? where id = ?`, [name(0), first]);
+    const names = Array.from({ length: count - 1 }, (_, i) => name(i + 1));
+    await server.sql(
+      `insert into photos (id, event_id, uploader_id, original_filename, content_type, byte_size, original_key, display_key, thumbnail_key, status, show_in_general, created_at, updated_at, attempts)
+       select gen_random_uuid(), p.event_id, p.uploader_id, n.name, 'image/jpeg', ?, p.original_key, p.display_key, p.thumbnail_key, 'DONE', false, now(), now(), 1
+         from photos p, unnest(?::text[]) as n(name) where p.id = ?`,
+      [objectBytes, `{${names.map((n) => JSON.stringify(n)).join(',')}}`, first],
+    );
+    return made;
+  }
+
+  it('should keep answering /healthz within 100 ms while four ZIPs of 5,000 photos all named IMG_0001.JPG are opened', async () => {
+    const many = await manyPhotos(5000, () => 'IMG_0001.JPG', 16);
+    const { url, photoCount } = (await query(EVENT_ARCHIVE, many.eventId, many.owner)).data!['eventArchive']!;
+    assert.equal(photoCount, 5000);
+    // Two as the owner (the per-account cap), two as an administrator.
+    const adminUrl = (await query(EVENT_ARCHIVE, many.eventId, await adminAccount())).data!['eventArchive']!.url;
+    // A prober on a thread of its own, as a load balancer would be: this thread's own work does not delay it.
+    const prober = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       let worst = 0, stop = false, count = 0;
+       parentPort.on('message', () => { stop = true; });
+       (async () => {
+         while (!stop) {
+           const t = performance.now();
+           const res = await fetch(workerData);
+           if (res.status !== 200) throw new Error('healthz answered ' + res.status);
+           worst = Math.max(worst, performance.now() - t);
+           count++;
+           await new Promise((r) => setTimeout(r, 5));
+         }
+         parentPort.postMessage({ worst, count });
+       })();`,
+      { eval: true, workerData: `${server.baseUrl}/healthz` },
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    // Opened: every file listed and named, the first bytes on their way.
+    const opened = await Promise.all([url, url, adminUrl, adminUrl].map((u) => fetch(u)));
+    prober.postMessage('stop');
+    const probe = (await once(prober, 'message'))[0] as { worst: number; count: number };
+    await prober.terminate();
+    assert.deepEqual(opened.map((r) => r.status), [200, 200, 200, 200]);
+    assert.ok(probe.count > 1, 'the prober ran');
+    assert.ok(probe.worst < 100, `/healthz took up to ${probe.worst.toFixed(0)} ms while the ZIPs were opened`);
+    const files = await unzip(Buffer.from(await opened[0]!.arrayBuffer()));
+    await Promise.all(opened.slice(1).map((r) => r.body?.cancel()));
+    await serverIdle();
+    assert.equal(files.size, 5000, 'every photo is in the ZIP, each under its own name');
+    assert.ok(files.has('IMG_0001.JPG') && files.has('IMG_0001 (2).JPG') && files.has('IMG_0001 (5000).JPG'));
+  });
+
+  it('should give every ZIP entry a name of its own once made safe (a drive letter, a device name, a case twin)', async () => {
+    const sent = ['dup.jpg', 'C:dup.jpg', 'DUP.JPG', 'dup (2).jpg', 'con.jpg', 'what?.jpg', 'what_.jpg', 'trailing. ', 'Cafe\u0301.jpg', 'Café.jpg'];
+    const odd = await manyPhotos(sent.length, (n) => sent[n]!);
+    const { url } = (await query(EVENT_ARCHIVE, odd.eventId, odd.owner)).data!['eventArchive']!;
+    const names = [...(await unzip(Buffer.from(await (await fetch(url)).arrayBuffer()))).keys()];
+    assert.equal(names.length, sent.length, JSON.stringify(names));
+    const extracted = names.map((n) => n.normalize('NFC').toLowerCase());
+    assert.equal(new Set(extracted).size, names.length, `two entries would extract to one file: ${JSON.stringify(names)}`);
+    for (const name of names) {
+      assert.doesNotMatch(name, /[<>:"/\\|?*\u0000-\u001f]|[. ]$/, `${JSON.stringify(name)} is not a safe file name`);
+      assert.doesNotMatch(name, /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i, `${JSON.stringify(name)} is a device name`);
+    }
+  });
+
+  it('should refuse a third ZIP at once for one account, and a fifth on the server, with 429 and a sentence', async () => {
+    const big = await manyPhotos(40, (n) => `P${n}.jpg`, 1024 * 1024);
+    const other = await adminAccount();
+    const ownerUrl = (await query(EVENT_ARCHIVE, big.eventId, big.owner)).data!['eventArchive']!.url;
+    const otherUrl = (await query(EVENT_ARCHIVE, big.eventId, other)).data!['eventArchive']!.url;
+    const thirdUrl = (await query(EVENT_ARCHIVE, big.eventId, await adminAccount())).data!['eventArchive']!.url;
+    // Readers that stall: their ZIPs stay open.
+    const open = [await fetch(ownerUrl), await fetch(ownerUrl)];
+    try {
+      for (const res of open) assert.equal(res.status, 200);
+      const third = await fetch(ownerUrl);
+      assert.equal(third.status, 429);
+      assert.match(((await third.json()) as { message: string }).message, /other downloads/);
+      open.push(await fetch(otherUrl), await fetch(otherUrl));
+      assert.deepEqual(open.map((r) => r.status), [200, 200, 200, 200], 'another account still gets its ZIPs');
+      const fifth = await fetch(thirdUrl);
+      assert.equal(fifth.status, 429, 'the server cap');
+      assert.ok(Number(fifth.headers.get('retry-after')) > 0);
+      assert.match(((await fifth.json()) as { message: string }).message, /Many downloads/);
+    } finally {
+      await Promise.all(open.map((res) => res.body?.cancel()));
+    }
+    // Once the readers are gone, the account gets its ZIP again.
+    await serverIdle();
+    const again = await fetch(ownerUrl);
+    assert.equal(again.status, 200);
+    await again.body?.cancel();
+    await serverIdle();
+  });
+
+  it('should end a ZIP link with the session that asked for it (signing out, or out everywhere)', async () => {
+    const guest = await newAccount(server, 'PARTICIPANT');
+    await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token: guest });
+    const email = (await server.gql(MeDocument, {}, { token: guest })).data!.me!.email;
+    const before = (await query(MY_ARCHIVE, event.eventId, guest)).data!['myPhotosArchive']!.url;
+    assert.equal((await fetch(before)).status, 200);
+    await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${guest}` }, body: JSON.stringify({ query: 'mutation { logoutEverywhere }' }) });
+    assert.equal((await fetch(before)).status, 404, 'signed out everywhere: the link is dead');
+
+    const token = (await server.gql(LoginDocument, { input: { email, password: 'long enough password' } })).data!.login.token;
+    const second = (await query(MY_ARCHIVE, event.eventId, token)).data!['myPhotosArchive']!.url;
+    assert.equal((await fetch(second)).status, 200);
+    await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: 'mutation { logout }' }) });
+    assert.equal((await fetch(second)).status, 404, 'signed out of that device: its link is dead');
   });
 });

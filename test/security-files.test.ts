@@ -139,6 +139,43 @@ describe('File names and upload links', () => {
     assert.deepEqual(await download(guest), phone, 'opted in: guests get the file as uploaded');
   });
 
+  it('should cut what a phone appends after the photo (MPF index, a second image with its own GPS) from guest originals and guest ZIPs', async () => {
+    const { owner, eventId, code } = await newEvent(server);
+    const [base, second] = await generatedPhotos(2, 480);
+    // The primary image: progressive (several scans), with a serial number of its own.
+    const primary = await sharp(base!).withExif({ IFD0: { Make: 'FindMeCam' }, IFD2: { BodySerialNumber: 'SN-PRIMARY-SECRET' } }).jpeg({ quality: 90, progressive: true }).toBuffer();
+    // What phones append: an MPF index (APP2) in the primary, then a second JPEG with its own Exif and GPS.
+    const appended = await sharp(second!)
+      .withExif({ IFD2: { BodySerialNumber: 'SN-APPENDED-SECRET' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 24/1', GPSLongitudeRef: 'E', GPSLongitude: '2/1 21/1 7/1' } })
+      .jpeg({ quality: 80 })
+      .toBuffer();
+    const mpfPayload = Buffer.concat([Buffer.from('MPF\0', 'latin1'), Buffer.from('MM\0\x2a\0\0\0\x08', 'latin1'), Buffer.alloc(40, 1)]);
+    const mpf = Buffer.concat([Buffer.from([0xff, 0xe2, 0, 0]), mpfPayload]);
+    mpf.writeUInt16BE(mpfPayload.length + 2, 2);
+    const phone = Buffer.concat([primary.subarray(0, 2), mpf, primary.subarray(2), appended]);
+    assert.ok(phone.includes('SN-APPENDED-SECRET') && phone.includes('MPF\0'), 'the test photo carries an appended image and an MPF index');
+
+    const [id] = await uploadPhotos(server, owner, eventId, [{ name: 'PXL_0001.MP.jpg', bytes: phone }]);
+    assert.equal((await waitForPhoto(server, owner, id!)).status, 'DONE');
+    await server.gql(SetPhotoVisibilityDocument, { id: id!, showInGeneral: true }, { token: owner });
+    const guest = await newAccount(server, 'PARTICIPANT');
+    await server.gql(JoinEventDocument, { code, consent: true }, { token: guest });
+    const original = Buffer.from(await (await fetch((await server.gql(PhotoDocument, { id: id! }, { token: guest })).data!.photo!.downloadUrl!)).arrayBuffer());
+    const archive = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${guest}` },
+      body: JSON.stringify({ query: `{ myPhotosArchive(eventId: "${eventId}") { url } }` }),
+    });
+    const zip = Buffer.from(await (await fetch(((await archive.json()) as { data: { myPhotosArchive: { url: string } } }).data.myPhotosArchive.url)).arrayBuffer());
+    for (const [what, bytes] of [['guest original', original], ['guest ZIP', zip]] as const) {
+      for (const secret of ['SN-APPENDED-SECRET', 'SN-PRIMARY-SECRET', 'FindMeCam', 'MPF\0']) assert.ok(!bytes.includes(secret), `${what}: ${JSON.stringify(secret)} is gone`);
+    }
+    assert.equal(original.subarray(-2).toString('hex'), 'ffd9', 'the file ends with the primary image');
+    assert.equal(original.indexOf(Buffer.from([0xff, 0xd8]), 2), -1, 'no second image inside');
+    const [a, b] = await Promise.all([sharp(primary).raw().toBuffer(), sharp(original).raw().toBuffer()]);
+    assert.ok(a.equals(b), 'the primary image, pixel for pixel');
+  });
+
   it('should hand out the same URLs within a window, with at least the configured lifetime left, and let browsers cache renditions', async () => {
     const { owner, eventId } = await newEvent(server);
     const [bytes] = await generatedPhotos(1, 300);

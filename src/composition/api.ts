@@ -93,6 +93,7 @@ export class ApiProcess {
             read: (key) => adapters.store.stream(key),
             logger: this.logger,
             corsOrigins: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : !config.isProduction,
+            concurrency: config.photos.archiveConcurrency,
           }),
           // Last: its history fallback answers only what no route above did.
           webAppRoutes({ storeOrigins: () => this.storeOrigins() }),

@@ -95,6 +95,8 @@ export const rawConfigSchema = z.object({
   PHOTO_BATCH_MAX: int(1, 5000).default(500),
   UPLOAD_URL_TTL_SECONDS: int(30, 7 * 24 * 3600).default(900),
   DOWNLOAD_URL_TTL_SECONDS: int(30, 7 * 24 * 3600).default(900),
+  ARCHIVE_MAX_CONCURRENT: int(1, 1000).default(8),
+  ARCHIVE_MAX_CONCURRENT_PER_USER: int(1, 100).default(2),
   OBJECT_STORE_DRIVER: z.enum(['local', 's3']).optional(),
   PHOTO_BUCKET_NAME: optionalString,
   S3_ENDPOINT: optionalString.pipe(z.url().optional()),

@@ -83,6 +83,8 @@ export interface AppConfig {
     batchMax: number;
     uploadUrlTtlSeconds: number;
     downloadUrlTtlSeconds: number;
+    /** ZIP downloads streamed at once by this server, and by one account. */
+    archiveConcurrency: { perServer: number; perUser: number };
     /** Minimum spacing of eventProgress updates per subscriber. */
     progressMinIntervalMs: number;
   };
@@ -277,6 +279,7 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
       batchMax: raw.PHOTO_BATCH_MAX,
       uploadUrlTtlSeconds: raw.UPLOAD_URL_TTL_SECONDS,
       downloadUrlTtlSeconds: raw.DOWNLOAD_URL_TTL_SECONDS,
+      archiveConcurrency: { perServer: raw.ARCHIVE_MAX_CONCURRENT, perUser: raw.ARCHIVE_MAX_CONCURRENT_PER_USER },
       progressMinIntervalMs: raw.PROGRESS_MIN_INTERVAL_MS,
     },
     storage: storageConfig(raw, dataDir),

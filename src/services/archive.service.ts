@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { Event, OriginalsPolicy, User } from '../domain/entities/index.js';
+import { AuthSession, Event, OriginalsPolicy, User } from '../domain/entities/index.js';
 import { NotFoundError } from '../domain/errors.js';
 import { originalFor } from '../domain/photo-files.js';
 import type { Clock } from '../ports/clock.js';
 import type { PhotoRepository } from '../ports/repositories/photo.repository.js';
 import type { Sealer } from '../ports/sealer.js';
-import { awaitingApproval, loadManagedEvent, roleInEvent } from './event-access.js';
+import { awaitingApproval, canSeePhotos, loadManagedEvent, roleInEvent } from './event-access.js';
 import { isUuid } from './validation.js';
 
 /** A link that downloads a ZIP, until it expires. */
@@ -30,6 +30,9 @@ interface Claim {
   scope: ArchiveScope;
   userId: string;
   eventId: string;
+  /** The signed-in device that asked for the link, and the account's token version then: signing out ends the link. */
+  sessionId: string | null;
+  tokenVersion: number;
   /** Expiry, ms since the epoch. */
   exp: number;
 }
@@ -46,20 +49,25 @@ export class ArchiveService {
     private readonly deps: { photos: PhotoRepository; sealer: Sealer; clock: Clock; logger: Logger; publicUrl: () => string; ttlSeconds: number },
   ) {}
 
-  async offer(actor: User, eventId: string, scope: ArchiveScope): Promise<Download> {
+  /** A link to the ZIP, valid until it expires or the session that asked for it ends (`sessionId`). */
+  async offer(actor: User, eventId: string, scope: ArchiveScope, sessionId: string | null): Promise<Download> {
     const event = await this.authorize(actor, eventId, scope);
     const rows = await this.deps.photos.archiveRows({ eventId: event.id, scope, userId: actor.id });
     const expiresAt = new Date(this.deps.clock.now().getTime() + this.deps.ttlSeconds * 1000);
-    const claim: Claim = { kind: 'archive', scope, userId: actor.id, eventId: event.id, exp: expiresAt.getTime() };
+    const claim: Claim = { kind: 'archive', scope, userId: actor.id, eventId: event.id, sessionId, tokenVersion: actor.tokenVersion, exp: expiresAt.getTime() };
     return { url: `${this.deps.publicUrl()}/archives/${this.deps.sealer.seal(JSON.stringify(claim))}`, expiresAt, photoCount: rows.length };
   }
 
   /** What a link gives now: the ZIP's name and files; null when the link is forged, expired, or its holder lost access. */
-  async open(token: string): Promise<{ filename: string; entries: ArchiveEntry[] } | null> {
+  async open(token: string): Promise<{ filename: string; entries: ArchiveEntry[]; userId: string } | null> {
     const claim = this.read(token);
     if (!claim) return null;
-    const actor = await this.em.findOne(User, { id: claim.userId, active: true });
-    if (!actor) return null;
+    const [actor, session] = await Promise.all([
+      this.em.findOne(User, { id: claim.userId, active: true }),
+      claim.sessionId ? this.em.findOne(AuthSession, { id: claim.sessionId, user: claim.userId, revokedAt: null }, { fields: ['id'] }) : null,
+    ]);
+    // Signed out (on that device, or everywhere) since the link was made: it ends with the session.
+    if (!actor || actor.tokenVersion !== claim.tokenVersion || (claim.sessionId && !session)) return null;
     let event: Event;
     try {
       event = await this.authorize(actor, claim.eventId, claim.scope);
@@ -75,7 +83,7 @@ export class ArchiveService {
       if (file.key) entries.push({ key: file.key, name: names.take(file.filename) });
     }
     this.deps.logger.info({ userId: actor.id, eventId: event.id, scope: claim.scope, photos: entries.length }, 'archive download');
-    return { filename: `${event.name} - FindMe.zip`, entries };
+    return { filename: `${event.name} - FindMe.zip`, entries, userId: actor.id };
   }
 
   private async authorize(actor: User, eventId: string, scope: ArchiveScope): Promise<Event> {
@@ -83,9 +91,9 @@ export class ArchiveService {
     const event = isUuid(eventId) ? await this.em.findOne(Event, { id: eventId }) : null;
     if (!event) throw new NotFoundError('Event');
     const role = await roleInEvent(this.em, actor, event);
+    if (canSeePhotos(role)) return event;
     if (role === 'none') throw new NotFoundError('Event');
-    if (role === 'awaiting') throw awaitingApproval(event.name);
-    return event;
+    throw awaitingApproval(event.name);
   }
 
   private read(token: string): Claim | null {
@@ -93,6 +101,7 @@ export class ArchiveService {
       const claim = JSON.parse(this.deps.sealer.open(token)) as Partial<Claim>;
       if (claim.kind !== 'archive' || (claim.scope !== 'mine' && claim.scope !== 'event')) return null;
       if (typeof claim.userId !== 'string' || typeof claim.eventId !== 'string' || typeof claim.exp !== 'number') return null;
+      if (typeof claim.tokenVersion !== 'number' || (claim.sessionId !== null && typeof claim.sessionId !== 'string')) return null;
       return claim.exp > this.deps.clock.now().getTime() ? (claim as Claim) : null;
     } catch {
       return null;
@@ -100,16 +109,37 @@ export class ArchiveService {
   }
 }
 
-/** File names inside one ZIP: no folders, each name once ("IMG_1.jpg", "IMG_1 (2).jpg"). */
-class UniqueNames {
+/** Characters a file system refuses, or that an extractor reads as a path (separators, drive letters), and control characters. */
+const UNSAFE = /[\u0000-\u001f\u007f<>:"/\\|?*]/g;
+/** Names Windows keeps for devices, with or without an extension. */
+const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
+
+/**
+ * File names inside one ZIP: no folders, nothing an extractor would rewrite,
+ * each name once whatever the case ("IMG_1.jpg", "IMG_1 (2).jpg"). Names are
+ * made safe first and made unique after, so two names that extract alike
+ * ("C:dup.jpg", "dup.jpg") cannot land on one file. A counter per name keeps
+ * 5,000 photos called IMG_0001.JPG linear.
+ */
+export class UniqueNames {
   private readonly used = new Set<string>();
+  private readonly next = new Map<string, number>();
 
   take(filename: string): string {
-    const clean = filename.replace(/[/\\]/g, '_').replace(/^\.+/, '_') || 'photo';
+    let clean = filename.normalize('NFC').replace(UNSAFE, '_').replace(/[. ]+$/, '').replace(/^[. ]+/, '_');
+    if (RESERVED.test(clean)) clean = `_${clean}`;
+    if (!clean) clean = 'photo';
+    const key = clean.toLowerCase();
+    if (!this.used.has(key)) {
+      this.used.add(key);
+      return clean;
+    }
     const dot = clean.lastIndexOf('.');
     const [stem, ext] = dot > 0 ? [clean.slice(0, dot), clean.slice(dot)] : [clean, ''];
-    let name = clean;
-    for (let n = 2; this.used.has(name.toLowerCase()); n++) name = `${stem} (${n})${ext}`;
+    let n = this.next.get(key) ?? 2;
+    while (this.used.has(`${stem} (${n})${ext}`.toLowerCase())) n++;
+    this.next.set(key, n + 1);
+    const name = `${stem} (${n})${ext}`;
     this.used.add(name.toLowerCase());
     return name;
   }

@@ -6,6 +6,25 @@ import { isUuid } from './validation.js';
 /** `awaiting`: joined an event that requires approval, and not (or not yet) approved: sees the event, no photo. */
 export type EventRole = 'admin' | 'owner' | 'participant' | 'awaiting' | 'none';
 
+/**
+ * The roles that manage an event (its photos, guests, settings, archive): an
+ * allow-list, so a role added later manages nothing until it is listed here.
+ */
+const MANAGERS: ReadonlySet<EventRole> = new Set<EventRole>(['owner', 'admin']);
+
+/** Whether `role` may manage the event. */
+export function canManage(role: EventRole): boolean {
+  return MANAGERS.has(role);
+}
+
+/** The roles that see the event's photos: its managers and approved guests (an allow-list too). */
+const VIEWERS: ReadonlySet<EventRole> = new Set<EventRole>(['owner', 'admin', 'participant']);
+
+/** Whether `role` may see the event's photos. */
+export function canSeePhotos(role: EventRole): boolean {
+  return VIEWERS.has(role);
+}
+
 /** How `actor` relates to `event`. */
 export async function roleInEvent(em: EntityManager, actor: User, event: Event): Promise<EventRole> {
   if (event.owner.id === actor.id) return 'owner';
@@ -23,9 +42,9 @@ export async function loadManagedEvent(em: EntityManager, actor: User, eventId: 
   const event = isUuid(eventId) ? await em.findOne(Event, { id: eventId }) : null;
   if (!event) throw new NotFoundError('Event');
   const role = await roleInEvent(em, actor, event);
+  if (canManage(role)) return event;
   if (role === 'none') throw new NotFoundError('Event');
-  if (role === 'participant' || role === 'awaiting') throw new ForbiddenError("Only the event's photographer can do this.");
-  return event;
+  throw new ForbiddenError("Only the event's photographer can do this.");
 }
 
 /** The answer to a guest waiting for (or refused) approval. */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Event, OriginalsPolicy, ParticipantStatus, Participation, Role, User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, DomainError, ForbiddenError, NotFoundError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
-import { awaitingApproval, loadManagedEvent, roleInEvent } from './event-access.js';
+import { awaitingApproval, canSeePhotos, loadManagedEvent, roleInEvent } from './event-access.js';
 import { codeCandidates, generateEventCode, normalizeEventCode } from './event-code.js';
 import { quotaKeys, type Quota, type Throttle } from './throttle.js';
 import type { ParticipantSummary, ParticipationRepository } from '../ports/repositories/participation.repository.js';
@@ -226,8 +226,7 @@ export class EventService {
    */
   async assertCanSeePhotos(actor: User, eventId: string): Promise<Event> {
     const event = await this.getVisibleEvent(actor, eventId);
-    const role = await roleInEvent(this.em, actor, event);
-    if (role === 'awaiting') throw awaitingApproval(event.name);
+    if (!canSeePhotos(await roleInEvent(this.em, actor, event))) throw awaitingApproval(event.name);
     return event;
   }
 

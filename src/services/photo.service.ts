@@ -8,7 +8,7 @@ import type { EventBus } from '../ports/event-bus.js';
 import type { FaceEngine } from '../ports/face-engine.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { ObjectStore, PresignedUpload } from '../ports/object-store.js';
-import { awaitingApproval, loadManagedEvent, roleInEvent } from './event-access.js';
+import { awaitingApproval, canManage, loadManagedEvent, roleInEvent } from './event-access.js';
 import { photoKeys, photoPrefix } from '../domain/object-keys.js';
 import { originalFor } from '../domain/photo-files.js';
 import type { ObjectErasure } from './object-erasure.js';
@@ -251,7 +251,7 @@ export class PhotoService {
     if (!photo) throw new NotFoundError('Photo');
     const event = photo.event.getEntity();
     const role = await roleInEvent(this.em, actor, event);
-    if (role === 'owner' || role === 'admin') return photo;
+    if (canManage(role)) return photo;
     if (role === 'participant' && photo.status === PhotoStatus.DONE) {
       if (photo.showInGeneral && event.publicGallery) return photo;
       if ((await this.em.count(Match, { photo: photo.id, user: actor.id })) > 0) return photo;
@@ -403,8 +403,8 @@ export class PhotoService {
     if (photos.length !== ids.length) throw new NotFoundError('Photo');
     const events = new Map(photos.map((p) => [p.event.id, p.event.getEntity()]));
     for (const event of events.values()) {
-      const role = await roleInEvent(this.em, actor, event);
-      if (role === 'none' || role === 'participant') throw new NotFoundError('Photo');
+      // Guests (approved, waiting or refused) cannot tell a photo they do not manage exists.
+      if (!canManage(await roleInEvent(this.em, actor, event))) throw new NotFoundError('Photo');
     }
     return photos;
   }

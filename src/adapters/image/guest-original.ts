@@ -7,10 +7,13 @@ import type { ImageFormat } from '../../ports/image-processor.js';
  * which camera body took it (GPS, serial numbers, maker notes, XMP, IPTC).
  *
  * A JPEG keeps its compressed data byte for byte: only metadata segments are
- * dropped (APP1 Exif/XMP, APP13 IPTC and the other application segments and
- * comments), its colour profile (APP2) and JFIF/Adobe headers stay, and a
- * minimal Exif block with the orientation alone is written back so viewers
- * still turn it upright. Other formats are re-encoded without metadata.
+ * dropped (APP1 Exif/XMP, APP13 IPTC, MPF and the other application segments
+ * and comments), its colour profile (APP2 ICC) and JFIF/Adobe headers stay,
+ * and a minimal Exif block with the orientation alone is written back so
+ * viewers still turn it upright. The file ends at the primary image's EOI:
+ * whatever a camera or phone appends after it (MPF previews, depth maps,
+ * motion-photo videos, each with Exif of its own) is left out. Other formats
+ * are re-encoded without metadata.
  */
 export async function guestOriginal(bytes: Buffer, format: ImageFormat, orientation: number | undefined): Promise<{ bytes: Buffer; contentType: string }> {
   if (format === 'jpeg') {
@@ -24,33 +27,63 @@ export async function guestOriginal(bytes: Buffer, format: ImageFormat, orientat
   return { bytes: await image.jpeg({ quality: 95 }).toBuffer(), contentType: 'image/jpeg' };
 }
 
-/** Segments kept: JFIF (APP0), ICC profile (APP2), Adobe colour transform (APP14). */
+/** Segments kept: JFIF (APP0), ICC profile (APP2 named ICC_PROFILE), Adobe colour transform (APP14). */
 const KEPT_APP = new Set([0xe0, 0xe2, 0xee]);
+const ICC = Buffer.from('ICC_PROFILE\0', 'latin1');
+
+/** Whether an application segment (marker and bytes, header included) stays. */
+function keepsApp(marker: number, segment: Buffer): boolean {
+  if (!KEPT_APP.has(marker)) return false;
+  // APP2 also carries MPF (the index of the images appended after this one): only the colour profile stays.
+  return marker !== 0xe2 || segment.subarray(4, 4 + ICC.length).equals(ICC);
+}
 
 /** The JPEG with its metadata segments removed, or null when its structure is not what we expect. */
 export function stripJpegMetadata(bytes: Buffer, orientation: number): Buffer | null {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
   const parts: Buffer[] = [bytes.subarray(0, 2), orientationExif(orientation)];
   let offset = 2;
-  while (offset + 4 <= bytes.length) {
+  while (offset + 2 <= bytes.length) {
     if (bytes[offset] !== 0xff) return null;
     const marker = bytes[offset + 1]!;
     if (marker === 0xff) {
       offset += 1; // fill byte
       continue;
     }
-    if (marker === 0xda) {
-      // Start of scan: the compressed image (and whatever follows) is kept as it is.
-      parts.push(bytes.subarray(offset));
+    if (marker === 0xd9) {
+      // End of image: anything after it (a second image, a video) is not the photo.
+      parts.push(bytes.subarray(offset, offset + 2));
       return Buffer.concat(parts);
     }
+    if (offset + 4 > bytes.length) return null;
     const length = bytes.readUInt16BE(offset + 2);
     if (length < 2 || offset + 2 + length > bytes.length) return null;
     const segment = bytes.subarray(offset, offset + 2 + length);
     const isApp = marker >= 0xe0 && marker <= 0xef;
     const isComment = marker === 0xfe;
-    if ((!isApp && !isComment) || KEPT_APP.has(marker)) parts.push(segment);
+    if ((!isApp && !isComment) || keepsApp(marker, segment)) parts.push(segment);
     offset += 2 + length;
+    if (marker === 0xda) {
+      // Start of scan: its entropy-coded data is kept byte for byte, up to the next marker.
+      const end = scanEnd(bytes, offset);
+      // A file cut short in its scan data keeps what it has (it holds no appended image).
+      parts.push(bytes.subarray(offset, end ?? bytes.length));
+      if (end === null) return Buffer.concat(parts);
+      offset = end;
+    }
+  }
+  return null;
+}
+
+/**
+ * Where a scan's entropy-coded data ends: at the first marker that is not a
+ * stuffed 0xFF00 or a restart marker (RST0–7), or null when the file ends first.
+ */
+function scanEnd(bytes: Buffer, from: number): number | null {
+  for (let i = bytes.indexOf(0xff, from); i !== -1 && i + 1 < bytes.length; i = bytes.indexOf(0xff, i + 1)) {
+    const next = bytes[i + 1]!;
+    if (next === 0x00 || next === 0xff || (next >= 0xd0 && next <= 0xd7)) continue;
+    return i;
   }
   return null;
 }

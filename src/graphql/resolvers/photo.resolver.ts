@@ -81,13 +81,13 @@ export class PhotoResolver {
     description: 'Your photos of an event as one ZIP (members): those you were found in and those shown to everyone, as you may download them (no GPS unless the event hands out untouched originals).',
   })
   myPhotosArchive(@Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.archives.offer(viewerOf(ctx), eventId, 'mine');
+    return ctx.services.archives.offer(viewerOf(ctx), eventId, 'mine', ctx.sessionId);
   }
 
   @Authorized()
   @Query(() => DownloadType, { description: "Every processed photo of the event as one ZIP of the uploaded files (owner, admin)." })
   eventArchive(@Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.archives.offer(viewerOf(ctx), eventId, 'event');
+    return ctx.services.archives.offer(viewerOf(ctx), eventId, 'event', ctx.sessionId);
   }
 
   @Authorized()
