@@ -132,6 +132,7 @@ describe('rate limits', () => {
   before(async () => {
     server = await startTestServer({
       hasher: plainHasher,
+      worker: true,
       env: {
         REGISTER_MAX_PER_IP: '3',
         PASSWORD_RESET_MAX_PER_IP: '4',
@@ -167,6 +168,7 @@ describe('rate limits', () => {
     assert.equal((await server.gql(RequestPasswordResetDocument, { email: uniqueEmail('other') })).data?.requestPasswordReset, true);
     const perIp = await server.gql(RequestPasswordResetDocument, { email: uniqueEmail('other') });
     assert.equal(errorCode(perIp), 'RATE_LIMITED');
+    await server.mailed();
     assert.equal(server.mailer.sent.length, 0, 'no account exists: nothing was mailed');
   });
 
@@ -198,6 +200,7 @@ describe('graphql-ws limits and session ends', () => {
     server = await startTestServer({
       hasher: plainHasher,
       clock,
+      worker: true,
       env: { WS_CONNECTION_INIT_TIMEOUT_MS: '300', WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '2', GRAPHQL_MAX_DOCUMENT_BYTES: '2048' },
     });
   });
@@ -259,6 +262,7 @@ describe('graphql-ws limits and session ends', () => {
     const beats = collect<HeartbeatSubscription, { intervalSeconds: number }>(ws, HeartbeatDocument, { intervalSeconds: 60 });
     await beats.until((v) => v.length >= 1);
     await server.gql(RequestPasswordResetDocument, { email });
+    await server.mailed();
     const resetToken = /token=([\w-]+)/.exec(server.mailer.lastTo(email)!.text)![1]!;
     assert.equal((await server.gql(ResetPasswordDocument, { token: resetToken, newPassword: 'a brand new passphrase' })).data?.resetPassword, true);
     assert.equal(await closed, 4403);

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import {
   LoginDocument,
+  SystemStatusDocument,
   MeDocument,
   RegisterDocument,
   RequestPasswordResetDocument,
@@ -19,6 +20,7 @@ describe('accounts', () => {
   before(async () => {
     server = await startTestServer({
       clock,
+      worker: true,
       env: { ADMIN_EMAILS: 'boss@example.test', LOGIN_MAX_FAILURES_PER_EMAIL: '3', LOGIN_MAX_FAILURES_PER_IP: '8' },
     });
   });
@@ -71,7 +73,7 @@ describe('accounts', () => {
     }
   });
 
-  it('should refuse to register an ADMIN, but make ADMIN_EMAILS accounts administrators', async () => {
+  it('should refuse to register an ADMIN, and make an ADMIN_EMAILS address an administrator only once its owner proves it', async () => {
     // The schema offers no ADMIN to register with (RegistrationRole): refused before any resolver runs.
     const res = await server.gql(RegisterDocument, {
       input: { email: uniqueEmail(), password: PASSWORD, displayName: 'X', role: 'ADMIN' as never },
@@ -79,7 +81,16 @@ describe('accounts', () => {
     assert.equal(errorCode(res), 'BAD_USER_INPUT');
     assert.match(res.errors?.[0]?.message ?? '', /"ADMIN" does not exist in "RegistrationRole" enum/);
     const boss = await register('PHOTOGRAPHER', 'Boss@Example.test');
-    assert.equal(boss.user.role, 'ADMIN');
+    assert.equal(boss.user.role, 'PHOTOGRAPHER', 'typing a listed address proves nothing');
+    assert.equal(errorCode(await server.gql(SystemStatusDocument, {}, { token: boss.token })), 'FORBIDDEN');
+    // The owner of the mailbox proves it with the reset link mailed there.
+    await server.gql(RequestPasswordResetDocument, { email: 'boss@example.test' });
+    await server.mailed();
+    const token = /token=([\w-]+)/.exec(server.mailer.lastTo('boss@example.test')!.text)![1]!;
+    assert.equal((await server.gql(ResetPasswordDocument, { token, newPassword: 'the boss passphrase' })).data?.resetPassword, true);
+    const login = await server.gql(LoginDocument, { input: { email: 'boss@example.test', password: 'the boss passphrase' } });
+    assert.equal(login.data?.login.user.role, 'ADMIN');
+    assert.equal(errorCode(await server.gql(MeDocument, {}, { token: boss.token })), 'UNAUTHENTICATED', 'the sessions from before the proof ended');
   });
 
   it('should reject an unknown enum value as a validation error before any resolver runs', async () => {
@@ -176,6 +187,7 @@ describe('accounts', () => {
     assert.equal((await server.gql(MeDocument, {}, { token: oldSession })).data?.me?.email, email);
     const asked = await server.gql(RequestPasswordResetDocument, { email: email.toUpperCase() });
     assert.equal(asked.data?.requestPasswordReset, true);
+    await server.mailed();
     const mail = server.mailer.lastTo(email);
     assert.ok(mail, 'a reset mail was sent');
     const resetToken = /token=([\w-]+)/.exec(mail.text)?.[1];
@@ -200,6 +212,7 @@ describe('accounts', () => {
     const email = uniqueEmail('expire');
     await register('PARTICIPANT', email);
     await server.gql(RequestPasswordResetDocument, { email });
+    await server.mailed();
     const resetToken = /token=([\w-]+)/.exec(server.mailer.lastTo(email)!.text)![1]!;
     clock.advance(31 * 60);
     const res = await server.gql(ResetPasswordDocument, { token: resetToken, newPassword: 'too late passphrase' });
@@ -212,6 +225,7 @@ describe('accounts', () => {
     assert.equal(res.data?.requestPasswordReset, true);
     const invalid = await server.gql(RequestPasswordResetDocument, { email: 'not an email' });
     assert.equal(invalid.data?.requestPasswordReset, true);
+    await server.mailed();
     assert.equal(server.mailer.sent.length, before);
   });
 });

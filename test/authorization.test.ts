@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { buildSchema, type GraphQLFormattedError } from 'graphql';
 import { CreateEventDocument, JoinEventDocument, RegisterDocument } from './generated/graphql.js';
-import { sendSelfie, uploadPhotos, waitForPhoto } from './support/flows.js';
+import { newAdmin, sendSelfie, uploadPhotos, waitForPhoto } from './support/flows.js';
 import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
 import { devGroupPhoto } from './support/images.js';
 import { uploadTo } from './support/upload.js';
@@ -396,13 +396,13 @@ describe('authorisation matrix (every operation × every kind of caller)', () =>
   let f: Fixture;
 
   before(async () => {
-    server = await startTestServer({ hasher: plainHasher, worker: true, env: { ADMIN_EMAILS: 'admin@example.test' } });
+    server = await startTestServer({ hasher: plainHasher, worker: true });
     tokens.anonymous = undefined;
     tokens.owner = await account('PHOTOGRAPHER');
     tokens.otherPhotographer = await account('PHOTOGRAPHER');
     tokens.participant = await account('PARTICIPANT');
     tokens.otherParticipant = await account('PARTICIPANT');
-    tokens.admin = await account('PARTICIPANT', 'admin@example.test');
+    tokens.admin = await newAdmin(server, 'admin@example.test');
     const event = await eventOf(tokens.owner);
     const other = await eventOf(tokens.otherPhotographer);
     await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token: tokens.participant });

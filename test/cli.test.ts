@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { LoginDocument, RegisterDocument } from './generated/graphql.js';
-import { startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
+import { LoginDocument, MeDocument } from './generated/graphql.js';
+import { errorCode, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
 
 const run = promisify(execFile);
 
@@ -54,18 +54,34 @@ describe('findme CLI', () => {
     assert.match(stdout, /The database is up to date/);
   });
 
-  it('should create an administrator who can log in, and promote an existing account', async () => {
+  it("should create an administrator who can log in, and take over an existing account: the operator's password, none of the registrant's sessions", async () => {
     const email = uniqueEmail('admin');
     const created = await runWithInput([bin, 'admin', 'create', email, '--password-stdin'], env, 'operator chosen pass\n');
     assert.match(created.stdout, /Created administrator/);
     const login = await server.gql(LoginDocument, { input: { email, password: 'operator chosen pass' } });
     assert.equal(login.data?.login.user.role, 'ADMIN');
 
+    // Someone registered the operator's address first, and stays signed in.
     const existing = uniqueEmail('promote');
-    await server.gql(RegisterDocument, { input: { email: existing, password: 'long enough password', displayName: 'P', role: 'PHOTOGRAPHER' } });
+    const post = async (query: string, variables: Record<string, unknown>) =>
+      (await (await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) })).json()) as {
+        data?: Record<string, any> | null;
+        errors?: { extensions?: { code?: string } }[];
+      };
+    const squatter = (
+      await post('mutation($i: RegisterInput!) { register(input: $i) { token refreshToken } }', {
+        i: { email: existing, password: 'long enough password', displayName: 'P', role: 'PHOTOGRAPHER' },
+      })
+    ).data!['register'] as { token: string; refreshToken: string };
     const promoted = await run(process.execPath, [bin, 'admin', 'create', existing.toUpperCase()], { env });
-    assert.match(promoted.stdout, /is now an administrator/);
-    const again = await server.gql(LoginDocument, { input: { email: existing, password: 'long enough password' } });
+    assert.match(promoted.stdout, /already registered: it is now an administrator with the new password, and every session of it was ended/);
+    const password = /Password \(shown once\): (\S+)/.exec(promoted.stdout)?.[1];
+    assert.ok(password, promoted.stdout);
+    assert.equal(errorCode(await server.gql(LoginDocument, { input: { email: existing, password: 'long enough password' } })), 'UNAUTHENTICATED', "the registrant's password no longer works");
+    assert.equal(errorCode(await server.gql(MeDocument, {}, { token: squatter.token })), 'UNAUTHENTICATED', "the registrant's session ended");
+    const refreshed = await post('mutation($r: String!) { refreshSession(refreshToken: $r) { token } }', { r: squatter.refreshToken });
+    assert.equal(refreshed.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED', "the registrant's refresh token ended");
+    const again = await server.gql(LoginDocument, { input: { email: existing, password } });
     assert.equal(again.data?.login.user.role, 'ADMIN');
   });
 

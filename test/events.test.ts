@@ -11,6 +11,7 @@ import {
   RegisterDocument,
 } from './generated/graphql.js';
 import { errorCode, plainHasher, startTestServer, uniqueEmail, type GraphQLResponse, type TestServer } from './support/harness.js';
+import { newAdmin } from './support/flows.js';
 
 describe('events', () => {
   let server: TestServer;
@@ -33,12 +34,12 @@ describe('events', () => {
   }
 
   before(async () => {
-    server = await startTestServer({ hasher: plainHasher, env: { ADMIN_EMAILS: 'admin@example.test' } });
+    server = await startTestServer({ hasher: plainHasher });
     photographer = await account('PHOTOGRAPHER', uniqueEmail('ph'), 'Studio Lumière');
     otherPhotographer = await account('PHOTOGRAPHER');
     guest = await account('PARTICIPANT');
     outsider = await account('PARTICIPANT');
-    admin = await account('PARTICIPANT', 'admin@example.test');
+    admin = await newAdmin(server);
   });
   after(() => server.close());
 

@@ -42,6 +42,7 @@ describe('mail over SMTP', () => {
     const server = await startTestServer({
       hasher: plainHasher,
       configuredMailer: true,
+      worker: true,
       env: { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'FindMe <reset@findme.test>', PUBLIC_URL: 'https://findme.example' },
     });
     try {
@@ -52,6 +53,7 @@ describe('mail over SMTP', () => {
       const { print } = await import('graphql');
       await post({ query: print(RegisterDocument), variables: { input: { email, password: 'long enough password', displayName: 'S', role: 'PARTICIPANT' } } });
       await post({ query: print(RequestPasswordResetDocument), variables: { email } });
+      await server.mailed();
       const mail = received.find((m) => m.to.includes(email));
       assert.ok(mail, 'the SMTP server received the message');
       assert.equal(mail.from, 'reset@findme.test');

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { CreateCollectionCommand, DetectFacesCommand, IndexFacesCommand, RekognitionClient, SearchFacesCommand } from '@aws-sdk/client-rekognition';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { JoinEventDocument, PhotoStatusChangedDocument, type PhotoStatusChangedSubscription } from './generated/graphql.js';
-import { newAccount, newEvent, sendSelfie, uploadPhotos, waitForPhoto } from './support/flows.js';
+import { newAccount, newAdmin, newEvent, sendSelfie, uploadPhotos, waitForPhoto } from './support/flows.js';
 import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
 import { generatedPhotos, identityPhoto, truncate } from './support/images.js';
 import { collect } from './support/live.js';
@@ -56,13 +56,9 @@ describe('operations: admin queries, metrics, logs', () => {
         REKOGNITION_USD_PER_1000_CALLS: '1.25',
         BATCH_MATCH_DELAY_SECONDS: '1',
         METRICS_TOKEN,
-        ADMIN_EMAILS: 'ops@example.test',
       },
     });
-    admin = (await server.gql(
-      (await import('./generated/graphql.js')).RegisterDocument,
-      { input: { email: 'ops@example.test', password, displayName: 'Ops', role: 'PARTICIPANT' } },
-    )).data!.register.token;
+    admin = await newAdmin(server, 'ops@example.test', password);
     ({ owner, eventId } = await newEvent(server, 'Conference'));
     const { code } = (await server.sql<{ code: string }>('select code from events where id = ?', [eventId]))[0]!;
     const guest = await newAccount(server, 'PARTICIPANT');

@@ -115,7 +115,7 @@ describe('the web app in Chromium', () => {
   }
 
   before(async () => {
-    server = await startTestServer({ hasher: plainHasher, worker: true, env: { FACE_RECOGNIZER_PROVIDER: 'local', FACE_WORKER_THREADS: '2', ADMIN_EMAILS: 'admin@example.test' } });
+    server = await startTestServer({ hasher: plainHasher, worker: true, env: { FACE_RECOGNIZER_PROVIDER: 'local', FACE_WORKER_THREADS: '2' } });
     browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
     await mkdir(ARTIFACTS, { recursive: true });
     // The photographer's folder: four of the dev group photos (and a stray non-photo); the fifth comes later.
@@ -398,11 +398,10 @@ describe('the web app in Chromium', () => {
     await page.getByRole('heading', { name: 'We do not know this code' }).waitFor();
     await audit(page, 'join-unknown');
 
-    await page.goto('/signup');
-    await page.getByLabel('Your name or studio').fill('Operator');
-    await page.getByLabel('Email').fill('admin@example.test');
-    await page.getByLabel('Password').fill('an admin password');
-    await page.getByRole('button', { name: 'Create my account' }).click();
+    // The operator appointed themself from the server's shell (`findme admin create`), then signs in.
+    await server.app.services(server.app.db.orm.em.fork()).accounts.createAdmin('admin@example.test', 'an admin password', 'Operator');
+    await page.goto('/login');
+    await signIn(page, 'admin@example.test', 'an admin password');
     await page.getByRole('link', { name: 'Status' }).click();
     await page.getByRole('heading', { name: 'Queue' }).waitFor();
     await page.getByText('postgres', { exact: true }).first().waitFor();

@@ -96,10 +96,11 @@ async function createAdmin(email: string, options: { name?: string; passwordStdi
     const { user, created } = await app.services(db.orm.em.fork()).accounts.createAdmin(email, password, options.name ?? 'Administrator');
     if (created) {
       process.stdout.write(`Created administrator ${user.email}.\n`);
-      if (!chosen) process.stdout.write(`Password (shown once): ${password}\n`);
     } else {
-      process.stdout.write(`${user.email} is now an administrator.\n`);
+      // Whoever registered the address first may not be its owner: the account is taken over, not promoted.
+      process.stdout.write(`${user.email} was already registered: it is now an administrator with the new password, and every session of it was ended.\n`);
     }
+    if (!chosen) process.stdout.write(`Password (shown once): ${password}\n`);
   } finally {
     await db.close();
   }
@@ -235,10 +236,10 @@ registerClientCommands(program);
 const admin = program.command('admin').description('operator tasks');
 admin
   .command('create')
-  .description('create an administrator, or promote an existing account')
+  .description("create an administrator; an existing account with the address gets the new password, loses every session and becomes ADMIN")
   .argument('<email>', 'the account email')
   .option('--name <name>', 'display name of a new account', 'Administrator')
-  .option('--password-stdin', 'read the password of a new account from standard input (generated and printed once otherwise)')
+  .option('--password-stdin', 'read the password from standard input (generated and printed once otherwise)')
   .action(createAdmin);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -87,7 +87,10 @@ export class ApiProcess {
         ready: () => databaseReady(this.db.orm),
         routers: [
           ...adapters.store.routes(),
-          authPages({ unsubscribe: (token) => this.services(this.db.orm.em.fork(), this.logger).newPhotoEmails.unsubscribe(token) }),
+          authPages({
+            unsubscribe: (token) => this.services(this.db.orm.em.fork(), this.logger).newPhotoEmails.unsubscribe(token),
+            signInAddress: (token) => this.services(this.db.orm.em.fork(), this.logger).accounts.signInLinkAddress(token),
+          }),
           archiveRoutes({
             open: (token) => this.services(this.db.orm.em.fork(), this.logger).archives.open(token),
             read: (key) => adapters.store.stream(key),

@@ -39,6 +39,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         throttle,
         bus,
         mailer: adapters.mailer,
+        queue,
         clock,
         logger,
         settings: { auth: config.auth, rateLimits: limits, publicUrl },
@@ -48,6 +49,8 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
       privacy: () => new PrivacyService(em, { records: new PgPrivacyRepository(em), queue, store, erasure, faces, bus, clock, logger, sessions }),
       events: () => new EventService(em, {
         participations: new PgParticipationRepository(em),
+        queue,
+        bus,
         clock,
         logger,
         throttle,

@@ -12,7 +12,7 @@ import { Maintenance, releaseOrphanedPhotos, requeueStalePhotos } from '../worke
 import { sharpImageProcessor } from '../adapters/image/sharp.image-processor.js';
 import { PhotoPipeline } from '../services/photo-pipeline.service.js';
 import { SelfieMatching } from '../services/selfie-matching.service.js';
-import { eventMatchJob, photoJob, selfieJob } from '../worker/handlers.js';
+import { eventMatchJob, participantMatchJob, photoJob, selfieJob } from '../worker/handlers.js';
 import { MatchingService } from '../services/matching.service.js';
 import type { Adapters } from './adapters.js';
 import type { Database } from './database.js';
@@ -66,12 +66,15 @@ export class WorkerProcess {
       telemetry,
       workerId: this.heartbeat.workerId,
     });
+    const matching = () => new MatchingService({ matches: matchRepository(db.orm.em.fork()), faces, bus });
     const selfies = new SelfieMatching({ orm: db.orm, store, faces, images: sharpImageProcessor, matchRepository, bus, logger: workerLogger, telemetry });
     await new JobRegistry(logger)
       .registerAll({
         'photo.process': { handler: photoJob(pipeline), concurrency: config.worker.concurrency },
         'selfie.process': { handler: selfieJob(selfies), concurrency: config.worker.concurrency },
-        'event.match': { handler: eventMatchJob({ matching: () => new MatchingService({ matches: matchRepository(db.orm.em.fork()), faces, bus }), logger }), concurrency: 1 },
+        'event.match': { handler: eventMatchJob({ matching, logger }), concurrency: 1 },
+        'participant.match': { handler: participantMatchJob({ matching, logger: workerLogger }), concurrency: 1 },
+        'account.link': { handler: (job) => this.services(fork(), workerLogger).accounts.deliverLink(job.payload), concurrency: 2 },
         'storage.purge': { handler: adapters.erasure.handle, concurrency: 1 },
         'event.delete': { handler: (job) => this.services(fork(), workerLogger).privacy.deleteMarkedEvent(job.payload.eventId), concurrency: 1 },
         'digest.send': { handler: (job) => this.services(fork(), workerLogger).newPhotoEmails.send(job.payload), concurrency: 1 },

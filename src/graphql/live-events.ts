@@ -13,6 +13,7 @@ export class LiveEvents {
   private readonly changes = new Map<string, Set<(m: Change) => void>>();
   private readonly rematch = new Map<string, Set<(m: BusMessages['rematch.progress']) => void>>();
   private readonly matches = new Map<string, Set<(m: BusMessages['match.created']) => void>>();
+  private readonly access = new Map<string, Set<(m: BusMessages['access.changed']) => void>>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly loads = new Map<string, Promise<unknown>>();
 
@@ -30,6 +31,9 @@ export class LiveEvents {
       }),
       bus.subscribe('match.created', (m) => {
         for (const l of this.matches.get(`${m.userId}:${m.eventId}`) ?? []) l(m);
+      }),
+      bus.subscribe('access.changed', (m) => {
+        for (const l of this.access.get(m.eventId) ?? []) l(m);
       }),
     );
   }
@@ -67,6 +71,40 @@ export class LiveEvents {
   /** Photos newly matched to a user in an event. */
   newMatches(userId: string, eventId: string): Repeater<BusMessages['match.created']> {
     return listen(this.matches, `${userId}:${eventId}`);
+  }
+
+  /**
+   * Ends `source` once its subscriber may no longer see it: `allowed` is asked
+   * before each value is delivered, and whenever access to the event changes
+   * for `userId` (approval, refusal, leaving) or for everyone (deletion). The
+   * subscription then completes, having delivered nothing more.
+   */
+  whileAllowed<T>(source: AsyncIterable<T>, scope: { eventId: string; userId: string }, allowed: () => Promise<boolean>): Repeater<T> {
+    const changes = listen(this.access, scope.eventId);
+    return new Repeater<T>(async (push, stop) => {
+      const values = source[Symbol.asyncIterator]();
+      const access = changes[Symbol.asyncIterator]();
+      void stop.then(() => Promise.all([values.return?.(), access.return?.()]));
+      const ended = stop.then(() => ({ kind: 'stop' as const }));
+      const nextValue = () => values.next().then((r) => ({ kind: 'value' as const, r }));
+      const nextChange = () => access.next().then((r) => ({ kind: 'access' as const, r }));
+      let value = nextValue();
+      let change = nextChange();
+      for (;;) {
+        const next = await Promise.race([value, change, ended]);
+        if (next.kind === 'stop' || next.r.done) break;
+        if (next.kind === 'access') {
+          const m = next.r.value;
+          if ((m.userId === undefined || m.userId === scope.userId) && !(await allowed())) break;
+          change = nextChange();
+          continue;
+        }
+        if (!(await allowed())) break;
+        await push(next.r.value);
+        value = nextValue();
+      }
+      stop();
+    });
   }
 
   /** Open subscriptions, for metrics. */

@@ -27,12 +27,25 @@ ${body}
 `;
 }
 
-const SIGN_IN = page(
-  'Sign in to FindMe',
-  `<p>This link signs you in once. Press the button to continue.</p>
+/**
+ * The address the link signs in is shown before the button: a link someone
+ * sent to trick a person into their own account (login CSRF) names the
+ * sender's address, not the person's.
+ */
+const SIGN_IN = (email: string) =>
+  page(
+    'Sign in to FindMe',
+    `<p>This link signs you in once, to the FindMe account of <strong id="account">${escapeHtml(email)}</strong>.</p>
+<p>Is this not your email address? Then close this page: the link was not sent to you.</p>
 <form id="sign-in" data-flow="sign-in">
-<button type="submit">Sign in</button>
+<button type="submit">Sign in as ${escapeHtml(email)}</button>
 </form>`,
+  );
+
+const SIGN_IN_SPENT = page(
+  'This sign-in link does not work',
+  `<p>This sign-in link is invalid, expired or already used. Ask for a new one on FindMe's sign-in page.</p>
+<p><a href="/login">Go to the sign-in page</a></p>`,
 );
 
 const UNSUBSCRIBE = (token: string) =>
@@ -65,14 +78,23 @@ const RESET = page(
  * of the same origin. The token is used only when the person presses the
  * button, so a mail scanner fetching the link spends nothing.
  */
-export function authPages(deps: { unsubscribe: (token: string) => Promise<string | null> }): Router {
+export function authPages(deps: {
+  unsubscribe: (token: string) => Promise<string | null>;
+  /** The address a live sign-in link signs in (the link is not spent); null when it does not work. */
+  signInAddress: (token: string) => Promise<string | null>;
+}): Router {
   const router = express.Router();
   const script = PAGES_JS;
   const style = PAGES_CSS;
   const html = (body: string) => (_req: express.Request, res: express.Response) => {
     res.set({ 'content-security-policy': CSP, 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).type('html').send(body);
   };
-  router.get('/sign-in', html(SIGN_IN));
+  router.get('/sign-in', async (req, res) => {
+    const token = typeof req.query['token'] === 'string' ? req.query['token'] : '';
+    const email = token ? await deps.signInAddress(token) : null;
+    if (email === null) res.status(404);
+    html(email === null ? SIGN_IN_SPENT : SIGN_IN(email))(req, res);
+  });
   // New-photo emails' link: a form that posts back (a scanner fetching the link changes nothing);
   // mail clients' one-click unsubscribe (RFC 8058) posts to the same address.
   router.get('/unsubscribe', (req, res) => {

@@ -12,6 +12,12 @@ export interface BusMessages {
   'sessions.revoked': { userId: string; sessionId?: string };
   /** Face data of an event was erased (retention, deletion): vector indexes forget it. */
   'faces.erased': { eventId: string };
+  /**
+   * Who may see an event's photos changed: one guest (`userId`: approved,
+   * refused, left) or everyone (the event is being deleted). Open
+   * subscriptions check their subscriber's access again, and end without it.
+   */
+  'access.changed': { eventId: string; userId?: string };
   /** A rematch job moved; subscribers reload it. */
   'rematch.progress': { userId: string; jobId: string };
 }

@@ -1,3 +1,6 @@
+/** The links FindMe emails to prove an address. */
+export type EmailedLink = 'sign-in-link' | 'password-reset';
+
 /** Every job the system runs, by name, with its payload. */
 export interface JobPayloads {
   'photo.process': { photoId: string };
@@ -10,6 +13,13 @@ export interface JobPayloads {
   'event.delete': { eventId: string };
   /** Email a guest who asked for it about their new photos of an event (batched). */
   'digest.send': { userId: string; eventId: string };
+  /**
+   * Mail a sign-in or password-reset link to the account with this address, if
+   * there is one: off the request path, so asking answers alike for every address.
+   */
+  'account.link': { link: EmailedLink; email: string };
+  /** Search one guest in an event's photos (they were just approved). */
+  'participant.match': { eventId: string; userId: string };
 }
 
 export type JobName = keyof JobPayloads;

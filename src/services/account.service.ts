@@ -6,6 +6,7 @@ import { AuthSession, PasswordResetToken, RefreshToken, Role, SignInLink, User }
 import { BadUserInputError, ConflictError, DomainError, UnauthenticatedError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
+import type { EmailedLink, JobQueue } from '../ports/job-queue.js';
 import type { Mailer } from '../ports/mailer.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
@@ -57,6 +58,8 @@ export class AccountService {
       throttle: Throttle;
       bus: EventBus;
       mailer: Mailer;
+      /** Emailed links are written and sent by a job, off the request path. */
+      queue: JobQueue;
       clock: Clock;
       logger: Logger;
       settings: AccountSettings;
@@ -83,7 +86,9 @@ export class AccountService {
       throw new BadUserInputError('password', 'password: photographers need a password (at least 10 characters).');
     }
     const password = passwordless ? null : validatePassword(command.password!);
-    const role = this.deps.settings.auth.adminEmails.includes(email) ? Role.ADMIN : command.role;
+    // Even an address listed in ADMIN_EMAILS registers as what it asked to be: the role
+    // comes once its owner proves the address (see `proveAddress`), never from typing it.
+    const role = command.role;
     const user = this.em.create(User, {
       email,
       displayName,
@@ -179,11 +184,50 @@ export class AccountService {
 
   /** Ends every session of the user, on every device: tokens issued before now stop working. */
   async logoutEverywhere(user: User): Promise<void> {
-    await this.em.nativeUpdate(User, { id: user.id }, { tokenVersion: user.tokenVersion + 1 });
-    user.tokenVersion += 1;
-    await this.revokeSessions(user.id, null, 'signed out everywhere');
+    await this.endEverySession(user, 'signed out everywhere');
   }
 
+  /**
+   * The one way every session of an account ends: access tokens (their
+   * version), refresh tokens (their devices), ZIP links (both) and the sign-in
+   * and reset links still in a mailbox all stop working; open sockets close.
+   */
+  private async endEverySession(user: User, reason: string): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.em.nativeUpdate(User, { id: user.id }, { tokenVersion: user.tokenVersion + 1 });
+    user.tokenVersion += 1;
+    await this.em.nativeUpdate(SignInLink, { user: user.id, usedAt: null }, { usedAt: now });
+    await this.em.nativeUpdate(PasswordResetToken, { user: user.id, usedAt: null }, { usedAt: now });
+    await this.em.nativeUpdate(AuthSession, { user: user.id, revokedAt: null }, { revokedAt: now });
+    this.deps.sessions?.forgetUser(user.id);
+    await this.deps.bus.publish('sessions.revoked', { userId: user.id });
+    this.deps.logger.info({ userId: user.id, reason }, 'every session ended');
+  }
+
+  /**
+   * The owner of the address has shown they read its mail. An address listed
+   * in ADMIN_EMAILS becomes an administrator now. Returns true the first time:
+   * the account may have been registered by someone else, and a first sign-in
+   * by link (`clearPassword`) removes the password whoever registered chose.
+   */
+  private async proveAddress(user: User, how: string, clearPassword: boolean): Promise<boolean> {
+    const first = !user.emailVerifiedAt;
+    if (first) {
+      const now = this.deps.clock.now();
+      await this.em.nativeUpdate(User, { id: user.id }, { emailVerifiedAt: now, ...(clearPassword ? { passwordHash: null } : {}) });
+      user.emailVerifiedAt = now;
+      this.deps.logger.info({ userId: user.id, how, passwordCleared: clearPassword }, 'email address verified');
+    }
+    if (this.deps.settings.auth.adminEmails.includes(user.email) && user.role !== Role.ADMIN) {
+      await this.em.nativeUpdate(User, { id: user.id }, { role: Role.ADMIN });
+      user.role = Role.ADMIN;
+      this.deps.sessions?.forgetUser(user.id);
+      this.deps.logger.info({ userId: user.id, how }, 'administrator from ADMIN_EMAILS, address proven');
+    }
+    return first;
+  }
+
+  /** Ends one device's session (`sessionId`), or every device's refresh tokens (null). */
   private async revokeSessions(userId: string, sessionId: string | null, reason: string): Promise<void> {
     const now = this.deps.clock.now();
     await this.em.nativeUpdate(AuthSession, { user: userId, revokedAt: null, ...(sessionId ? { id: sessionId } : {}) }, { revokedAt: now });
@@ -195,20 +239,10 @@ export class AccountService {
 
   /** Mails a single-use password reset link when the account exists; says nothing either way. */
   async requestPasswordReset(emailInput: string, ip: string): Promise<void> {
-    const { rateLimits, auth } = this.deps.settings;
-    await this.mailLink(emailInput, ip, {
-      action: 'password-reset',
+    const { rateLimits } = this.deps.settings;
+    await this.requestLink(emailInput, ip, 'password-reset', {
       quota: [quotaKeys.resetEmail, quotaKeys.resetIp],
       refused: (s) => `Too many password reset requests. Try again in ${s} seconds.`,
-      recipients: { active: true },
-      token: PasswordResetToken,
-      ttlSeconds: auth.passwordResetTtlSeconds,
-      write: (user, link, token, minutes) => ({
-        subject: 'Reset your FindMe password',
-        text:
-          `Hello ${user.displayName},\n\nTo choose a new password, open this link within ${minutes} minutes:\n${link('/reset-password')}\n\n` +
-          `Your reset token: ${token}\n\nIf you did not ask for this, ignore this message; your password is unchanged.\n`,
-      }),
       limits: { perEmail: rateLimits.passwordResetsPerEmail, perIp: rateLimits.passwordResetsPerIp, windowSeconds: rateLimits.passwordResetWindowSeconds },
     });
   }
@@ -218,42 +252,28 @@ export class AccountService {
    * password); says nothing either way. Photographers sign in with their password.
    */
   async requestSignInLink(emailInput: string, ip: string): Promise<void> {
-    const { rateLimits, auth } = this.deps.settings;
-    await this.mailLink(emailInput, ip, {
-      action: 'sign-in-link',
+    const { rateLimits } = this.deps.settings;
+    await this.requestLink(emailInput, ip, 'sign-in-link', {
       quota: [quotaKeys.signInEmail, quotaKeys.signInIp],
       refused: (s) => `Too many sign-in links asked for. Try again in ${s} seconds.`,
-      recipients: { active: true, role: Role.PARTICIPANT },
-      token: SignInLink,
-      ttlSeconds: auth.signInLinkTtlSeconds,
-      write: (user, link, _token, minutes) => ({
-        subject: 'Your FindMe sign-in link',
-        text:
-          `Hello ${user.displayName},\n\nTo sign in to FindMe, open this link within ${minutes} minutes (it works once):\n${link('/sign-in')}\n\n` +
-          `If you did not ask for it, ignore this message.\n`,
-      }),
       limits: { perEmail: rateLimits.passwordResetsPerEmail, perIp: rateLimits.passwordResetsPerIp, windowSeconds: rateLimits.passwordResetWindowSeconds },
     });
   }
 
   /**
-   * The emailed links' common path. Requests are counted per address and per
-   * IP before the account is looked up, so RATE_LIMITED reveals nothing about
-   * which addresses exist; a link goes only to an account `recipients` matches,
-   * its token stored as a SHA-256.
+   * The emailed links' request path. Requests are counted per address and per
+   * IP without looking the account up, so RATE_LIMITED reveals nothing; then a
+   * job is queued whatever the address. Whether an account exists is decided by
+   * the job (`deliverLink`), so the answer takes the same time either way.
    */
-  private async mailLink(
+  private async requestLink(
     emailInput: string,
     ip: string,
+    link: EmailedLink,
     kind: {
-      action: string;
       quota: [email: (email: string) => string, ip: (ip: string) => string];
       limits: { perEmail: number; perIp: number; windowSeconds: number };
       refused: (retryAfterSeconds: number) => string;
-      recipients: FilterQuery<User>;
-      token: typeof PasswordResetToken | typeof SignInLink;
-      ttlSeconds: number;
-      write: (user: User, link: (path: string) => string, token: string, minutes: number) => { subject: string; text: string };
     },
   ): Promise<void> {
     let email: string;
@@ -264,21 +284,61 @@ export class AccountService {
     }
     const { limits } = kind;
     await this.deps.throttle.consume(
-      kind.action,
+      link,
       [
         { key: kind.quota[0](email), max: limits.perEmail, windowSeconds: limits.windowSeconds },
         { key: kind.quota[1](ip), max: limits.perIp, windowSeconds: limits.windowSeconds },
       ],
       kind.refused,
     );
-    const user = await this.em.findOne(User, { $and: [{ email }, kind.recipients] });
-    if (!user) return;
+    await this.deps.queue.enqueue('account.link', { link, email });
+  }
+
+  /**
+   * The job behind a requested link: a link goes only to an account that may
+   * use it (any active account for a reset, an active guest for a sign-in
+   * link), its token stored as a SHA-256. Nothing is sent to any other address.
+   */
+  async deliverLink(job: { link: EmailedLink; email: string }): Promise<'done' | 'skipped'> {
+    const { auth } = this.deps.settings;
+    const kind =
+      job.link === 'password-reset'
+        ? {
+            recipients: { active: true } satisfies FilterQuery<User>,
+            token: PasswordResetToken,
+            ttlSeconds: auth.passwordResetTtlSeconds,
+            write: (user: User, link: (path: string) => string, token: string, minutes: number) => ({
+              subject: 'Reset your FindMe password',
+              text:
+                `Hello ${user.displayName},\n\nTo choose a new password, open this link within ${minutes} minutes:\n${link('/reset-password')}\n\n` +
+                `Your reset token: ${token}\n\nIf you did not ask for this, ignore this message; your password is unchanged.\n`,
+            }),
+          }
+        : {
+            recipients: { active: true, role: Role.PARTICIPANT } satisfies FilterQuery<User>,
+            token: SignInLink,
+            ttlSeconds: auth.signInLinkTtlSeconds,
+            write: (user: User, link: (path: string) => string, _token: string, minutes: number) => ({
+              subject: 'Your FindMe sign-in link',
+              text:
+                `Hello ${user.displayName},\n\nTo sign in to FindMe as ${user.email}, open this link within ${minutes} minutes (it works once):\n${link('/sign-in')}\n\n` +
+                `If you did not ask for it, ignore this message.\n`,
+            }),
+          };
+    const user = await this.em.findOne(User, { $and: [{ email: job.email }, kind.recipients] });
+    if (!user) return 'skipped';
     const token = randomBytes(32).toString('base64url');
     this.em.create(kind.token as typeof SignInLink, { user, tokenHash: sha256(token), expiresAt: new Date(this.deps.clock.now().getTime() + kind.ttlSeconds * 1000) });
     await this.em.flush();
     const link = (path: string) => `${this.deps.settings.publicUrl()}${path}?token=${token}`;
     await this.deps.mailer.send({ to: user.email, ...kind.write(user, link, token, Math.round(kind.ttlSeconds / 60)) });
-    this.deps.logger.info({ userId: user.id, link: kind.action }, 'link mailed');
+    this.deps.logger.info({ userId: user.id, link: job.link }, 'link mailed');
+    return 'done';
+  }
+
+  /** The address a sign-in link signs in, while the link works (the page shows it before the button); null otherwise. */
+  async signInLinkAddress(token: string): Promise<string | null> {
+    return (await this.liveToken(SignInLink, token))?.user.email ?? null;
   }
 
   /** The live (unused, unexpired) emailed token and its active user, or null. */
@@ -322,6 +382,8 @@ export class AccountService {
     // Spent in one guarded statement: two clicks on one link give one session.
     const spent = await this.em.nativeUpdate(SignInLink, { id: live.id, usedAt: null }, { usedAt: this.deps.clock.now() });
     if (spent === 0) throw invalid();
+    // The first link into an account: whoever registered the address before its owner keeps nothing.
+    if (await this.proveAddress(user, 'sign-in link', true)) await this.endEverySession(user, 'first sign-in by link');
     this.deps.logger.info({ userId: user.id }, 'signed in with a link');
     return this.startSession(user);
   }
@@ -334,18 +396,14 @@ export class AccountService {
     if (!record) throw new BadUserInputError('token', 'token: this reset link is invalid, expired or already used.');
     const { user } = record;
     const passwordHash = await this.deps.hasher.hash(password);
-    await this.em.transactional(async (em) => {
-      // Spending the token first makes two concurrent resets with one link race safely.
-      const spent = await em.nativeUpdate(PasswordResetToken, { id: record.id, usedAt: null }, { usedAt: now });
-      if (spent === 0) throw new BadUserInputError('token', 'token: this reset link is invalid, expired or already used.');
-      await em.nativeUpdate(PasswordResetToken, { user: user.id, usedAt: null }, { usedAt: now });
-      await em.nativeUpdate(User, { id: user.id }, { passwordHash, tokenVersion: user.tokenVersion + 1 });
-      // Refresh tokens too: a new password signs every device out.
-      await em.nativeUpdate(AuthSession, { user: user.id, revokedAt: null }, { revokedAt: now });
-    });
+    // Spending the token first makes two concurrent resets with one link race safely.
+    const spent = await this.em.nativeUpdate(PasswordResetToken, { id: record.id, usedAt: null }, { usedAt: now });
+    if (spent === 0) throw new BadUserInputError('token', 'token: this reset link is invalid, expired or already used.');
+    // The reset link proves the address; then every device, token and emailed link ends.
+    await this.proveAddress(user, 'password reset', false);
+    await this.em.nativeUpdate(User, { id: user.id }, { passwordHash });
+    await this.endEverySession(user, 'password reset');
     await this.deps.limiter.reset(quotaKeys.loginEmail(user.email));
-    this.deps.sessions?.forgetUser(user.id);
-    await this.deps.bus.publish('sessions.revoked', { userId: user.id });
     this.deps.logger.info({ userId: user.id }, 'password reset');
   }
 
@@ -357,9 +415,18 @@ export class AccountService {
     const password = validatePassword(newPassword, 'newPassword');
     const attempt = await this.reservePasswordCheck(user.email, ip, (s) => `Too many wrong passwords. Try again in ${s} seconds.`);
     const stored = await this.em.findOne(User, { id: user.id }, { populate: ['passwordHash'] });
-    // A guest who signed up without a password sets a first one: their session is the proof.
     if (stored?.passwordHash && !(await this.deps.hasher.verify(stored.passwordHash, currentPassword))) {
       throw new BadUserInputError('currentPassword', 'currentPassword: this is not your current password.');
+    }
+    // A first password needs a proven address: anyone can register someone else's
+    // address without one, and must not then lock its owner out with a password.
+    if (!stored?.passwordHash && !stored?.emailVerifiedAt) {
+      await attempt.succeeded();
+      throw new DomainError(
+        'FORBIDDEN',
+        'Confirm your email address first: ask for a sign-in link on the sign-in page and open it from your mailbox, then choose a password here.',
+        { reason: 'EMAIL_NOT_VERIFIED' },
+      );
     }
     await attempt.succeeded();
     const passwordHash = await this.deps.hasher.hash(password);
@@ -377,31 +444,34 @@ export class AccountService {
     return user;
   }
 
-  /** Creates an administrator, or promotes an existing account. */
+  /**
+   * The operator's shell appoints an administrator (`findme admin create`):
+   * being on the server is the proof. An existing account with the address is
+   * taken over for the operator: its password becomes the operator's, every
+   * session and emailed link of it ends, and it becomes ADMIN. Whoever had
+   * registered the address first keeps nothing.
+   */
   async createAdmin(emailInput: string, password: string, displayName: string): Promise<{ user: User; created: boolean }> {
     const email = normalizeEmail(emailInput);
+    const passwordHash = await this.deps.hasher.hash(validatePassword(password));
+    const now = this.deps.clock.now();
     const existing = await this.em.findOne(User, { email });
     if (existing) {
-      existing.role = Role.ADMIN;
-      existing.active = true;
-      await this.em.flush();
+      await this.em.nativeUpdate(User, { id: existing.id }, { role: Role.ADMIN, active: true, passwordHash, emailVerifiedAt: existing.emailVerifiedAt ?? now });
+      Object.assign(existing, { role: Role.ADMIN, active: true, emailVerifiedAt: existing.emailVerifiedAt ?? now });
+      await this.endEverySession(existing, 'appointed administrator from the server shell');
       return { user: existing, created: false };
     }
-    const user = this.em.create(User, {
-      email,
-      displayName: requireText(displayName, 'displayName', 80),
-      role: Role.ADMIN,
-      passwordHash: await this.deps.hasher.hash(validatePassword(password)),
-    });
+    const user = this.em.create(User, { email, displayName: requireText(displayName, 'displayName', 80), role: Role.ADMIN, passwordHash, emailVerifiedAt: now });
     await this.em.flush();
     return { user, created: true };
   }
 
-  /** Promotes the accounts listed in ADMIN_EMAILS (run at start-up). */
+  /** Promotes the accounts listed in ADMIN_EMAILS whose owners proved the address (run at start-up). */
   async promoteConfiguredAdmins(): Promise<number> {
     const emails = this.deps.settings.auth.adminEmails;
     if (emails.length === 0) return 0;
-    return this.em.nativeUpdate(User, { email: { $in: emails }, role: { $ne: Role.ADMIN } }, { role: Role.ADMIN });
+    return this.em.nativeUpdate(User, { email: { $in: emails }, role: { $ne: Role.ADMIN }, emailVerifiedAt: { $ne: null } }, { role: Role.ADMIN });
   }
 
   /** A new signed-in device for the user: its first refresh token and an access token bound to it. */

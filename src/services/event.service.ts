@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { Event, OriginalsPolicy, ParticipantStatus, Participation, Role, User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, DomainError, ForbiddenError, NotFoundError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
+import type { EventBus } from '../ports/event-bus.js';
+import type { JobQueue } from '../ports/job-queue.js';
 import { awaitingApproval, canSeePhotos, loadManagedEvent, roleInEvent } from './event-access.js';
 import { codeCandidates, generateEventCode, normalizeEventCode } from './event-code.js';
 import { quotaKeys, type Quota, type Throttle } from './throttle.js';
@@ -80,7 +82,7 @@ export interface EventPreview {
 export class EventService {
   constructor(
     private readonly em: EntityManager,
-    private readonly deps: { participations: ParticipationRepository; clock: Clock; logger: Logger; throttle: Throttle; settings: EventSettings },
+    private readonly deps: { participations: ParticipationRepository; queue: JobQueue; bus: EventBus; clock: Clock; logger: Logger; throttle: Throttle; settings: EventSettings },
   ) {}
 
   async createEvent(actor: User, command: CreateEventCommand): Promise<Event> {
@@ -258,10 +260,19 @@ export class EventService {
     await loadManagedEvent(this.em, actor, participation.event.id).catch(() => {
       throw new NotFoundError('Participant');
     });
+    const was = participation.status;
     participation.status = approved ? ParticipantStatus.APPROVED : ParticipantStatus.REFUSED;
     participation.decidedAt = this.deps.clock.now();
     await this.em.flush();
-    this.deps.logger.info({ participationId, eventId: participation.event.id, actorId: actor.id, status: participation.status }, 'participant decided');
+    const eventId = participation.event.id;
+    const userId = participation.user.id;
+    this.deps.logger.info({ participationId, eventId, actorId: actor.id, status: participation.status }, 'participant decided');
+    if (was !== participation.status) {
+      // Open subscriptions recheck the guest's access now (a refused guest's end).
+      await this.deps.bus.publish('access.changed', { eventId, userId });
+      // Waiting guests are never searched: an approved one is searched now.
+      if (approved && participation.faceMatching) await this.deps.queue.enqueue('participant.match', { eventId, userId }, { key: `participant-match:${eventId}:${userId}` });
+    }
     const summary = await this.deps.participations.one(participation.event.id, participation.id);
     const [row] = await this.withParticipations(summary ? [summary] : []);
     return row!;

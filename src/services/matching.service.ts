@@ -64,6 +64,19 @@ export class MatchingService {
     return created;
   }
 
+  /**
+   * One guest against the event's DONE photos: run when the photographer
+   * approves them (waiting guests are never searched). Safe to run twice.
+   */
+  async matchParticipant(eventId: string, userId: string): Promise<NewMatch[]> {
+    const { matches: repo } = this.deps;
+    const [participant] = await repo.participantsWithSelfie(eventId, userId);
+    if (!participant) return [];
+    const minSimilarity = await repo.matchThreshold(eventId);
+    const found = await this.deps.faces.findParticipantInEvent({ eventId, participant, minSimilarity });
+    return this.save(eventId, found, MatchSource.REMATCH);
+  }
+
   /** Announces matches (after the photo is DONE, so subscribers can show it). */
   async announce(matches: NewMatch[]): Promise<void> {
     await Promise.all(matches.map((m) => this.deps.bus.publish('match.created', m)));

@@ -80,6 +80,7 @@ export class PrivacyService {
     await this.forgetSelfieIn(user.id, eventId);
     if (!(await this.deps.records.leaveEvent(user.id, eventId))) throw new NotFoundError('Event');
     await this.deps.bus.publish('faces.erased', { eventId });
+    await this.deps.bus.publish('access.changed', { eventId, userId: user.id });
     this.deps.logger.info({ userId: user.id, eventId }, 'left the event');
     return eventId;
   }
@@ -138,6 +139,8 @@ export class PrivacyService {
     const event = await loadManagedEvent(this.em, actor, eventId);
     event.deletingAt = this.deps.clock.now();
     await this.em.flush();
+    // Gone for everyone at once: open subscriptions on it end.
+    await this.deps.bus.publish('access.changed', { eventId: event.id });
     await this.deps.queue.enqueue('event.delete', { eventId: event.id }, { key: `event-delete:${event.id}` });
     this.deps.logger.info({ eventId: event.id, by: actor.id }, 'event deletion requested');
     return event.id;

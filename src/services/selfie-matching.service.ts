@@ -108,8 +108,13 @@ export class SelfieMatching {
         current.engineFaceId = check.face.engineFaceId;
         current.validationMessage = null;
         await tx.flush();
+        // What the guest had already: the new selfie's matches replace these, and only the others are news.
+        const had = new Set((await tx.find(Match, { user: userId }, { fields: ['photo'] })).map((m) => m.photo.id));
         await tx.nativeDelete(Match, { user: userId });
-        for (const { eventId, matches } of found) created.push(...(await matching.save(eventId, matches, MatchSource.REMATCH, this.deps.matchRepository(tx))));
+        for (const { eventId, matches } of found) {
+          const saved = await matching.save(eventId, matches, MatchSource.REMATCH, this.deps.matchRepository(tx));
+          created.push(...saved.filter((m) => !had.has(m.photoId)));
+        }
       });
       if (replaced.length > 0) await this.deps.store.delete(replaced);
       if (oldFaces.length > 0) {

@@ -26,3 +26,14 @@ export function eventMatchJob(deps: { matching: () => MatchingService; logger: L
     return 'done';
   };
 }
+
+/** An approved guest searched in the event's photos ('participant.match' jobs); their new photos are announced. */
+export function participantMatchJob(deps: { matching: () => MatchingService; logger: Logger }): JobHandler<'participant.match'> {
+  return async (job) => {
+    const matching = deps.matching();
+    const created = await matching.matchParticipant(job.payload.eventId, job.payload.userId);
+    await matching.announce(created);
+    deps.logger.info({ eventId: job.payload.eventId, userId: job.payload.userId, matches: created.length }, 'approved guest searched');
+    return 'done';
+  };
+}

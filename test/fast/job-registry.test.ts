@@ -48,6 +48,8 @@ describe('job registry', () => {
         'storage.purge': { handler: done, concurrency: 1 },
         'digest.send': { handler: done, concurrency: 1 },
         'event.delete': { handler: done, concurrency: 1 },
+        'account.link': { handler: done, concurrency: 1 },
+        'participant.match': { handler: done, concurrency: 1 },
       })
       .start(queue);
     assert.deepEqual(queue.started, [...JOB_NAMES]);

@@ -2,6 +2,7 @@ import {
   CompletePhotoUploadsDocument,
   CompleteSelfieUploadDocument,
   CreateEventDocument,
+  LoginDocument,
   PhotoDocument,
   RegisterDocument,
   RematchJobDocument,
@@ -17,6 +18,17 @@ export async function newAccount(server: TestServer, role: 'PARTICIPANT' | 'PHOT
   const res = await server.gql(RegisterDocument, { input: { email: uniqueEmail(role.toLowerCase()), password: 'long enough password', displayName, role } });
   if (!res.data) throw new Error(`register failed: ${JSON.stringify(res.errors)}`);
   return res.data.register.token;
+}
+
+/**
+ * An administrator appointed as the operator does (`findme admin create`, on
+ * the server), signed in: returns their token.
+ */
+export async function newAdmin(server: TestServer, email: string = uniqueEmail('admin'), password = 'long enough password'): Promise<string> {
+  await server.app.services(server.app.db.orm.em.fork()).accounts.createAdmin(email, password, 'Administrator');
+  const res = await server.gql(LoginDocument, { input: { email, password } });
+  if (!res.data) throw new Error(`admin login failed: ${JSON.stringify(res.errors)}`);
+  return res.data.login.token;
 }
 
 /** A photographer with one event. */

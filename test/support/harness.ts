@@ -41,6 +41,11 @@ export interface TestServer {
   ): Promise<GraphQLResponse<R>>;
   /** Runs SQL against the test database (to look behind the API). */
   sql<T = Record<string, any>>(query: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Waits until every requested link mail has been handled by the worker
+   * (links are mailed by a job, off the request path): the outbox is then final.
+   */
+  mailed(): Promise<void>;
   /** A graphql-ws client over a real socket; closed with the server. */
   ws(connectionParams?: Record<string, unknown>): Client;
   close(): Promise<void>;
@@ -77,6 +82,8 @@ export async function startTestServer(
     configuredMailer?: boolean;
     /** Run the photo worker in this process too. */
     worker?: boolean;
+    /** The in-memory outbox to use (a slow one, for tests about timing). */
+    mailer?: MemoryMailer;
     faces?: FaceEngine;
     queue?: JobQueue;
     /** The PostgreSQL cluster to create the test database on (the suite's one by default). */
@@ -124,7 +131,7 @@ export async function startTestServer(
   });
   const logger = createLogger(config.logLevel, options.logStream);
   const db = await openDatabase(config, logger);
-  const mailer = new MemoryMailer();
+  const mailer = options.mailer ?? new MemoryMailer();
   const app = new Application(config, logger, db, {
     ...(options.configuredMailer ? {} : { mailer }),
     ...(options.clock ? { clock: options.clock } : {}),
@@ -161,6 +168,16 @@ export async function startTestServer(
       return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
     },
     sql: (query, params = []) => db.orm.em.getConnection().execute(query, params as never[]),
+    async mailed() {
+      if (!options.worker) throw new Error('links are mailed by the worker: start the test server with worker: true');
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const stats = await app.adapters.queue.stats('account.link');
+        if (stats.waiting + stats.active === 0) return;
+        if (Date.now() > deadline) throw new Error(`link mails still queued after 15 s: ${JSON.stringify(stats)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     ws(connectionParams) {
       const client = createClient({
         url: wsUrl,

@@ -16,12 +16,12 @@ export class PgMatchRepository implements MatchRepository {
     return rows.map((r) => ({ id: r.id, photoId, vector: toVector(r.vector), engineFaceId: r.engine_face_id }));
   }
 
-  async participantsWithSelfie(eventId: string): Promise<ParticipantFace[]> {
+  async participantsWithSelfie(eventId: string, userId?: string): Promise<ParticipantFace[]> {
     const rows = await this.em.getConnection().execute<{ user_id: string; vector: Buffer | null; engine_face_id: string | null }[]>(
       `select s.user_id, s.vector, s.engine_face_id
          from participations p join selfies s on s.user_id = p.user_id and s.status = 'ACTIVE'
-        where p.event_id = ? and p.face_matching`,
-      [eventId],
+        where p.event_id = ? and p.face_matching and p.status = 'APPROVED'${userId ? ' and p.user_id = ?' : ''}`,
+      userId ? [eventId, userId] : [eventId],
     );
     const participants = rows.map((r): ParticipantFace => ({ userId: r.user_id, vector: toVector(r.vector), engineFaceId: r.engine_face_id, references: [], rejectedPhotoIds: [] }));
     if (participants.every((p) => !p.vector)) return participants;
@@ -30,8 +30,8 @@ export class PgMatchRepository implements MatchRepository {
     const faces = await this.em.getConnection().execute<{ user_id: string; face_id: string; vector: Buffer }[]>(
       `select m.user_id, f.id as face_id, f.vector
          from matches m join faces f on f.id = m.face_id join photos ph on ph.id = m.photo_id
-        where ph.event_id = ? and f.vector is not null`,
-      [eventId],
+        where ph.event_id = ? and f.vector is not null${userId ? ' and m.user_id = ?' : ''}`,
+      userId ? [eventId, userId] : [eventId],
     );
     for (const f of faces) {
       const vector = toVector(f.vector);
@@ -80,7 +80,7 @@ export class PgMatchRepository implements MatchRepository {
       `select p.event_id, e.match_threshold, count(ph.id)::int as n from participations p
          join events e on e.id = p.event_id and e.face_data_purged_at is null and e.deleting_at is null
          left join photos ph on ph.event_id = p.event_id and ph.status = 'DONE'
-        where p.user_id = ? and p.face_matching group by p.event_id, e.match_threshold`,
+        where p.user_id = ? and p.face_matching and p.status = 'APPROVED' group by p.event_id, e.match_threshold`,
       [userId],
     );
     return rows.map((r) => ({ eventId: r.event_id, count: r.n, matchThreshold: r.match_threshold }));
@@ -93,7 +93,9 @@ export class PgMatchRepository implements MatchRepository {
 
   async matchedPhotoCount(userId: string): Promise<number> {
     const [row] = await this.em.getConnection().execute<{ n: number }[]>(
-      `select count(*)::int as n from matches m join photos p on p.id = m.photo_id where m.user_id = ? and p.status = 'DONE'`,
+      `select count(*)::int as n from matches m join photos p on p.id = m.photo_id
+         join participations pa on pa.user_id = m.user_id and pa.event_id = p.event_id and pa.status = 'APPROVED'
+        where m.user_id = ? and p.status = 'DONE'`,
       [userId],
     );
     return row?.n ?? 0;

@@ -28,6 +28,10 @@ export class User extends BaseEntity {
   @Property({ type: 'boolean', default: true })
   active: Opt<boolean> = true;
 
+  /** When the owner of the address proved it (an emailed link, a password reset, the operator's shell); null until then. */
+  @Property({ type: 'timestamptz', nullable: true })
+  emailVerifiedAt: Date | null = null;
+
   /** Bumped to invalidate every token issued before (password reset, logout everywhere). */
   @Property({ type: 'integer', default: 0 })
   tokenVersion: Opt<number> = 0;

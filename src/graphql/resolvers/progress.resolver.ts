@@ -6,6 +6,20 @@ import type { Photo } from '../../domain/entities/index.js';
 
 type EventArgs = SubscribeResolverData<unknown, { eventId: string }, GraphQLContext>;
 
+/** Whether an access check passes now (its error means no). */
+function allows(check: Promise<unknown>): Promise<boolean> {
+  return check.then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The event's processing, for as long as the subscriber manages the event (owner, admin). */
+function whileManager<T>(context: GraphQLContext, eventId: string, source: AsyncIterable<T>): AsyncIterable<T> {
+  const viewer = viewerOf(context);
+  return context.live.whileAllowed(source, { eventId, userId: viewer.id }, () => allows(context.freshServices().photos.assertCanWatch(viewer, eventId)));
+}
+
 @Resolver()
 export class ProgressResolver {
   @Authorized()
@@ -13,11 +27,12 @@ export class ProgressResolver {
     description: "Every status change of the event's photos (owner, admin).",
     subscribe: async ({ args, context }: EventArgs) => {
       await context.services.photos.assertCanWatch(viewerOf(context), args.eventId);
-      return mapAsync(context.live.photoStatus(args.eventId), async (m) => {
+      const statuses = mapAsync(context.live.photoStatus(args.eventId), async (m) => {
         // Messages carry ids; show the photo as it is now.
         const photo = await context.live.shared(`photo:${m.photoId}:${m.status}:${m.at}`, () => context.freshServices().photos.reload(m.photoId));
         return photo ? { photo, previousStatus: m.previousStatus, status: m.status, at: new Date(m.at) } : null;
       });
+      return whileManager(context, args.eventId, statuses);
     },
   })
   photoStatusChanged(@Root() event: PhotoStatusEventType, @Arg('eventId', () => ID, { description: 'The event\'s id.' }) _eventId: string): PhotoStatusEventType {
@@ -30,11 +45,12 @@ export class ProgressResolver {
     subscribe: async ({ args, context }: EventArgs) => {
       await context.services.photos.assertCanWatch(viewerOf(context), args.eventId);
       const { eventId } = args;
-      return coalesce(
+      const counts = coalesce(
         context.live.photoChanges(eventId),
         async () => ({ eventId, ...(await context.freshServices().photos.progress(eventId)) }),
         context.progressMinIntervalMs,
       );
+      return whileManager(context, eventId, counts);
     },
   })
   eventProgress(@Root() progress: EventProgressType, @Arg('eventId', () => ID, { description: 'The event\'s id.' }) _eventId: string): EventProgressType {
@@ -47,10 +63,12 @@ export class ProgressResolver {
     subscribe: async ({ args, context }: EventArgs) => {
       const viewer = viewerOf(context);
       await context.services.events.assertCanSeePhotos(viewer, args.eventId);
-      return mapAsync(context.live.newMatches(viewer.id, args.eventId), async (m) => {
+      const photos = mapAsync(context.live.newMatches(viewer.id, args.eventId), async (m) => {
         const photo = await context.freshServices().photos.reload(m.photoId);
         return photo && photo.status === 'DONE' ? photo : null;
       });
+      // Refused, gone or deleted: nothing more, and the subscription ends.
+      return context.live.whileAllowed(photos, { eventId: args.eventId, userId: viewer.id }, () => allows(context.freshServices().events.assertCanSeePhotos(viewer, args.eventId)));
     },
   })
   myNewPhotos(@Root() photo: Photo, @Arg('eventId', () => ID, { description: 'The event\'s id.' }) _eventId: string): Photo {
