@@ -13,7 +13,13 @@ import { uploadTo } from './support/upload.js';
  * Every operation of schema.graphql × every kind of caller, over real HTTP and
  * graphql-ws. A new operation without a row here fails the first test.
  */
-const ACTORS = ['anonymous', 'otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'] as const;
+/**
+ * `pending` and `refused` joined the fixture event after the photographer
+ * turned guest approval on: one waits, the other was refused. They know photo
+ * ids (a guest who left and joined again does): nothing of the photographer's
+ * may work for them.
+ */
+const ACTORS = ['anonymous', 'otherParticipant', 'participant', 'pending', 'refused', 'otherPhotographer', 'owner', 'admin'] as const;
 type Actor = (typeof ACTORS)[number];
 
 /** ok: answered without error (and, where given, `check` holds); otherwise the expected error code. */
@@ -62,17 +68,30 @@ const everyoneSignedIn = (outcome: Outcome = 'ok'): Record<Actor, Outcome> => ({
   ...ANON,
   otherParticipant: outcome,
   participant: outcome,
+  pending: outcome,
+  refused: outcome,
   otherPhotographer: outcome,
   owner: outcome,
   admin: outcome,
 });
 const everyone = (outcome: Outcome = 'ok'): Record<Actor, Outcome> => ({ ...everyoneSignedIn(outcome), anonymous: outcome });
-/** Owner and admin manage; a member is told no; strangers cannot tell it exists. */
-const managed: Record<Actor, Outcome> = { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'FORBIDDEN', otherPhotographer: 'NOT_FOUND', owner: 'ok', admin: 'ok' };
-/** Photo-level management: a member cannot tell a photo exists either. */
-const managedPhoto: Record<Actor, Outcome> = { ...managed, participant: 'NOT_FOUND' };
-/** Members of the event, its owner and admins. */
-const members: Record<Actor, Outcome> = { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'ok', otherPhotographer: 'NOT_FOUND', owner: 'ok', admin: 'ok' };
+/** Guests of the fixture event, approved, waiting and refused, with one outcome. */
+const guests = (outcome: Outcome) => ({ participant: outcome, pending: outcome, refused: outcome });
+/** Owner and admin manage; a guest (approved, waiting or refused) is told no; strangers cannot tell it exists. */
+const managed: Record<Actor, Outcome> = { ...ANON, otherParticipant: 'NOT_FOUND', ...guests('FORBIDDEN'), otherPhotographer: 'NOT_FOUND', owner: 'ok', admin: 'ok' };
+/** Photo-level management: a guest cannot tell a photo exists either. */
+const managedPhoto: Record<Actor, Outcome> = { ...managed, ...guests('NOT_FOUND') };
+/** Members of the event (waiting and refused guests see the event itself), its owner and admins. */
+const members: Record<Actor, Outcome> = { ...ANON, otherParticipant: 'NOT_FOUND', ...guests('ok'), otherPhotographer: 'NOT_FOUND', owner: 'ok', admin: 'ok' };
+/** The event's photos: approved guests, the owner and admins; waiting or refused guests are told why. */
+const photoViewers: Record<Actor, Outcome> = { ...members, pending: 'FORBIDDEN', refused: 'FORBIDDEN' };
+/** One photo: a waiting or refused guest cannot tell it exists. */
+const photoViewer: Record<Actor, Outcome> = { ...members, pending: 'NOT_FOUND', refused: 'NOT_FOUND' };
+/** Something of the participant's own: nobody else can tell it exists. */
+const participantOnly: Record<Actor, Outcome> = { ...ANON, otherParticipant: 'NOT_FOUND', ...guests('NOT_FOUND'), participant: 'ok', otherPhotographer: 'NOT_FOUND', owner: 'NOT_FOUND', admin: 'NOT_FOUND' };
+/** A setting of one's own membership: every guest of the event has one. */
+const ownMembership: Record<Actor, Outcome> = { ...ANON, otherParticipant: 'NOT_FOUND', ...guests('ok'), otherPhotographer: 'NOT_FOUND', owner: 'NOT_FOUND', admin: 'NOT_FOUND' };
+const FRESH_SIGNED_IN: Actor[] = ['otherParticipant', 'participant', 'pending', 'refused', 'otherPhotographer', 'owner', 'admin'];
 
 const PAGE = 'totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor }';
 
@@ -92,13 +111,13 @@ const ROWS: Row[] = [
     check: (data, { actor, f }) => {
       const ids = data['myEvents'].edges.map((e: { node: { id: string } }) => e.node.id);
       assert.equal(data['myEvents'].totalCount, ids.length, 'the count covers only what the list shows');
-      const seesEvent = actor === 'participant' || actor === 'owner';
+      const seesEvent = actor === 'participant' || actor === 'pending' || actor === 'refused' || actor === 'owner';
       assert.equal(ids.includes(f.eventId), seesEvent, `${actor} ${seesEvent ? 'lists' : 'must not list'} the event`);
     },
   },
   {
     op: 'Query.myPhotos',
-    expect: members,
+    expect: photoViewers,
     request: ({ f }) => ({ query: `query($e: ID!) { myPhotos(eventId: $e, first: 50) { ${PAGE} } }`, variables: { e: f.eventId } }),
     check: (data, { f }) => {
       const ids = data['myPhotos'].edges.map((e: { node: { id: string } }) => e.node.id);
@@ -113,12 +132,12 @@ const ROWS: Row[] = [
   },
   {
     op: 'Query.photo',
-    expect: { ...members },
+    expect: photoViewer,
     request: ({ f }) => ({ query: 'query($id: ID!) { photo(id: $id) { id thumbnailUrl } }', variables: { id: f.generalPhotoId } }),
   },
   {
     op: 'Query.rematchJob',
-    expect: { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'ok', otherPhotographer: 'NOT_FOUND', owner: 'NOT_FOUND', admin: 'NOT_FOUND' },
+    expect: participantOnly,
     request: ({ f }) => ({ query: 'query($id: ID!) { rematchJob(id: $id) { id status } }', variables: { id: f.participantJobId } }),
   },
   {
@@ -161,16 +180,16 @@ const ROWS: Row[] = [
     request: () => ({ query: 'mutation { refreshSession(refreshToken: "forged") { token } }' }),
   },
   // Signing out would end the shared fixture's sessions: fresh users of each kind do it.
-  { op: 'Mutation.logout', expect: everyone(), freshActors: ['otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'], request: () => ({ query: 'mutation { logout }' }) },
+  { op: 'Mutation.logout', expect: everyone(), freshActors: FRESH_SIGNED_IN, request: () => ({ query: 'mutation { logout }' }) },
   {
     op: 'Mutation.logoutEverywhere',
     expect: everyoneSignedIn(),
-    freshActors: ['otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'],
+    freshActors: FRESH_SIGNED_IN,
     request: () => ({ query: 'mutation { logoutEverywhere }' }),
   },
   {
     op: 'Mutation.createEvent',
-    expect: { ...ANON, otherParticipant: 'FORBIDDEN', participant: 'FORBIDDEN', otherPhotographer: 'ok', owner: 'ok', admin: 'ok' },
+    expect: { ...ANON, otherParticipant: 'FORBIDDEN', ...guests('FORBIDDEN'), otherPhotographer: 'ok', owner: 'ok', admin: 'ok' },
     request: () => ({ query: 'mutation { createEvent(input: { name: "Party", date: "2026-07-01" }) { id } }' }),
   },
   {
@@ -215,12 +234,12 @@ const ROWS: Row[] = [
   {
     op: 'Mutation.requestSelfieUpload',
     // Only someone who consented in an event has a reason to send a selfie.
-    expect: { ...ANON, otherParticipant: 'ok', participant: 'ok', otherPhotographer: 'FORBIDDEN', owner: 'FORBIDDEN', admin: 'FORBIDDEN' },
+    expect: { ...ANON, otherParticipant: 'ok', ...guests('ok'), otherPhotographer: 'FORBIDDEN', owner: 'FORBIDDEN', admin: 'FORBIDDEN' },
     request: () => ({ query: 'mutation { requestSelfieUpload(input: { filename: "me.jpg", contentType: "image/jpeg", byteSize: 100 }) { id } }' }),
   },
   {
     op: 'Mutation.completeSelfieUpload',
-    expect: { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'ok', otherPhotographer: 'NOT_FOUND', owner: 'NOT_FOUND', admin: 'NOT_FOUND' },
+    expect: participantOnly,
     request: async () => {
       // The participant's own new selfie, uploaded.
       const req = await raw(
@@ -249,15 +268,16 @@ const ROWS: Row[] = [
   {
     op: 'Mutation.setParticipantApproval',
     // A guest cannot tell another guest's membership exists.
-    expect: { ...managed, participant: 'NOT_FOUND' },
+    expect: { ...managed, ...guests('NOT_FOUND') },
     request: async ({ f }) => {
-      const [row] = await server.sql<{ id: string }>('select id from participations where event_id = ?', [f.eventId]);
+      // The approved participant's membership (the first to join): approving it again changes nobody.
+      const [row] = await server.sql<{ id: string }>('select id from participations where event_id = ? order by joined_at limit 1', [f.eventId]);
       return { query: 'mutation($id: ID!) { setParticipantApproval(id: $id, approved: true) { id status } }', variables: { id: row!.id } };
     },
   },
   {
     op: 'Query.myPhotosArchive',
-    expect: members,
+    expect: photoViewers,
     request: ({ f }) => ({ query: 'query($e: ID!) { myPhotosArchive(eventId: $e) { url photoCount } }', variables: { e: f.eventId } }),
     // A member's ZIP holds the photo shown to everyone, nothing else.
     check: (data, { actor }) => actor === 'participant' && assert.equal(data['myPhotosArchive'].photoCount, 1),
@@ -270,25 +290,25 @@ const ROWS: Row[] = [
   {
     op: 'Mutation.setNewPhotoEmails',
     // A setting of one's own membership: only a member has one.
-    expect: { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'ok', otherPhotographer: 'NOT_FOUND', owner: 'NOT_FOUND', admin: 'NOT_FOUND' },
+    expect: ownMembership,
     request: ({ f }) => ({ query: 'mutation($e: ID!) { setNewPhotoEmails(eventId: $e, enabled: false) { newPhotoEmails } }', variables: { e: f.eventId } }),
   },
   {
     op: 'Mutation.deleteEvent',
-    expect: { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'NOT_FOUND', otherPhotographer: 'NOT_FOUND', owner: 'ok', admin: 'ok' },
+    expect: { ...ANON, otherParticipant: 'NOT_FOUND', ...guests('NOT_FOUND'), otherPhotographer: 'NOT_FOUND', owner: 'ok', admin: 'ok' },
     request: async (ctx) => ({ query: 'mutation($id: ID!) { deleteEvent(id: $id) }', variables: { id: await ctx.newEvent() } }),
     check: (data) => assert.match(data['deleteEvent'], /^[0-9a-f-]{36}$/),
   },
   { op: 'Query.mySelfie', expect: everyoneSignedIn(), request: () => ({ query: '{ mySelfie { id status uploadedAt lastJob { id status } } }' }) },
   {
     op: 'Mutation.leaveEvent',
-    expect: { ...ANON, otherParticipant: 'NOT_FOUND', participant: 'ok', otherPhotographer: 'NOT_FOUND', owner: 'NOT_FOUND', admin: 'NOT_FOUND' },
-    freshActors: ['participant'],
+    expect: ownMembership,
+    freshActors: ['participant', 'pending', 'refused'],
     request: ({ f }) => ({ query: 'mutation($e: ID!) { leaveEvent(eventId: $e) }', variables: { e: f.eventId } }),
   },
   {
     op: 'Mutation.rejectMatch',
-    expect: members,
+    expect: photoViewer,
     request: ({ f }) => ({ query: 'mutation($p: ID!) { rejectMatch(photoId: $p) }', variables: { p: f.generalPhotoId } }),
   },
   {
@@ -300,7 +320,7 @@ const ROWS: Row[] = [
   {
     op: 'Mutation.updateProfile',
     expect: everyoneSignedIn(),
-    freshActors: ['otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'],
+    freshActors: FRESH_SIGNED_IN,
     request: () => ({ query: 'mutation { updateProfile(input: { displayName: "Renamed" }) { displayName } }' }),
     check: (data) => assert.equal(data['updateProfile'].displayName, 'Renamed'),
   },
@@ -309,8 +329,8 @@ const ROWS: Row[] = [
     expect: managedPhoto,
     request: ({ f }) => ({ query: 'mutation($ids: [ID!]!) { setPhotosVisibility(ids: $ids, showInGeneral: true) { id showInGeneral } }', variables: { ids: [f.generalPhotoId] } }),
   },
-  { op: 'Mutation.deleteMyFaceData', expect: everyoneSignedIn(), freshActors: ['participant'], request: () => ({ query: 'mutation { deleteMyFaceData }' }) },
-  { op: 'Mutation.deleteAccount', expect: everyoneSignedIn(), freshActors: ['otherParticipant', 'participant', 'otherPhotographer', 'owner', 'admin'], request: () => ({ query: 'mutation { deleteAccount }' }) },
+  { op: 'Mutation.deleteMyFaceData', expect: everyoneSignedIn(), freshActors: ['participant', 'pending', 'refused'], request: () => ({ query: 'mutation { deleteMyFaceData }' }) },
+  { op: 'Mutation.deleteAccount', expect: everyoneSignedIn(), freshActors: FRESH_SIGNED_IN, request: () => ({ query: 'mutation { deleteAccount }' }) },
   {
     op: 'Query.photosByHash',
     expect: managed,
@@ -337,7 +357,7 @@ const ROWS: Row[] = [
   },
   {
     op: 'Subscription.myNewPhotos',
-    expect: members,
+    expect: photoViewers,
     request: ({ f }) => ({ query: 'subscription($e: ID!) { myNewPhotos(eventId: $e) { id } }', variables: { e: f.eventId } }),
   },
 ];
@@ -407,6 +427,10 @@ describe('authorisation matrix (every operation × every kind of caller)', () =>
     const other = await eventOf(tokens.otherPhotographer);
     await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token: tokens.participant });
     await server.gql(JoinEventDocument, { code: other.code, consent: true }, { token: tokens.otherParticipant });
+    // Approval turned on after the participant joined: later guests wait, and one is refused.
+    await raw({ query: `mutation { updateEvent(id: "${event.id}", input: { settings: { guestApproval: true } }) { id } }` }, tokens.owner);
+    tokens.pending = await awaitingGuest(event.code, false);
+    tokens.refused = await awaitingGuest(event.code, true);
     const bytes = await devGroupPhoto(2);
     const [general, hidden] = await uploadPhotos(server, tokens.owner, event.id, [
       { name: 'general.jpg', bytes },
@@ -487,10 +511,17 @@ describe('authorisation matrix (every operation × every kind of caller)', () =>
   /** A new user of the same kind, for rows that would spoil the fixture. */
   async function freshToken(actor: Exclude<Actor, 'anonymous'>): Promise<string> {
     switch (actor) {
-      case 'participant':
+      case 'participant': {
+        const token = await awaitingGuest(f.code, false);
+        await server.sql(`update participations set status = 'APPROVED' where user_id = (select user_id from participations order by joined_at desc limit 1)`);
+        return token;
+      }
+      case 'pending':
+      case 'refused':
+        return awaitingGuest(f.code, actor === 'refused');
       case 'otherParticipant': {
         const token = await account('PARTICIPANT');
-        await server.gql(JoinEventDocument, { code: actor === 'participant' ? f.code : (await codeOf(f.otherEventId)), consent: true }, { token });
+        await server.gql(JoinEventDocument, { code: await codeOf(f.otherEventId), consent: true }, { token });
         return token;
       }
       case 'otherPhotographer':
@@ -511,6 +542,16 @@ describe('authorisation matrix (every operation × every kind of caller)', () =>
     }
   }
 });
+
+/** A guest who joined the event with approval on: waiting, or refused by its photographer. */
+async function awaitingGuest(code: string, refuse: boolean): Promise<string> {
+  const token = await account('PARTICIPANT');
+  const joined = await raw({ query: `mutation { joinEvent(code: "${code}", consent: true) { id status } }` }, token);
+  const membership = joined.data!['joinEvent'] as { id: string; status: string };
+  assert.equal(membership.status, 'PENDING');
+  if (refuse) await server.sql(`update participations set status = 'REFUSED', decided_at = now() where id = ?`, [membership.id]);
+  return token;
+}
 
 async function codeOf(eventId: string): Promise<string> {
   const rows = await server.sql<{ code: string }>('select code from events where id = ?', [eventId]);

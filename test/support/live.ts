@@ -9,6 +9,8 @@ export interface Collector<T> {
   until(predicate: (values: T[]) => boolean, timeoutMs?: number): Promise<T[]>;
   /** Resolves with the first errors, or the close event. */
   failure(timeoutMs?: number): Promise<unknown>;
+  /** Resolves when the server ends the subscription (complete) or it fails; with how it ended. */
+  ended(timeoutMs?: number): Promise<'complete' | 'error'>;
   dispose(): void;
 }
 
@@ -18,6 +20,7 @@ export function collect<T, V extends Record<string, unknown>>(client: Client, do
   const errors: GraphQLFormattedError[] = [];
   const waiters = new Set<() => void>();
   let failure: unknown;
+  let end: 'complete' | 'error' | undefined;
   const notify = () => waiters.forEach((w) => w());
   const dispose = client.subscribe<T>(
     { query: print(doc), variables },
@@ -29,9 +32,13 @@ export function collect<T, V extends Record<string, unknown>>(client: Client, do
       },
       error: (e) => {
         failure = e;
+        end = 'error';
         notify();
       },
-      complete: () => notify(),
+      complete: () => {
+        end ??= 'complete';
+        notify();
+      },
     },
   );
   const wait = <R>(check: () => R | undefined, timeoutMs: number, what: string) =>
@@ -56,6 +63,7 @@ export function collect<T, V extends Record<string, unknown>>(client: Client, do
     errors,
     until: (predicate, timeoutMs = 60_000) => wait(() => (predicate(values) ? values : undefined), timeoutMs, 'values'),
     failure: (timeoutMs = 10_000) => wait(() => (errors.length > 0 ? errors : failure), timeoutMs, 'a failure'),
+    ended: (timeoutMs = 10_000) => wait(() => end, timeoutMs, 'the subscription to end'),
     dispose,
   };
 }
