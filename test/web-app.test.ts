@@ -155,7 +155,7 @@ describe('the web app in Chromium', () => {
     assert.equal((await fetch(`${server.baseUrl}/assets/missing-123.js`)).status, 404);
     // The API and its own pages are not swallowed by the fallback.
     assert.equal((await fetch(`${server.baseUrl}/healthz`)).status, 200);
-    assert.match((await (await fetch(`${server.baseUrl}/sign-in`, { headers: { accept: 'text/html' } })).text()), /Sign in to FindMe/);
+    assert.match((await (await fetch(`${server.baseUrl}/sign-in`, { headers: { accept: 'text/html' } })).text()), /This sign-in link does not work/);
   });
 
   journey('should take a photographer and a guest through their journeys, live, accessible at every step', { timeout: 240_000 }, async () => {

@@ -84,6 +84,8 @@ export class PhotoService {
     }
     const checked = files.map((file, i) => this.checkFile(file, `files[${i}]`));
     const existing = await this.photosWithHashes(event.id, checked);
+    // One millisecond apart: a batch lists in the order it was sent (rows made in one millisecond would tie).
+    const base = Date.now();
     const photos = checked.map((file, i) => {
       const known = file.sha256 ? existing.get(file.sha256) : undefined;
       if (known && known.status !== PhotoStatus.PENDING) {
@@ -106,6 +108,7 @@ export class PhotoService {
         byteSize: file.byteSize,
         originalKey: '',
         contentSha256: file.sha256 ?? null,
+        createdAt: new Date(base + i),
       });
       photo.originalKey = photoKeys(event.id, photo.id).original;
       return photo;
@@ -339,6 +342,15 @@ export class PhotoService {
       return photoIds.map((id) => found.get(id) ?? null);
     });
     return this.matchLoader;
+  }
+
+  /**
+   * Whether the actor still manages the event, one being deleted included:
+   * its photographer watches the deletion's counts fall to zero.
+   */
+  async stillManages(actor: User, eventId: string): Promise<boolean> {
+    const event = isUuid(eventId) ? await this.em.findOne(Event, { id: eventId }, { filters: { live: false } }) : null;
+    return event !== null && canManage(await roleInEvent(this.em, actor, event));
   }
 
   /** Checks the actor may watch the event's processing (owner or admin). */

@@ -14,10 +14,10 @@ function allows(check: Promise<unknown>): Promise<boolean> {
   );
 }
 
-/** The event's processing, for as long as the subscriber manages the event (owner, admin). */
+/** The event's processing, for as long as the subscriber manages the event (owner, admin), through its deletion. */
 function whileManager<T>(context: GraphQLContext, eventId: string, source: AsyncIterable<T>): AsyncIterable<T> {
   const viewer = viewerOf(context);
-  return context.live.whileAllowed(source, { eventId, userId: viewer.id }, () => allows(context.freshServices().photos.assertCanWatch(viewer, eventId)));
+  return context.live.whileAllowed(source, { eventId, userId: viewer.id }, () => context.freshServices().photos.stillManages(viewer, eventId));
 }
 
 @Resolver()

@@ -118,6 +118,8 @@ export function GalleryPage() {
       });
       if (added) setNotice(t('gallery.newPhoto'));
     },
+    // The server ends it when the guest loses access (refused, left, the event deleted): the page reads again and says so.
+    onComplete: () => void photos.refetch().catch(() => undefined),
   });
 
   const connection = photos.data?.myPhotos;
