@@ -345,12 +345,14 @@ export class PhotoService {
   }
 
   /**
-   * Whether the actor still manages the event, one being deleted included:
-   * its photographer watches the deletion's counts fall to zero.
+   * Whether an actor who watched the event's processing may go on: they still
+   * manage it, one being deleted included (its photographer watches the
+   * deletion's counts fall to zero, and once the row is gone only zeros remain).
    */
   async stillManages(actor: User, eventId: string): Promise<boolean> {
     const event = isUuid(eventId) ? await this.em.findOne(Event, { id: eventId }, { filters: { live: false } }) : null;
-    return event !== null && canManage(await roleInEvent(this.em, actor, event));
+    if (!event) return true;
+    return canManage(await roleInEvent(this.em, actor, event));
   }
 
   /** Checks the actor may watch the event's processing (owner or admin). */
