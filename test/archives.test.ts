@@ -203,7 +203,7 @@ describe('photos as one ZIP, streamed', () => {
     return made;
   }
 
-  it('should keep answering /healthz within 100 ms while four ZIPs of 5,000 photos all named IMG_0001.JPG are opened', async () => {
+  it('should keep answering /healthz within 100 ms while four ZIPs of 5,000 photos all named IMG_0001.JPG are opened', async (t) => {
     const many = await manyPhotos(5000, () => 'IMG_0001.JPG', 16);
     const { url, photoCount } = (await query(EVENT_ARCHIVE, many.eventId, many.owner)).data!['eventArchive']!;
     assert.equal(photoCount, 5000);
@@ -254,6 +254,7 @@ describe('photos as one ZIP, streamed', () => {
         await serverIdle();
       }
     }
+    t.diagnostic(`slowest /healthz per round: ${rounds.map((w) => w.toFixed(0)).join(', ')} ms`);
     assert.ok(Math.min(...rounds) < 100, `/healthz took up to ${rounds.map((w) => w.toFixed(0)).join(', ')} ms while the ZIPs were opened`);
     assert.ok(files);
     assert.equal(files.size, 5000, 'every photo is in the ZIP, each under its own name');

@@ -13,7 +13,7 @@ import type { ArchiveEntry } from '../services/archive.service.js';
  * already), so memory stays flat whatever the archive's size.
  */
 export function archiveRoutes(deps: {
-  open: (token: string) => Promise<{ filename: string; entries: ArchiveEntry[]; userId: string } | null>;
+  open: (token: string) => Promise<{ filename: string; entries: AsyncIterable<ArchiveEntry>; userId: string } | null>;
   read: (key: string) => Promise<Readable>;
   logger: Logger;
   /** Web apps on other origins may fetch the ZIP (a link or a navigation needs no CORS). */
@@ -65,19 +65,27 @@ export function archiveRoutes(deps: {
       res.destroy(err);
     });
     zip.pipe(res);
-    for (const entry of archive.entries) {
-      if (aborted) return;
-      let body: Readable;
-      try {
-        body = await deps.read(entry.key);
-      } catch (err) {
-        // A photo deleted since the link was made: the others still come.
-        deps.logger.warn({ err, key: entry.key }, 'archive entry unreadable; skipped');
-        continue;
+    try {
+      for await (const entry of archive.entries) {
+        if (aborted) return;
+        let body: Readable;
+        try {
+          body = await deps.read(entry.key);
+        } catch (err) {
+          // A photo deleted since the link was made: the others still come.
+          deps.logger.warn({ err, key: entry.key }, 'archive entry unreadable; skipped');
+          continue;
+        }
+        const written = once(zip, 'entry');
+        zip.append(body, { name: entry.name });
+        await written;
       }
-      const written = once(zip, 'entry');
-      zip.append(body, { name: entry.name });
-      await written;
+    } catch (err) {
+      // The listing failed half-way (the database went away): the client sees a cut download, never a valid short ZIP.
+      deps.logger.error({ err, userId: archive.userId }, 'archive listing failed; download cut');
+      zip.abort();
+      res.destroy(err as Error);
+      return;
     }
     if (!aborted) await zip.finalize();
   });

@@ -9,6 +9,9 @@ import type { Sealer } from '../ports/sealer.js';
 import { awaitingApproval, canSeePhotos, loadManagedEvent, roleInEvent } from './event-access.js';
 import { isUuid } from './validation.js';
 
+/** Photos listed per query while a ZIP is written. */
+const ARCHIVE_PAGE = 500;
+
 /** A link that downloads a ZIP, until it expires. */
 export interface Download {
   url: string;
@@ -52,14 +55,18 @@ export class ArchiveService {
   /** A link to the ZIP, valid until it expires or the session that asked for it ends (`sessionId`). */
   async offer(actor: User, eventId: string, scope: ArchiveScope, sessionId: string | null): Promise<Download> {
     const event = await this.authorize(actor, eventId, scope);
-    const rows = await this.deps.photos.archiveRows({ eventId: event.id, scope, userId: actor.id });
+    const photoCount = await this.deps.photos.archiveCount({ eventId: event.id, scope, userId: actor.id });
     const expiresAt = new Date(this.deps.clock.now().getTime() + this.deps.ttlSeconds * 1000);
     const claim: Claim = { kind: 'archive', scope, userId: actor.id, eventId: event.id, sessionId, tokenVersion: actor.tokenVersion, exp: expiresAt.getTime() };
-    return { url: `${this.deps.publicUrl()}/archives/${this.deps.sealer.seal(JSON.stringify(claim))}`, expiresAt, photoCount: rows.length };
+    return { url: `${this.deps.publicUrl()}/archives/${this.deps.sealer.seal(JSON.stringify(claim))}`, expiresAt, photoCount };
   }
 
-  /** What a link gives now: the ZIP's name and files; null when the link is forged, expired, or its holder lost access. */
-  async open(token: string): Promise<{ filename: string; entries: ArchiveEntry[]; userId: string } | null> {
+  /**
+   * What a link gives now: the ZIP's name and its files, listed a page at a
+   * time as the ZIP is written (opening a ZIP of 5,000 photos costs one page);
+   * null when the link is forged, expired, or its holder lost access.
+   */
+  async open(token: string): Promise<{ filename: string; entries: AsyncIterable<ArchiveEntry>; userId: string } | null> {
     const claim = this.read(token);
     if (!claim) return null;
     const [actor, session] = await Promise.all([
@@ -75,15 +82,27 @@ export class ArchiveService {
       return null;
     }
     const untouched = claim.scope === 'event' || event.originalsPolicy === OriginalsPolicy.UNTOUCHED || event.owner.id === actor.id;
-    const rows = await this.deps.photos.archiveRows({ eventId: event.id, scope: claim.scope, userId: actor.id });
-    const names = new UniqueNames();
-    const entries: ArchiveEntry[] = [];
-    for (const row of rows) {
-      const file = originalFor(row, untouched);
-      if (file.key) entries.push({ key: file.key, name: names.take(file.filename) });
+    const { photos, logger } = this.deps;
+    const query = { eventId: event.id, scope: claim.scope, userId: actor.id };
+    async function* entries(): AsyncGenerator<ArchiveEntry> {
+      const names = new UniqueNames();
+      let after: string | undefined;
+      let count = 0;
+      for (;;) {
+        const rows = await photos.archiveRows({ ...query, limit: ARCHIVE_PAGE, ...(after ? { after } : {}) });
+        for (const row of rows) {
+          const file = originalFor(row, untouched);
+          if (!file.key) continue;
+          count += 1;
+          yield { key: file.key, name: names.take(file.filename) };
+        }
+        if (rows.length < ARCHIVE_PAGE) break;
+        after = rows.at(-1)!.cursor;
+      }
+      logger.info({ ...query, photos: count }, 'archive download listed');
     }
-    this.deps.logger.info({ userId: actor.id, eventId: event.id, scope: claim.scope, photos: entries.length }, 'archive download');
-    return { filename: `${event.name} - FindMe.zip`, entries, userId: actor.id };
+    this.deps.logger.info(query, 'archive download');
+    return { filename: `${event.name} - FindMe.zip`, entries: entries(), userId: actor.id };
   }
 
   private async authorize(actor: User, eventId: string, scope: ArchiveScope): Promise<Event> {

@@ -114,29 +114,30 @@ export class PgPhotoRepository implements PhotoRepository {
     return rows.map((r) => ({ id: r.id, workerId: r.worker_id }));
   }
 
-  async archiveRows(input: { eventId: string; scope: 'mine' | 'event'; userId: string }): Promise<ArchiveRow[]> {
-    const columns = `p.id, p.original_filename, p.content_type, p.original_key, p.display_key, p.guest_original_key, p.created_at`;
+  async archiveRows(input: { eventId: string; scope: 'mine' | 'event'; userId: string; limit: number; after?: string }): Promise<ArchiveRow[]> {
+    const { sql, params } = archiveSelection(input);
+    const after = input.after ? JSON.parse(input.after) as [string, string] : null;
     const rows = await this.em().getConnection().execute<
-      { id: string; original_filename: string; content_type: string; original_key: string; display_key: string | null; guest_original_key: string | null }[]
+      { id: string; created_key: string; original_filename: string; content_type: string; original_key: string; display_key: string | null; guest_original_key: string | null }[]
     >(
-      input.scope === 'event'
-        ? `select ${columns} from photos p join events e on e.id = p.event_id and e.deleting_at is null where p.event_id = ? and p.status = 'DONE' order by p.created_at, p.id`
-        : `select ${columns} from photos p join matches m on m.photo_id = p.id and m.user_id = ? join events e on e.id = p.event_id and e.deleting_at is null
-            where p.event_id = ? and p.status = 'DONE'
-           union
-           select ${columns} from photos p join events e on e.id = p.event_id and e.public_gallery and e.deleting_at is null
-            where p.event_id = ? and p.status = 'DONE' and p.show_in_general
-           order by created_at, id`,
-      input.scope === 'event' ? [input.eventId] : [input.userId, input.eventId, input.eventId],
+      `select a.*, a.created_at::text as created_key from (${sql}) a ${after ? 'where (a.created_at, a.id) > (?::timestamptz, ?::uuid)' : ''} order by a.created_at, a.id limit ?`,
+      [...params, ...(after ?? []), input.limit],
     );
     return rows.map((r) => ({
       id: r.id,
+      cursor: JSON.stringify([r.created_key, r.id]),
       originalFilename: r.original_filename,
       contentType: r.content_type,
       originalKey: r.original_key,
       displayKey: r.display_key,
       guestOriginalKey: r.guest_original_key,
     }));
+  }
+
+  async archiveCount(input: { eventId: string; scope: 'mine' | 'event'; userId: string }): Promise<number> {
+    const { sql, params } = archiveSelection(input);
+    const [row] = await this.em().getConnection().execute<{ n: number }[]>(`select count(*)::int as n from (${sql}) a`, params);
+    return row?.n ?? 0;
   }
 
   async rejectMatch(userId: string, photoId: string): Promise<void> {
@@ -203,3 +204,22 @@ function galleryStatement(after: boolean): string {
 
 const GALLERY_FIRST = galleryStatement(false);
 const GALLERY_AFTER = galleryStatement(true);
+
+/** The photos of a ZIP: the whole event's processed photos, or a guest's (their matches and those shown to everyone). */
+function archiveSelection(input: { eventId: string; scope: 'mine' | 'event'; userId: string }): { sql: string; params: unknown[] } {
+  const columns = `p.id, p.original_filename, p.content_type, p.original_key, p.display_key, p.guest_original_key, p.created_at`;
+  if (input.scope === 'event') {
+    return {
+      sql: `select ${columns} from photos p join events e on e.id = p.event_id and e.deleting_at is null where p.event_id = ? and p.status = 'DONE'`,
+      params: [input.eventId],
+    };
+  }
+  return {
+    sql: `select ${columns} from photos p join matches m on m.photo_id = p.id and m.user_id = ? join events e on e.id = p.event_id and e.deleting_at is null
+           where p.event_id = ? and p.status = 'DONE'
+          union
+          select ${columns} from photos p join events e on e.id = p.event_id and e.public_gallery and e.deleting_at is null
+           where p.event_id = ? and p.status = 'DONE' and p.show_in_general`,
+    params: [input.userId, input.eventId, input.eventId],
+  };
+}

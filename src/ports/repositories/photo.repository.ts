@@ -28,6 +28,8 @@ export interface GalleryAccess {
 /** One photo of an archive: its keys (the caller picks the right file) and its name. */
 export interface ArchiveRow {
   id: string;
+  /** Where the next page starts: exact to the microsecond (a Date would round it). */
+  cursor: string;
   originalFilename: string;
   contentType: string;
   originalKey: string;
@@ -62,7 +64,10 @@ export interface PhotoRepository {
    * matches and (when the gallery is public) the photos shown to everyone;
    * for `event`, every DONE photo of the event.
    */
-  archiveRows(input: { eventId: string; scope: 'mine' | 'event'; userId: string }): Promise<ArchiveRow[]>;
+  /** One page of a ZIP's photos in upload order, after `after` (keyset): a ZIP of 5,000 photos is read a page at a time. */
+  archiveRows(input: { eventId: string; scope: 'mine' | 'event'; userId: string; limit: number; after?: string }): Promise<ArchiveRow[]>;
+  /** How many photos a ZIP holds. */
+  archiveCount(input: { eventId: string; scope: 'mine' | 'event'; userId: string }): Promise<number>;
   /** "Not me": removes the user's match in the photo and keeps them out of it for good, together. */
   rejectMatch(userId: string, photoId: string): Promise<void>;
   /** Those of `ids` whose status is `status`. */
