@@ -2,11 +2,11 @@ import http from 'node:http';
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
+import { plainHasher, startTestServer, TestClock, uniqueEmail, type TestServer } from './support/harness.js';
 import { generatedPhotos } from './support/images.js';
 import { RegisterDocument, CreateEventDocument, RequestPhotoUploadsDocument } from './generated/graphql.js';
 import { uploadTo } from './support/upload.js';
@@ -223,6 +223,101 @@ describe('findme login / findme upload (real server, public API)', () => {
     assert.equal(await run.exit, 0, run.output());
     assert.match(run.output(), /Stopped watching/);
     assert.match(run.output(), /Done: 2, failed: 0/);
+    await rm(watched, { recursive: true, force: true });
+  });
+
+  it('should settle a burst of files together, and send a file moved into the folder as soon as it lands', async () => {
+    const watched = await mkdtemp(path.join(os.tmpdir(), 'findme-cli-burst-'));
+    const staging = await mkdtemp(path.join(os.tmpdir(), 'findme-cli-staging-'));
+    const token = await savedToken();
+    const event = (await server.gql(CreateEventDocument, { input: { name: 'Race', date: '2026-06-03' } }, { token })).data!.createEvent;
+    const inEvent = async () => (await server.sql<{ n: number }>('select count(*)::int as n from photos where event_id = ?', [event.id]))[0]!.n;
+    const run = findme(['upload', watched, '--event', event.code, '--watch', '--concurrency', '8']);
+    try {
+      for (let i = 0; i < 200 && !run.output().includes('Watching'); i++) await new Promise((r) => setTimeout(r, 50));
+      const photos = await generatedPhotos(22, 400);
+      // A card reader copying 21 files: all written at once.
+      const started = performance.now();
+      await Promise.all(photos.slice(0, 21).map((bytes, i) => writeFile(path.join(watched, `BURST_${i}.jpg`), bytes)));
+      while ((await inEvent()) < 21 && performance.now() - started < 30_000) await new Promise((r) => setTimeout(r, 100));
+      const burst = performance.now() - started;
+      assert.equal(await inEvent(), 21, run.output());
+      // One settling second for the whole burst, not one per file (21 s before).
+      assert.ok(burst < 6000, `the burst of 21 reached the server after ${burst.toFixed(0)} ms`);
+
+      // Tethering software writes elsewhere, then moves the finished file in.
+      await writeFile(path.join(staging, 'TETHER_1.jpg'), photos[21]!);
+      const moved = performance.now();
+      await rename(path.join(staging, 'TETHER_1.jpg'), path.join(watched, 'TETHER_1.jpg'));
+      while ((await inEvent()) < 22 && performance.now() - moved < 10_000) await new Promise((r) => setTimeout(r, 50));
+      const tether = performance.now() - moved;
+      assert.equal(await inEvent(), 22);
+      assert.ok(tether < STABLE_WAIT_MS, `a file moved in whole is sent without waiting for it to settle (${tether.toFixed(0)} ms)`);
+    } finally {
+      run.child.kill('SIGINT');
+      await run.exit;
+      await rm(watched, { recursive: true, force: true });
+      await rm(staging, { recursive: true, force: true });
+    }
+  });
+});
+
+/** How long a file being written must hold still: a moved-in file is sent sooner than this. */
+const STABLE_WAIT_MS = 1000;
+
+describe('findme upload --watch through a day (the session renews itself)', () => {
+  let server: TestServer;
+  const clock = new TestClock();
+  let configDir: string;
+
+  before(async () => {
+    server = await startTestServer({ hasher: plainHasher, worker: true, clock, env: { PHOTO_DISPLAY_MOZJPEG: 'false', JWT_TTL_SECONDS: '60' } });
+    configDir = await mkdtemp(path.join(os.tmpdir(), 'findme-cli-day-'));
+  });
+  after(async () => {
+    await server.close();
+    await rm(configDir, { recursive: true, force: true });
+  });
+
+  it('should keep sending photos long after the access token expired, renewing with the refresh token kept in the config directory', async () => {
+    const email = uniqueEmail('tethered');
+    const token = (await server.gql(RegisterDocument, { input: { email, password: 'long enough password', displayName: 'Studio', role: 'PHOTOGRAPHER' } })).data!.register.token;
+    const event = (await server.gql(CreateEventDocument, { input: { name: 'All day', date: '2026-06-04' } }, { token })).data!.createEvent;
+    const env = { PATH: process.env['PATH'] ?? '', FINDME_CONFIG_DIR: configDir };
+    const login = spawn(process.execPath, [bin, 'login', '--server', server.baseUrl, '--email', email, '--password-stdin'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    login.stdin.end('long enough password\n');
+    assert.equal(await new Promise((r) => login.once('exit', r)), 0);
+    const saved = async () => (JSON.parse(await readFile(path.join(configDir, 'credentials.json'), 'utf8')) as { servers: Record<string, { token: string; refreshToken?: string }> }).servers[server.baseUrl]!;
+    const first = await saved();
+    assert.ok(first.refreshToken, 'the refresh token is kept with the session');
+    assert.equal((await stat(path.join(configDir, 'credentials.json'))).mode & 0o777, 0o600);
+
+    const watched = await mkdtemp(path.join(os.tmpdir(), 'findme-cli-day-photos-'));
+    let output = '';
+    const child = spawn(process.execPath, [bin, 'upload', watched, '--event', event.code, '--watch'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    const inEvent = async () => (await server.sql<{ n: number }>('select count(*)::int as n from photos where event_id = ?', [event.id]))[0]!.n;
+    try {
+      for (let i = 0; i < 200 && !output.includes('Watching'); i++) await new Promise((r) => setTimeout(r, 50));
+      const photos = await generatedPhotos(4, 400);
+      // Four photos, each 20 minutes after the last by the server's clock: every access token has expired by then.
+      for (const [i, bytes] of photos.entries()) {
+        if (i > 0) clock.advance(20 * 60);
+        await writeFile(path.join(watched, `DAY_${i}.jpg`), bytes);
+        for (let t = 0; t < 150 && (await inEvent()) < i + 1; t++) await new Promise((r) => setTimeout(r, 100));
+        assert.equal(await inEvent(), i + 1, `photo ${i + 1} was sent an hour into the day: ${output}`);
+      }
+      assert.doesNotMatch(output, /expired|log in again|findme login/i);
+      const now = await saved();
+      assert.notEqual(now.token, first.token, 'the renewed session was saved');
+      assert.notEqual(now.refreshToken, first.refreshToken, 'and its refresh token rotated');
+    } finally {
+      child.kill('SIGINT');
+    }
+    assert.equal(await exited, 0, output);
+    assert.match(output, /Done: 4, failed: 0/);
     await rm(watched, { recursive: true, force: true });
   });
 });

@@ -18,25 +18,76 @@ interface GraphQLAnswer<T> {
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
+/** A signed-in session the API renews by itself; `renewed` keeps each new pair (the credentials file). */
+export interface ApiSession {
+  token: string;
+  /** When `token` stops working; unknown for sessions saved before renewal existed. */
+  expiresAt?: Date | undefined;
+  refreshToken?: string | undefined;
+  renewed?: (session: { token: string; expiresAt: Date; refreshToken: string }) => Promise<void>;
+}
+
+/** Renewed this long before the access token expires, so no request meets an expired one. */
+const RENEW_AHEAD_MS = 60_000;
+
 /** The public GraphQL API of a FindMe server, as any integrator would call it. */
 export class FindMeApi {
   readonly graphqlUrl: string;
+  private renewing: Promise<void> | null = null;
 
   constructor(
     server: string,
-    private readonly token?: string,
+    private readonly session?: ApiSession,
   ) {
     const base = server.replace(/\/+$/, '').replace(/\/graphql$/, '');
     if (!/^https?:\/\//.test(base)) throw new CliError(`--server must be an http:// or https:// URL (got ${server}).`);
     this.graphqlUrl = `${base}/graphql`;
   }
 
+  /**
+   * Sends an operation. A session about to expire is renewed first with its
+   * refresh token, and a request refused as UNAUTHENTICATED is renewed and
+   * sent once more, so a watch outlives any access token.
+   */
   async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const session = this.session;
+    if (session?.refreshToken && session.expiresAt && session.expiresAt.getTime() - Date.now() < RENEW_AHEAD_MS) await this.renew();
+    try {
+      return await this.send<T>(query, variables);
+    } catch (err) {
+      if (!(err instanceof CliError && err.code === 'UNAUTHENTICATED' && session?.refreshToken)) throw err;
+      await this.renew();
+      return this.send<T>(query, variables);
+    }
+  }
+
+  /** One renewal at a time however many uploads ask for it: a refresh token works once. */
+  private renew(): Promise<void> {
+    this.renewing ??= (async () => {
+      const session = this.session!;
+      const refreshToken = session.refreshToken!;
+      const { refreshSession } = await this.send<{ refreshSession: { token: string; expiresAt: string; refreshToken: string } }>(
+        'mutation($r: String!) { refreshSession(refreshToken: $r) { token expiresAt refreshToken } }',
+        { r: refreshToken },
+        false,
+      ).catch((err: unknown) => {
+        throw new CliError(`Your session has ended (${(err as Error).message.replace(/\.$/, '')}). Run: findme login --server ${this.graphqlUrl.replace(/\/graphql$/, '')}`, 'UNAUTHENTICATED');
+      });
+      Object.assign(session, { token: refreshSession.token, expiresAt: new Date(refreshSession.expiresAt), refreshToken: refreshSession.refreshToken });
+      await session.renewed?.({ token: refreshSession.token, expiresAt: new Date(refreshSession.expiresAt), refreshToken: refreshSession.refreshToken });
+    })().finally(() => {
+      this.renewing = null;
+    });
+    return this.renewing;
+  }
+
+  private async send<T>(query: string, variables: Record<string, unknown>, authorized = true): Promise<T> {
+    const token = authorized ? this.session?.token : undefined;
     let res: Response;
     try {
       res = await fetch(this.graphqlUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ query, variables }),
       });
     } catch (err) {
@@ -51,20 +102,26 @@ export class FindMeApi {
     const error = body.errors?.[0];
     if (error) {
       const code = typeof error.extensions?.['code'] === 'string' ? error.extensions['code'] : undefined;
-      if (code === 'UNAUTHENTICATED' && this.token) throw new CliError(`${error.message} Run: findme login --server ${this.graphqlUrl.replace(/\/graphql$/, '')}`, code);
+      if (code === 'UNAUTHENTICATED' && token) throw new CliError(`${error.message} Run: findme login --server ${this.graphqlUrl.replace(/\/graphql$/, '')}`, code);
       throw new CliError(error.message, code, error.extensions ?? {});
     }
     if (!body.data) throw new CliError(`${this.graphqlUrl} answered HTTP ${res.status} with no data.`);
     return body.data;
   }
 
-  /** A graphql-ws client with the same token. */
+  /** A graphql-ws client with the session's token: each (re)connection sends the newest one, renewed first when due. */
   live(): Client {
     return createClient({
       url: this.graphqlUrl.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
-      connectionParams: this.token ? { authorization: `Bearer ${this.token}` } : {},
-      retryAttempts: 5,
+      connectionParams: async () => {
+        const session = this.session;
+        if (session?.refreshToken && session.expiresAt && session.expiresAt.getTime() - Date.now() < RENEW_AHEAD_MS) await this.renew();
+        return session ? { authorization: `Bearer ${session.token}` } : {};
+      },
+      // A socket the server closes when the token expires (4403) reconnects with a renewed one.
+      shouldRetry: () => true,
+      retryAttempts: 1000,
       lazy: true,
     });
   }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, FindMeApi } from './api.js';
+import { CliError, FindMeApi, type ApiSession } from './api.js';
 import { loadCredentials, saveCredentials } from './credentials.js';
 import { ask, readStdinLine } from './prompt.js';
 import { uploadFolder } from './upload.js';
@@ -36,11 +36,18 @@ async function login(options: { server?: string; email?: string; passwordStdin?:
   // Never from argv: command lines are visible to every user of the machine and kept in shell history.
   const password = options.passwordStdin ? await readStdinLine('Password') : await ask('Password: ', true);
   const api = new FindMeApi(server);
-  const { login: session } = await api.request<{ login: { token: string; user: { displayName: string; role: string } } }>(
-    'mutation($i: LoginInput!) { login(input: $i) { token user { displayName role } } }',
+  const { login: session } = await api.request<{ login: { token: string; expiresAt: string; refreshToken: string; user: { displayName: string; role: string } } }>(
+    'mutation($i: LoginInput!) { login(input: $i) { token expiresAt refreshToken user { displayName role } } }',
     { i: { email, password } },
   );
-  const file = await saveCredentials({ server: api.graphqlUrl.replace(/\/graphql$/, ''), email, token: session.token, savedAt: new Date().toISOString() });
+  const file = await saveCredentials({
+    server: api.graphqlUrl.replace(/\/graphql$/, ''),
+    email,
+    token: session.token,
+    expiresAt: session.expiresAt,
+    refreshToken: session.refreshToken,
+    savedAt: new Date().toISOString(),
+  });
   process.stdout.write(`Signed in as ${session.user.displayName} (${session.user.role}); session saved in ${file}\n`);
 }
 
@@ -54,7 +61,19 @@ async function upload(folder: string, options: { event: string; server?: string;
   }
   if (!(options.concurrency >= 1 && options.concurrency <= 32)) throw new CliError('--concurrency must be between 1 and 32.');
   if (!(options.batch >= 1 && options.batch <= 500)) throw new CliError('--batch must be between 1 and 500.');
-  const summary = await uploadFolder(new FindMeApi(server, token), {
+  // FINDME_TOKEN is a bare access token (scripts, CI): it cannot be renewed. A saved session renews itself and is kept up to date.
+  const session: ApiSession =
+    process.env['FINDME_TOKEN'] || !saved
+      ? { token }
+      : {
+          token,
+          expiresAt: saved.expiresAt ? new Date(saved.expiresAt) : undefined,
+          refreshToken: saved.refreshToken,
+          renewed: async (next) => {
+            await saveCredentials({ ...saved, token: next.token, expiresAt: next.expiresAt.toISOString(), refreshToken: next.refreshToken, savedAt: new Date().toISOString() }, false);
+          },
+        };
+  const summary = await uploadFolder(new FindMeApi(server, session), {
     folder,
     eventCode: options.event,
     concurrency: options.concurrency,

@@ -7,6 +7,10 @@ export interface Credentials {
   server: string;
   email: string;
   token: string;
+  /** When `token` stops working (ISO); absent in sessions saved before renewal existed. */
+  expiresAt?: string | undefined;
+  /** Exchanged for a new pair before `token` expires: a watch runs a whole day without a new login. */
+  refreshToken?: string | undefined;
   savedAt: string;
 }
 
@@ -49,12 +53,17 @@ async function readAll(): Promise<CredentialsFile> {
   return { version: 2, defaultServer: null, servers: {} };
 }
 
-/** Written with 0600: a token is as good as the password until it expires. The server becomes the default. */
-export async function saveCredentials(credentials: Credentials): Promise<string> {
+/**
+ * Written with 0600: a token, and the refresh token even more (it renews the
+ * session for weeks), is as good as the password. With `makeDefault`, the
+ * server becomes the default (a login); a renewal leaves the default alone.
+ */
+export async function saveCredentials(credentials: Credentials, makeDefault = true): Promise<string> {
   const all = await readAll();
   const key = serverKey(credentials.server);
-  all.servers[key] = { email: credentials.email, token: credentials.token, savedAt: credentials.savedAt };
-  all.defaultServer = key;
+  const { server: _server, ...entry } = credentials;
+  all.servers[key] = entry;
+  if (makeDefault || !all.defaultServer) all.defaultServer = key;
   await mkdir(configDir(), { recursive: true, mode: 0o700 });
   await writeFile(file(), `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
   await chmod(file(), 0o600);

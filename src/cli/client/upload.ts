@@ -174,15 +174,41 @@ async function requestTargets(api: FindMeApi, eventId: string, batch: LocalFile[
   }
 }
 
-/** Keeps uploading files that appear in the folder (tethered shooting) until SIGINT/SIGTERM. */
+/** How long a file's size and time must hold still before it is sent (a card reader or a USB camera still writing). */
+const STABLE_MS = 1000;
+/** How often the folder's new files are looked at. */
+const PASS_MS = 200;
+
+/** A new file of the folder, until it is sent. */
+interface Candidate {
+  /** The last thing the file system said of it: created or moved in ('rename'), or written ('change'). */
+  lastEvent: 'rename' | 'change';
+  eventAt: number;
+  size: number;
+  mtimeMs: number;
+  /** Since when size and time have not moved. */
+  stableSince: number;
+}
+
+/**
+ * Keeps uploading files that appear in the folder (tethered shooting) until
+ * SIGINT/SIGTERM. Every waiting file is looked at on each pass, all at once: a
+ * file moved into the folder complete (as tethering software does, writing
+ * elsewhere then renaming) goes at the next pass; one still being written goes
+ * once its size has held for a second. A burst of files settles together.
+ */
 async function watchFolder(api: FindMeApi, eventId: string, options: UploadOptions, ours: Map<string, string>, summary: UploadSummary, out: NodeJS.WritableStream): Promise<void> {
   out.write(`Watching ${options.folder} for new photos (Ctrl-C to stop)…\n`);
-  const pending = new Set<string>();
+  const pending = new Map<string, Candidate>();
   const handled = new Set((await scan(options.folder)).map((f) => f.path));
-  const watcher = watch(options.folder, { recursive: true }, (_event, name) => {
+  const watcher = watch(options.folder, { recursive: true }, (event, name) => {
     if (!name) return;
     const full = path.join(options.folder, name.toString());
-    if (!handled.has(full) && TYPES[path.extname(full).toLowerCase()] && !path.basename(full).startsWith('.')) pending.add(full);
+    if (handled.has(full) || !TYPES[path.extname(full).toLowerCase()] || path.basename(full).startsWith('.')) return;
+    const known = pending.get(full);
+    const lastEvent = event === 'change' ? 'change' : 'rename';
+    if (known) Object.assign(known, { lastEvent: known.lastEvent === 'change' ? 'change' : lastEvent, eventAt: Date.now() });
+    else pending.set(full, { lastEvent, eventAt: Date.now(), size: -1, mtimeMs: -1, stableSince: Date.now() });
   });
   let stopping = false;
   const stop = () => {
@@ -192,9 +218,11 @@ async function watchFolder(api: FindMeApi, eventId: string, options: UploadOptio
   process.once('SIGTERM', stop);
   try {
     while (!stopping) {
-      await new Promise((r) => setTimeout(r, 500));
-      const ready: string[] = [];
-      for (const file of pending) if (await settled(file)) ready.push(file);
+      await new Promise((r) => setTimeout(r, PASS_MS));
+      const now = Date.now();
+      const looked = await Promise.all([...pending].map(async ([file, c]) => ({ file, ready: await settled(file, c, now) })));
+      const ready = looked.filter((l) => l.ready === true).map((l) => l.file);
+      for (const gone of looked.filter((l) => l.ready === null)) pending.delete(gone.file);
       if (ready.length === 0) continue;
       for (const f of ready) {
         pending.delete(f);
@@ -210,16 +238,22 @@ async function watchFolder(api: FindMeApi, eventId: string, options: UploadOptio
   out.write('Stopped watching.\n');
 }
 
-/** A file still being written (its size changes within a second) is left for the next pass. */
-async function settled(file: string): Promise<boolean> {
+/** Whether a new file is complete: true to send it, false to look again, null when it is gone. */
+async function settled(file: string, c: Candidate, now: number): Promise<boolean | null> {
+  let info;
   try {
-    const a = await stat(file);
-    await new Promise((r) => setTimeout(r, 1000));
-    const b = await stat(file);
-    return a.size > 0 && a.size === b.size && a.mtimeMs === b.mtimeMs;
+    info = await stat(file);
   } catch {
+    return null;
+  }
+  if (info.size !== c.size || info.mtimeMs !== c.mtimeMs) {
+    Object.assign(c, { size: info.size, mtimeMs: info.mtimeMs, stableSince: now });
     return false;
   }
+  if (info.size === 0) return false;
+  // Moved in whole, and not written to since: nothing is still writing it.
+  if (c.lastEvent === 'rename' && now - c.eventAt >= PASS_MS) return true;
+  return now - c.stableSince >= STABLE_MS;
 }
 
 /** Follows eventProgress until none of our photos is waiting or processing, then reads their outcome. */
