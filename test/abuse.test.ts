@@ -125,6 +125,15 @@ describe('production GraphQL surface', () => {
     assert.equal(typo.body.errors?.[0]?.extensions?.['code'], 'GRAPHQL_VALIDATION_FAILED');
     assert.doesNotMatch(typo.body.errors![0]!.message, /Did you mean/);
   });
+
+  it('should always mark the refresh cookie Secure in production', async () => {
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-findme-refresh': 'cookie' },
+      body: JSON.stringify({ query: 'mutation($i: RegisterInput!) { register(input: $i) { token } }', variables: { i: { email: uniqueEmail('prod'), password: 'long enough password', displayName: 'P', role: 'PARTICIPANT' } } }),
+    });
+    assert.match(res.headers.get('set-cookie') ?? '', /^findme_refresh=.*;\s*Secure/i);
+  });
 });
 
 describe('rate limits', () => {

@@ -332,6 +332,12 @@ const ROWS: Row[] = [
   { op: 'Mutation.deleteMyFaceData', expect: everyoneSignedIn(), freshActors: ['participant', 'pending', 'refused'], request: () => ({ query: 'mutation { deleteMyFaceData }' }) },
   { op: 'Mutation.deleteAccount', expect: everyoneSignedIn(), freshActors: FRESH_SIGNED_IN, request: () => ({ query: 'mutation { deleteAccount }' }) },
   {
+    op: 'Query.networkAddresses',
+    // For the photographer's QR card: what it says of the machine is for photographers.
+    expect: { ...ANON, otherParticipant: 'FORBIDDEN', ...guests('FORBIDDEN'), otherPhotographer: 'ok', owner: 'ok', admin: 'ok' },
+    request: () => ({ query: '{ networkAddresses }' }),
+  },
+  {
     op: 'Query.photosByHash',
     expect: managed,
     request: ({ f }) => ({ query: `query($e: ID!) { photosByHash(eventId: $e, sha256: ["${'0'.repeat(64)}"]) { id } }`, variables: { e: f.eventId } }),

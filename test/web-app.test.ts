@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -62,8 +63,14 @@ describe('the web app in Chromium', () => {
   let code = '';
   const studioEmail = uniqueEmail('studio');
 
-  async function context(options: typeof PHONE | typeof DESKTOP): Promise<BrowserContext> {
-    const ctx = await browser.newContext({ ...options, baseURL: server.baseUrl, acceptDownloads: true, locale: 'en-GB' });
+  /**
+   * A browser. Phones reach the server as guests at a venue do, at another
+   * address than the photographer's laptop (127.0.0.2 stands for its Wi-Fi
+   * address: nothing is configured, and every URL must work from there).
+   */
+  async function context(options: typeof PHONE | typeof DESKTOP, at: 'laptop' | 'network' = options === PHONE ? 'network' : 'laptop'): Promise<BrowserContext> {
+    const baseURL = at === 'network' ? server.baseUrl.replace('//localhost:', '//127.0.0.2:') : server.baseUrl;
+    const ctx = await browser.newContext({ ...options, baseURL, acceptDownloads: true, locale: 'en-GB' });
     ctx.on('page', (page) => watch(page));
     return ctx;
   }
@@ -108,6 +115,21 @@ describe('the web app in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
   }
 
+  /** Every image of the page really arrived (its URL works from the page's address), once each has finished loading. */
+  async function everyImageLoaded(page: Page, where: string): Promise<void> {
+    type Img = { decode(): Promise<void>; naturalWidth: number; currentSrc: string; src: string };
+    const images = await page.locator('img').evaluateAll(async (elements) => {
+      const imgs = elements as unknown as Img[];
+      await Promise.all(imgs.map((img) => img.decode().catch(() => undefined)));
+      return imgs.map((img) => ({ src: img.currentSrc || img.src, width: img.naturalWidth }));
+    });
+    assert.ok(images.length > 0, `${where}: images are shown`);
+    const broken = images.filter((i) => i.width === 0).map((i) => i.src);
+    assert.deepEqual(broken, [], `${where}: every image loaded`);
+    const origin = new URL(page.url()).origin;
+    for (const i of images) if (!i.src.startsWith('data:')) assert.equal(new URL(i.src).origin, origin, `${where}: ${i.src} is served at the page's own address`);
+  }
+
   /** Each journey ends with no serious axe finding and nothing in the console. */
   function assertClean(): void {
     assert.deepEqual(axeFindings.splice(0), [], 'no serious or critical axe violations');
@@ -115,7 +137,9 @@ describe('the web app in Chromium', () => {
   }
 
   before(async () => {
-    server = await startTestServer({ hasher: plainHasher, worker: true, env: { FACE_RECOGNIZER_PROVIDER: 'local', FACE_WORKER_THREADS: '2' } });
+    // Listening on every interface, as `npm start` does: phones come in at another address than localhost.
+    server = await startTestServer({ hasher: plainHasher, worker: true, listenHost: '0.0.0.0', env: { FACE_RECOGNIZER_PROVIDER: 'local', FACE_WORKER_THREADS: '2' } });
+    assert.match(server.baseUrl, /^http:\/\/localhost:\d+$/);
     browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
     await mkdir(ARTIFACTS, { recursive: true });
     // The photographer's folder: four of the dev group photos (and a stray non-photo); the fifth comes later.
@@ -176,6 +200,11 @@ describe('the web app in Chromium', () => {
     await studio.getByRole('button', { name: 'Create the event' }).click();
     await studio.getByRole('heading', { name: 'Priya & Raj' }).waitFor();
     code = (await studio.locator('.event-head code').textContent())!.trim();
+    // Opened as localhost, the QR code would send phones to themselves: the page says so and offers this machine's network addresses.
+    const reach = studio.getByRole('note');
+    await reach.getByText(/only works on this computer, not on guests' phones/).waitFor();
+    const offered = await reach.getByRole('link').evaluateAll((links) => links.map((a) => (a as unknown as { href: string }).href));
+    for (const href of offered) assert.match(href, /^http:\/\/\d+\.\d+\.\d+\.\d+:\d+\/events\/[0-9a-f-]+$/);
     // The connection drops as the upload starts: the files wait, then go when it is back.
     await desk.setOffline(true);
     await studio.getByLabel('Choose a folder').setInputFiles(folder);
@@ -224,6 +253,7 @@ describe('the web app in Chromium', () => {
     await guest.waitForURL(/\/my\/[0-9a-f-]+/, { timeout: 60_000 });
     const eventId = /\/my\/([0-9a-f-]+)/.exec(guest.url())![1]!;
     await guest.getByText(/We found you in \d+ photos?/).waitFor();
+    assert.equal(new URL(guest.url()).host, new URL(server.baseUrl.replace('//localhost:', '//127.0.0.2:')).host, 'the phone is at the network address');
 
     // Exactly the photos the server matched, each really showing the guest.
     const token = await guest.evaluate(async () => {
@@ -238,6 +268,7 @@ describe('the web app in Chromium', () => {
     for (const name of first) assert.ok(who.get(name)?.includes('raj'), `${name} shows raj`);
     await guest.locator('.grid .thumb').nth(first.length - 1).waitFor();
     assert.deepEqual(await shown(), first);
+    await everyImageLoaded(guest, 'gallery at the network address');
     // The search's own finds are its summary, not "new photo" news.
     assert.equal(await guest.getByText('A new photo of you just arrived.').count(), 0);
     await audit(guest, 'gallery-phone');
@@ -260,6 +291,7 @@ describe('the web app in Chromium', () => {
     await guest.locator('.grid .thumb').first().click();
     const dialog = guest.getByRole('dialog');
     await dialog.waitFor();
+    await everyImageLoaded(guest, 'lightbox at the network address');
     await audit(guest, 'lightbox-phone');
     await guest.keyboard.press('ArrowRight');
     await dialog.getByText(`2 / ${withNew.length}`).waitFor();
@@ -312,6 +344,48 @@ describe('the web app in Chromium', () => {
     await audit(studio, 'event-fr');
     await desk.close();
     await phone.close();
+    assertClean();
+  });
+
+  journey('should work where the page is no secure context (plain http at a network address): files hashed without Web Crypto, a selfie without the camera API', {}, async () => {
+    assert.ok(code, 'the journey above created the event');
+    // What a browser takes away on plain http at a network address (Chromium still counts 127.0.0.2 as secure).
+    const insecure = "Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined, configurable: true }); delete Navigator.prototype.mediaDevices;";
+    const desk = await context(DESKTOP, 'network');
+    await desk.addInitScript({ content: insecure });
+    const studio = await desk.newPage();
+    await studio.goto('/login');
+    assert.equal(await studio.evaluate('typeof crypto.subtle + "/" + typeof navigator.mediaDevices'), 'undefined/undefined');
+    await signIn(studio, studioEmail, 'a long enough password');
+    await studio.getByRole('link', { name: 'Priya & Raj' }).first().click();
+    // The QR code and the card point at the address the page was opened at.
+    await studio.getByRole('link', { name: `${new URL(studio.url()).origin}/e/${code}` }).waitFor();
+    // A photo the event has (its hash, made by Web Crypto in the first journey, is found again), and a new one.
+    await studio.getByLabel('Choose photos').setInputFiles(later);
+    await studio.getByText(/0 sent, 1 already there/).waitFor();
+    const fresh = path.join(path.dirname(folder), 'penny-portrait.png');
+    await copyFile(new URL('identities/penny/1.png', FACES), fresh);
+    await studio.getByLabel('Choose photos').setInputFiles(fresh);
+    await studio.getByText(/1 sent, 0 already there/).waitFor({ timeout: 30_000 });
+    const [stored] = await server.sql<{ content_sha256: string }>(`select content_sha256 from photos where original_filename = 'penny-portrait.png'`);
+    assert.equal(stored?.content_sha256, createHash('sha256').update(await readFile(fresh)).digest('hex'), 'the JavaScript hash is the file\'s SHA-256');
+
+    // A guest on a laptop at the same address: no camera API, so the file picker, and the selfie goes through.
+    const other = await context(DESKTOP, 'network');
+    await other.addInitScript({ content: insecure });
+    const guest = await other.newPage();
+    await guest.goto(`/e/${code}`);
+    await guest.getByLabel('Your name').fill('Stuart');
+    await guest.getByLabel('Your email').fill(uniqueEmail('stuart'));
+    await guest.getByLabel(/I agree that FindMe compares my selfie/).check();
+    await guest.getByRole('button', { name: 'Join and find my photos' }).click();
+    await guest.getByRole('heading', { name: 'Your selfie' }).waitFor();
+    assert.equal(await guest.getByRole('button', { name: 'Use my camera' }).count(), 0, 'no live preview without the camera API');
+    await guest.locator('input[type=file]').setInputFiles(fileURLToPath(new URL('identities/raj/5.png', FACES)));
+    await guest.waitForURL(/\/my\/[0-9a-f-]+/, { timeout: 60_000 });
+    await everyImageLoaded(guest, 'gallery without a secure context');
+    await desk.close();
+    await other.close();
     assertClean();
   });
 

@@ -57,9 +57,16 @@ async function serve(): Promise<void> {
   const http = await app.listen();
   if (config.worker.enabled) await app.startWorker();
   await app.serveMetricsPort();
+  const network = app.reachableAt().filter((url) => url !== http.url);
   logger.info(
-    { url: `${http.url}/graphql`, startupMs: Date.now() - started, configSources: config.sources },
+    { url: `${http.url}/graphql`, networkAddresses: network, startupMs: Date.now() - started, configSources: config.sources },
     `FindMe API listening on ${http.url}/graphql`,
+  );
+  // For the photographer at the venue: the address phones on the same network open (the QR card's).
+  process.stderr.write(
+    network.length > 0
+      ? `FindMe is running. On this computer: ${http.url}  From phones on this network: ${network.join('  ')}\n`
+      : `FindMe is running at ${http.url} (reachable from this computer only: set HOST=0.0.0.0 to let phones in).\n`,
   );
 }
 

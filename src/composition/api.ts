@@ -29,11 +29,14 @@ export class ApiProcess {
     private readonly live: () => LiveEvents,
     private readonly privacyPolicy: PrivacyPolicy,
     private readonly logger: Logger,
+    private readonly reachableAt: () => string[] = () => [],
   ) {}
 
-  readonly createContext: ContextFactory = async ({ authorization, session, refreshCookie, ip, requestId }) => {
+  readonly createContext: ContextFactory = async ({ authorization, session, refreshCookie, ip, origin, requestId }) => {
     const logger = this.logger.child({ requestId });
-    const services = this.services(this.db.orm.em.fork(), logger);
+    // With PUBLIC_URL set, every URL names it; without, each client gets URLs at the address it used (a phone on the venue's Wi-Fi).
+    const clientOrigin = this.config.http.publicUrlConfigured ? undefined : (origin ?? undefined);
+    const services = this.services(this.db.orm.em.fork(), logger, clientOrigin);
     const context: GraphQLContext = {
       viewer: session?.viewer ?? null,
       sessionId: session?.sessionId ?? null,
@@ -41,10 +44,11 @@ export class ApiProcess {
       authFailure: null,
       tokenExpiresAt: session?.expiresAt ?? null,
       services,
-      freshServices: () => this.services(this.db.orm.em.fork(), logger),
+      freshServices: () => this.services(this.db.orm.em.fork(), logger, clientOrigin),
       live: this.live(),
       progressMinIntervalMs: this.config.photos.progressMinIntervalMs,
       privacyPolicy: this.privacyPolicy,
+      reachableAt: this.reachableAt,
       ip,
       requestId,
       logger,

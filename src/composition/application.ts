@@ -1,3 +1,4 @@
+import { networkAddresses } from '../http/network-addresses.js';
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -45,6 +46,7 @@ export class Application {
   private readonly stopSessionRevocations: () => void;
   /** Where clients reach this process; follows the real port when PORT=0 and PUBLIC_URL is unset. */
   private publicUrl: string;
+  private listening: { host: string; port: number } | undefined;
 
   constructor(
     readonly config: AppConfig,
@@ -69,7 +71,7 @@ export class Application {
       startedAt: new Date(),
     }, sessions, () => this.publicUrl);
     this.detachFaces = this.adapters.faces.attach?.(this.adapters.bus);
-    this.api = new ApiProcess(config, this.adapters, db, this.serviceFor, () => this.liveEvents(), this.privacyPolicy, logger);
+    this.api = new ApiProcess(config, this.adapters, db, this.serviceFor, () => this.liveEvents(), this.privacyPolicy, logger, () => this.reachableAt());
     this.worker = new WorkerProcess(config, this.adapters, db, this.serviceFor, logger);
   }
 
@@ -90,8 +92,8 @@ export class Application {
   }
 
   /** Services bound to one unit of work (a request, a job). */
-  services(em: EntityManager, logger: Logger = this.logger): RequestServices {
-    return this.serviceFor(em, logger);
+  services(em: EntityManager, logger: Logger = this.logger, origin?: string): RequestServices {
+    return this.serviceFor(em, logger, origin);
   }
 
   /** Applies migrations and start-up chores (admin promotion). */
@@ -107,7 +109,18 @@ export class Application {
     await this.startInfra();
     const http = await this.api.listen(port, host);
     if (!this.config.http.publicUrlConfigured) this.publicUrl = http.url;
+    this.listening = { host, port: Number(new URL(http.url).port) };
     return http;
+  }
+
+  /**
+   * The addresses other devices reach this server at: PUBLIC_URL when it is
+   * set, else the machine's network addresses (for QR codes and the start-up
+   * line). Empty before it listens, or when it listens on loopback only.
+   */
+  reachableAt(): string[] {
+    if (this.config.http.publicUrlConfigured) return [this.config.http.publicUrl];
+    return this.listening ? networkAddresses(this.listening.host, this.listening.port) : [];
   }
 
   /** Starts consuming jobs in this process. */

@@ -19,15 +19,20 @@ import type { SessionCache } from '../services/session-cache.js';
 import { Throttle } from '../services/throttle.js';
 import { acceptedPhotoTypes, type Adapters } from './adapters.js';
 
-/** Builds the services of one unit of work (a request, a job) on its EntityManager. */
-export type ServiceFactory = (em: EntityManager, logger: Logger) => RequestServices;
+/**
+ * Builds the services of one unit of work (a request, a job) on its
+ * EntityManager. `origin`: the address the client reached FindMe at, for the
+ * URLs handed back to that client (none for jobs: their links use PUBLIC_URL).
+ */
+export type ServiceFactory = (em: EntityManager, logger: Logger, origin?: string) => RequestServices;
 
 /** The services, wired to the process's adapters and to the config slices each one reads. */
 export function serviceFactory(config: AppConfig, adapters: Adapters, admin: AdminSettings, sessions: SessionCache, publicUrl: () => string): ServiceFactory {
   const { clock, store, queue, bus, faces, erasure } = adapters;
   const limits = config.rateLimits;
   const acceptedTypes = acceptedPhotoTypes();
-  return (em, logger) => {
+  return (em, logger, origin) => {
+    const clientUrl = origin ? () => origin : publicUrl;
     const limiter = new PgRateLimiter(em);
     const throttle = new Throttle(limiter, clock, logger);
     // Built on first use: a request needs one or two of them, and a gallery page is the hot path.
@@ -58,6 +63,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
       }),
       selfies: () => new SelfieService(em, {
         store,
+        origin,
         queue,
         bus,
         throttle,
@@ -88,11 +94,12 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
           sealer: adapters.sealer,
           clock,
           logger,
-          publicUrl,
+          publicUrl: clientUrl,
           ttlSeconds: config.photos.downloadUrlTtlSeconds,
         }),
       photos: () => new PhotoService(em, {
         store,
+        origin,
         photos: new PgPhotoRepository(() => em),
         erasure,
         queue,

@@ -53,6 +53,8 @@ export interface GraphQLContext {
   progressMinIntervalMs: number;
   /** Consent text and retention rules, from config. */
   privacyPolicy: PrivacyPolicy;
+  /** The addresses other devices reach this server at (PUBLIC_URL, or the machine's network addresses). */
+  reachableAt: () => string[];
   ip: string;
   requestId: string;
   logger: Logger;
@@ -70,6 +72,8 @@ export interface Session {
  * a session the transport authenticated once already (a graphql-ws socket).
  */
 export type ContextFactory = (input: {
+  /** The address the client reached FindMe at (see requestOrigin), or null: URLs for this client are made for it. */
+  origin: string | null;
   authorization: string | undefined;
   session?: Session | null;
   refreshCookie?: RefreshCookie | null;

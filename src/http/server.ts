@@ -10,6 +10,7 @@ import express from 'express';
 import { GraphQLError, Kind, specifiedRules, type FieldNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { ContextFactory, RefreshCookie, Session } from '../graphql/context.js';
+import { requestOrigin } from './request-origin.js';
 import { parse as parseCookies } from 'cookie';
 import { formatGraphQLError, UNAVAILABLE_MESSAGE } from '../graphql/errors.js';
 import { isDatabaseUnavailable } from '../db/orm.js';
@@ -176,7 +177,13 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
         const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
         res.setHeader('x-request-id', requestId);
         try {
-          return await options.context({ authorization: req.get('authorization'), refreshCookie: refreshCookie(req, res), ip: clientIp(req, trust), requestId });
+          return await options.context({
+            authorization: req.get('authorization'),
+            refreshCookie: refreshCookie(req, res, production),
+            ip: clientIp(req, trust),
+            origin: requestOrigin(req, trust),
+            requestId,
+          });
         } catch (err) {
           // Signing the caller in needs the database: say so plainly, with 503 so clients and balancers retry.
           if (!isDatabaseUnavailable(err)) throw err;
@@ -208,12 +215,15 @@ export async function startHttpServer(options: HttpServerOptions, port: number, 
 export const REFRESH_COOKIE = 'findme_refresh';
 
 /**
- * The refresh token as an `HttpOnly; Secure; SameSite=Strict` cookie, scoped
- * to /graphql: script cannot read it and no other site can send it. Browsers
- * keep `Secure` cookies over https, and over http on localhost only.
+ * The refresh token as an `HttpOnly; SameSite=Strict` cookie, scoped to
+ * /graphql: script cannot read it and no other site can send it. It is
+ * `Secure` over https and always in production. Browsers drop a `Secure`
+ * cookie sent over plain http anywhere but localhost, so a zero-config server
+ * reached at its network address (a phone on the venue's Wi-Fi) sets it
+ * without, or the phone could not stay signed in.
  */
-function refreshCookie(req: express.Request, res: express.Response): RefreshCookie {
-  const options = { httpOnly: true, secure: true, sameSite: 'strict', path: '/graphql' } as const;
+function refreshCookie(req: express.Request, res: express.Response, production: boolean): RefreshCookie {
+  const options = { httpOnly: true, secure: production || req.secure, sameSite: 'strict', path: '/graphql' } as const;
   return {
     wanted: (req.get('x-findme-refresh') ?? '').toLowerCase() === 'cookie',
     read: () => parseCookies(req.get('cookie') ?? '')[REFRESH_COOKIE] || undefined,

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DomainError } from '../domain/errors.js';
 import type { ContextFactory, GraphQLContext, Session } from '../graphql/context.js';
+import { requestOrigin } from './request-origin.js';
 import { formatGraphQLError } from '../graphql/errors.js';
 import { documentProblem, type QueryLimits } from '../graphql/validation.js';
 import type { Telemetry } from '../ports/telemetry.js';
@@ -133,7 +134,7 @@ export function startWsServer(options: WsOptions): WsServer {
         const requestId = randomUUID();
         const session = sockets.get(ctx.extra.socket)?.session ?? null;
         return guarded(requestId, 'could not build the WebSocket context', () =>
-          options.context({ authorization: undefined, session, ip: clientIp(ctx.extra.request, trust), requestId }),
+          options.context({ authorization: undefined, session, ip: clientIp(ctx.extra.request, trust), origin: requestOrigin(ctx.extra.request, trust), requestId }),
         ) as Promise<GraphQLContext & Record<string, unknown>>;
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatGraphQLError(e.toJSON(), e, masking)),

@@ -14,6 +14,21 @@ export interface UploadConstraints {
   /** Largest accepted body; the store refuses more (or the worker does, for stores that cannot). */
   maxBytes: number;
   expiresInSeconds: number;
+  /**
+   * The address the client reached FindMe at, for stores that FindMe serves
+   * itself (the local store): the URL must work from that client's network.
+   * Stores reached directly (S3) ignore it.
+   */
+  baseUrl?: string | undefined;
+}
+
+/** How a download URL is made: its window, its file name, and for the local store the client's address. */
+export interface DownloadOptions {
+  expiresAt: Date;
+  signedAt: Date;
+  filename?: string;
+  /** As `UploadConstraints.baseUrl`. */
+  baseUrl?: string | undefined;
 }
 
 export interface StoredObject {
@@ -37,7 +52,7 @@ export interface ObjectStore {
    * sets Content-Disposition. The same arguments give the same URL (`signedAt`
    * dates the signature), so clients can cache what it returns.
    */
-  createDownloadUrl(key: string, options: { expiresAt: Date; signedAt: Date; filename?: string }): Promise<string>;
+  createDownloadUrl(key: string, options: DownloadOptions): Promise<string>;
   /** Size and type of a stored object, or null when there is none. */
   head(key: string): Promise<StoredObject | null>;
   get(key: string): Promise<Buffer>;

@@ -54,6 +54,8 @@ export class PhotoService {
     private readonly em: EntityManager,
     private readonly deps: {
       store: ObjectStore;
+      /** The address the client reached FindMe at: the local store's URLs are made for it. */
+      origin?: string | undefined;
       photos: PhotoRepository;
       erasure: ObjectErasure;
       queue: JobQueue;
@@ -128,6 +130,7 @@ export class PhotoService {
           // The declared size is the cap: the store refuses a single byte more.
           maxBytes: photo.byteSize,
           expiresInSeconds: settings.uploadUrlTtlSeconds,
+          baseUrl: this.deps.origin,
         }),
       ),
     );
@@ -277,7 +280,7 @@ export class PhotoService {
       if (event) ({ key, filename } = originalFor(photo, event.owner.id === viewer.id || event.originalsPolicy === OriginalsPolicy.UNTOUCHED));
     }
     if (!key) return null;
-    return this.deps.store.createDownloadUrl(key, { ...this.urlWindow(), ...(kind === 'original' ? { filename } : {}) });
+    return this.deps.store.createDownloadUrl(key, { ...this.urlWindow(), baseUrl: this.deps.origin, ...(kind === 'original' ? { filename } : {}) });
   }
 
   /** When the URLs of a DONE photo handed out now expire (the same for a window of time). */

@@ -23,7 +23,16 @@ export interface SelfieSettings {
 export class SelfieService {
   constructor(
     private readonly em: EntityManager,
-    private readonly deps: { store: ObjectStore; queue: JobQueue; bus: EventBus; throttle: Throttle; logger: Logger; settings: SelfieSettings },
+    private readonly deps: {
+      store: ObjectStore;
+      /** The address the client reached FindMe at: the local store's upload URL is made for it. */
+      origin?: string | undefined;
+      queue: JobQueue;
+      bus: EventBus;
+      throttle: Throttle;
+      logger: Logger;
+      settings: SelfieSettings;
+    },
   ) {}
 
   /** A signed target for a new selfie. Only for someone who consented to face matching in an event. */
@@ -54,6 +63,7 @@ export class SelfieService {
       contentType,
       maxBytes: file.byteSize,
       expiresInSeconds: settings.uploadUrlTtlSeconds,
+      baseUrl: this.deps.origin,
     });
     return { selfie, upload };
   }

@@ -84,6 +84,8 @@ export async function startTestServer(
     worker?: boolean;
     /** The in-memory outbox to use (a slow one, for tests about timing). */
     mailer?: MemoryMailer;
+    /** Listen on every interface (`0.0.0.0`), so other loopback addresses (127.0.0.2, a "phone") reach it too; 127.0.0.1 otherwise. */
+    listenHost?: string;
     faces?: FaceEngine;
     queue?: JobQueue;
     /** The PostgreSQL cluster to create the test database on (the suite's one by default). */
@@ -140,7 +142,7 @@ export async function startTestServer(
     ...(options.queue ? { queue: options.queue } : {}),
   });
   if (!options.skipMigrations) await app.prepare();
-  const http = await app.listen(0, '127.0.0.1');
+  const http = await app.listen(0, options.listenHost ?? '127.0.0.1');
   if (options.worker) await app.startWorker();
   const url = `${http.url}/graphql`;
   const wsUrl = url.replace(/^http/, 'ws');

@@ -16,6 +16,7 @@ import {
   type ObjectStore,
   type PresignedUpload,
   type StoredObject,
+  type DownloadOptions,
   type UploadConstraints,
 } from '../../ports/object-store.js';
 
@@ -70,7 +71,7 @@ export class LocalObjectStore implements ObjectStore {
     const params = new URLSearchParams({ expires: String(expires), max: String(c.maxBytes), type: c.contentType });
     params.set('sig', this.sign(['PUT', key, String(expires), String(c.maxBytes), c.contentType]));
     return {
-      url: `${this.publicUrl()}${ROUTE}/${key}?${params}`,
+      url: `${c.baseUrl ?? this.publicUrl()}${ROUTE}/${key}?${params}`,
       method: 'PUT',
       headers: { 'Content-Type': c.contentType },
       fields: {},
@@ -78,20 +79,22 @@ export class LocalObjectStore implements ObjectStore {
     };
   }
 
-  async createDownloadUrl(key: string, options: { expiresAt: Date; signedAt: Date; filename?: string }): Promise<string> {
+  async createDownloadUrl(key: string, options: DownloadOptions): Promise<string> {
     const expires = Math.floor(options.expiresAt.getTime() / 1000);
     const filename = options.filename ?? '';
+    // The signature covers the object, not the address: the same link works from every address of this server.
+    const base = options.baseUrl ?? this.publicUrl();
     const memoKey = `${key}\n${expires}\n${filename}`;
     const known = this.signed.get(memoKey);
-    if (known) return known;
+    if (known) return `${base}${known}`;
     const params = new URLSearchParams({ expires: String(expires) });
     if (filename) params.set('filename', filename);
     params.set('sig', this.sign(['GET', key, String(expires), filename]));
-    const url = `${this.publicUrl()}${ROUTE}/${key}?${params}`;
+    const path = `${ROUTE}/${key}?${params}`;
     // URLs repeat within a window: a gallery page signs each thumbnail once per window, not per request.
     if (this.signed.size >= MAX_SIGNED) this.signed.clear();
-    this.signed.set(memoKey, url);
-    return url;
+    this.signed.set(memoKey, path);
+    return `${base}${path}`;
   }
 
   async head(key: string): Promise<StoredObject | null> {

@@ -20,6 +20,7 @@ import {
   type ObjectStore,
   type PresignedUpload,
   type StoredObject,
+  type DownloadOptions,
   type UploadConstraints,
 } from '../../ports/object-store.js';
 
@@ -82,7 +83,7 @@ export class S3ObjectStore implements ObjectStore {
     return { url, method: 'POST', headers: {}, fields, expiresAt: new Date(Date.now() + c.expiresInSeconds * 1000) };
   }
 
-  async createDownloadUrl(key: string, options: { expiresAt: Date; signedAt: Date; filename?: string }): Promise<string> {
+  async createDownloadUrl(key: string, options: DownloadOptions): Promise<string> {
     const command = new GetObjectCommand({
       Bucket: this.bucket,
       Key: key,

@@ -33,6 +33,15 @@ export class EventResolver {
   }
 
   @Authorized()
+  @Authorized(Role.PHOTOGRAPHER, Role.ADMIN)
+  @Query(() => [String], {
+    description:
+      "Where phones reach this server, for QR codes and printed cards: PUBLIC_URL when it is set, else this machine's network addresses (`http://192.168.1.20:4000`); empty when it listens on loopback only (photographers, admins).",
+  })
+  networkAddresses(@Ctx() ctx: GraphQLContext): string[] {
+    return ctx.reachableAt();
+  }
+
   @Query(() => EventConnection, { description: 'Events you own (photographers) or joined (guests), newest first.' })
   async myEvents(
     @Arg('first', () => Int, { nullable: true, description: 'Page size (at most 100).' }) first: number | null,

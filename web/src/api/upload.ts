@@ -40,10 +40,25 @@ export function sendFile(target: PresignedUpload, file: Blob, onProgress?: (sent
   });
 }
 
-/** Hex SHA-256 of a file, with the browser's Web Crypto. */
+/** Read per step when hashing without Web Crypto: memory stays flat for a 50 MB file. */
+const HASH_CHUNK = 4 * 1024 * 1024;
+
+/**
+ * Hex SHA-256 of a file: with the browser's Web Crypto where the page is a
+ * secure context (https, localhost); otherwise (plain http on a network
+ * address, as at the venue) with a JavaScript implementation, loaded only then.
+ */
 export async function sha256(file: Blob): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  let digest: Uint8Array;
+  if (globalThis.crypto?.subtle) {
+    digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
+  } else {
+    const { sha256: hash } = await import('@noble/hashes/sha2.js');
+    const state = hash.create();
+    for (let at = 0; at < file.size; at += HASH_CHUNK) state.update(new Uint8Array(await file.slice(at, at + HASH_CHUNK).arrayBuffer()));
+    digest = state.digest();
+  }
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Resolves when the browser is back online (at once when it is). */

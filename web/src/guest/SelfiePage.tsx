@@ -158,7 +158,8 @@ export function SelfiePage() {
           <CameraPreview onCapture={(b) => void send(b)} onClose={() => setCamera(false)} />
         ) : (
           <div className="row">
-            {!phone() && 'mediaDevices' in navigator && (
+            {/* No live preview outside a secure context (plain http on a network address): the file input still opens the camera. */}
+            {!phone() && typeof navigator.mediaDevices?.getUserMedia === 'function' && (
               <button type="button" onClick={() => setCamera(true)}>
                 {t('selfie.useCamera')}
               </button>

@@ -5,6 +5,7 @@ import { graphql } from '../gql';
 import { ErrorText, Loading, formatDate } from '../ui/kit';
 import { QrCode } from '../ui/QrCode';
 import { joinUrl } from './EventsPage';
+import { ReachableAt } from './ReachableAt';
 
 const CardDocument = graphql(`
   query EventCard($id: ID!) {
@@ -36,6 +37,9 @@ export default function CardPage() {
           {t('card.print')}
         </button>
       </p>
+      <div className="no-print">
+        <ReachableAt path={`/events/${eventId}/card`} />
+      </div>
       <article className="print-card">
         <h1>{event.name}</h1>
         <p>{formatDate(event.date, i18n.language)}</p>

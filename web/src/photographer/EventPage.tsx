@@ -8,6 +8,7 @@ import { ConfirmButton, Empty, ErrorText, Loading, MoreButton, Progress, downloa
 import { QrCode } from '../ui/QrCode';
 import { joinUrl } from './EventsPage';
 import { Participants } from './Participants';
+import { ReachableAt } from './ReachableAt';
 import { Settings } from './Settings';
 import { Uploader } from './Uploader';
 
@@ -299,6 +300,7 @@ export default function EventPage() {
           <p>
             <a href={joinUrl(event.code)}>{joinUrl(event.code)}</a> · <Link to={`/events/${eventId}/card`}>{t('events.card')}</Link>
           </p>
+          <ReachableAt path={`/events/${eventId}`} />
         </div>
         <QrCode value={joinUrl(event.code)} size={120} label={t('events.qr', { name: event.name })} />
       </header>
