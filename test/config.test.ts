@@ -83,6 +83,18 @@ describe('config', () => {
     );
   });
 
+  it('should require PUBLIC_URL in production when mail goes out, so no mailed link names a guessed address', async () => {
+    await assert.rejects(
+      loadConfig({ envFile: '/nonexistent', env: { NODE_ENV: 'production', SECRET_KEY: 'k'.repeat(64), SMTP_URL: 'smtp://mail.example.org', DATA_DIR: await tempDir() } }),
+      /PUBLIC_URL: is required/,
+    );
+    const config = await loadConfig({
+      envFile: '/nonexistent',
+      env: { NODE_ENV: 'production', SECRET_KEY: 'k'.repeat(64), SMTP_URL: 'smtp://mail.example.org', PUBLIC_URL: 'https://photos.example.org/', DATA_DIR: await tempDir() },
+    });
+    assert.equal(config.http.publicUrl, 'https://photos.example.org');
+  });
+
   it('should generate a secret key once, keep it under DATA_DIR with 0600, and reuse it', async () => {
     const dir = await tempDir();
     const first = await loadConfig({ envFile: '/nonexistent', env: { DATA_DIR: dir } });

@@ -208,6 +208,10 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
     if (isProduction) throw new ConfigError('SECRET_KEY: is required when NODE_ENV=production');
     secretKey = await persistedSecretKey(dataDir);
   }
+  // A mailed link must work for whoever reads it: in production it never names a guessed address.
+  if (isProduction && raw.SMTP_URL !== undefined && raw.PUBLIC_URL === undefined) {
+    throw new ConfigError('PUBLIC_URL: is required when NODE_ENV=production and SMTP_URL is set (the address mailed links name, e.g. https://photos.example.org)');
+  }
   const displayHost = raw.HOST === '0.0.0.0' || raw.HOST === '::' ? 'localhost' : raw.HOST;
   return {
     env: raw.NODE_ENV,
