@@ -196,7 +196,7 @@ describe('findme login / findme upload (real server, public API)', () => {
     }
   });
 
-  it('should keep watching the folder and upload a photo added later, once it is completely written', async () => {
+  it('should keep watching the folder and upload a photo added later, once it is completely written', async (t) => {
     const watched = await mkdtemp(path.join(os.tmpdir(), 'findme-cli-watch-'));
     const [a, b] = await generatedPhotos(2, 700);
     await writeFile(path.join(watched, 'first.jpg'), a!);
@@ -204,6 +204,8 @@ describe('findme login / findme upload (real server, public API)', () => {
     const token = await savedToken();
     const event = (await server.gql(CreateEventDocument, { input: { name: 'Studio session', date: '2026-06-02' } }, { token })).data!.createEvent;
     const run = findme(['upload', watched, '--event', event.code, '--watch']);
+    // A failed assertion must not leave the watcher running (the test file would never end).
+    t.after(() => void run.child.kill('SIGKILL'));
     const count = async () => (await server.sql<{ n: number }>(`select count(*)::int as n from photos where event_id = ? and status = 'DONE'`, [event.id]))[0]!.n;
     for (let i = 0; i < 200 && !run.output().includes('Watching'); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(run.output(), /Watching/);
@@ -211,7 +213,8 @@ describe('findme login / findme upload (real server, public API)', () => {
     // Written in two halves, as a camera does over USB: only the whole file may be sent.
     const handle = await open(path.join(watched, 'IMG_LATER.jpg'), 'w');
     await handle.write(b!.subarray(0, Math.floor(b!.length / 2)));
-    await new Promise((r) => setTimeout(r, 600));
+    // A pause well inside the one second a file must hold still (a loaded test machine stretches timers).
+    await new Promise((r) => setTimeout(r, 300));
     await handle.write(b!.subarray(Math.floor(b!.length / 2)));
     await handle.close();
     for (let i = 0; i < 300 && (await count()) < 2; i++) await new Promise((r) => setTimeout(r, 100));
@@ -226,13 +229,14 @@ describe('findme login / findme upload (real server, public API)', () => {
     await rm(watched, { recursive: true, force: true });
   });
 
-  it('should settle a burst of files together, and send a file moved into the folder as soon as it lands', async () => {
+  it('should settle a burst of files together, and send a file moved into the folder as soon as it lands', async (t) => {
     const watched = await mkdtemp(path.join(os.tmpdir(), 'findme-cli-burst-'));
     const staging = await mkdtemp(path.join(os.tmpdir(), 'findme-cli-staging-'));
     const token = await savedToken();
     const event = (await server.gql(CreateEventDocument, { input: { name: 'Race', date: '2026-06-03' } }, { token })).data!.createEvent;
     const inEvent = async () => (await server.sql<{ n: number }>('select count(*)::int as n from photos where event_id = ?', [event.id]))[0]!.n;
     const run = findme(['upload', watched, '--event', event.code, '--watch', '--concurrency', '8']);
+    t.after(() => void run.child.kill('SIGKILL'));
     try {
       for (let i = 0; i < 200 && !run.output().includes('Watching'); i++) await new Promise((r) => setTimeout(r, 50));
       const photos = await generatedPhotos(22, 400);
@@ -279,7 +283,7 @@ describe('findme upload --watch through a day (the session renews itself)', () =
     await rm(configDir, { recursive: true, force: true });
   });
 
-  it('should keep sending photos long after the access token expired, renewing with the refresh token kept in the config directory', async () => {
+  it('should keep sending photos long after the access token expired, renewing with the refresh token kept in the config directory', async (t) => {
     const email = uniqueEmail('tethered');
     const token = (await server.gql(RegisterDocument, { input: { email, password: 'long enough password', displayName: 'Studio', role: 'PHOTOGRAPHER' } })).data!.register.token;
     const event = (await server.gql(CreateEventDocument, { input: { name: 'All day', date: '2026-06-04' } }, { token })).data!.createEvent;
@@ -295,10 +299,12 @@ describe('findme upload --watch through a day (the session renews itself)', () =
     const watched = await mkdtemp(path.join(os.tmpdir(), 'findme-cli-day-photos-'));
     let output = '';
     const child = spawn(process.execPath, [bin, 'upload', watched, '--event', event.code, '--watch'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => void child.kill('SIGKILL'));
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', r));
-    const inEvent = async () => (await server.sql<{ n: number }>('select count(*)::int as n from photos where event_id = ?', [event.id]))[0]!.n;
+    // Sent whole (past PENDING): only then may the day move on, or its upload link would expire under it.
+    const inEvent = async () => (await server.sql<{ n: number }>(`select count(*)::int as n from photos where event_id = ? and status <> 'PENDING'`, [event.id]))[0]!.n;
     try {
       for (let i = 0; i < 200 && !output.includes('Watching'); i++) await new Promise((r) => setTimeout(r, 50));
       const photos = await generatedPhotos(4, 400);

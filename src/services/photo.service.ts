@@ -44,7 +44,14 @@ export interface PhotoSettings {
   uploadRequestWindowSeconds: number;
 }
 
-export type ProgressCounts = Record<'total' | 'pending' | 'uploaded' | 'processing' | 'done' | 'failed', number>;
+export type ProgressCounts = Record<'total' | 'pending' | 'uploaded' | 'processing' | 'done' | 'failed' | 'ahead', number> & {
+  /** Seconds until the event's waiting photos are processed, at the workers' recent pace; null when nothing waits or no pace is known yet. */
+  etaSeconds: number | null;
+};
+
+/** How far back the workers' pace is measured, and the shortest span it is measured over (a first photo says little). */
+const PACE_WINDOW_SECONDS = 300;
+const PACE_MIN_SPAN_SECONDS = 20;
 
 /** Photos of an event: upload targets, processing requests, listing, access and deletion. */
 export class PhotoService {
@@ -292,9 +299,19 @@ export class PhotoService {
     return urlWindow(this.deps.clock.now(), this.deps.settings.downloadUrlTtlSeconds);
   }
 
-  /** Counts by status, for progress (the caller checks access). */
+  /**
+   * Counts by status, for progress, with what is ahead in the queue (all
+   * events share the workers) and the time it should take at the pace the
+   * workers kept over the last minutes (the caller checks access).
+   */
   async progress(eventId: string): Promise<ProgressCounts> {
-    const by = await this.deps.photos.countByStatus(eventId);
+    const [by, ahead, pace] = await Promise.all([
+      this.deps.photos.countByStatus(eventId),
+      this.deps.photos.queueAhead(eventId),
+      this.deps.photos.finishedLately(this.deps.clock.now(), PACE_WINDOW_SECONDS),
+    ]);
+    const perSecond = pace.count / Math.max(PACE_MIN_SPAN_SECONDS, pace.spanSeconds);
+    const etaSeconds = ahead > 0 && pace.count > 0 ? Math.max(1, Math.round(ahead / perSecond)) : null;
     const counts = {
       pending: by.PENDING ?? 0,
       uploaded: by.UPLOADED ?? 0,
@@ -302,7 +319,7 @@ export class PhotoService {
       done: by.DONE ?? 0,
       failed: by.FAILED ?? 0,
     };
-    return { total: counts.pending + counts.uploaded + counts.processing + counts.done + counts.failed, ...counts };
+    return { total: counts.pending + counts.uploaded + counts.processing + counts.done + counts.failed, ...counts, ahead, etaSeconds };
   }
 
   /**

@@ -35,6 +35,24 @@ export class PgPhotoRepository implements PhotoRepository {
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
+  async queueAhead(eventId: string): Promise<number> {
+    const [row] = await this.em().getConnection().execute<{ n: number }[]>(
+      `with last as (select max(created_at) as at from photos where event_id = ? and status in ('UPLOADED', 'PROCESSING'))
+       select count(*)::int as n from photos, last where last.at is not null and photos.status in ('UPLOADED', 'PROCESSING') and photos.created_at <= last.at`,
+      [eventId],
+    );
+    return row?.n ?? 0;
+  }
+
+  async finishedLately(now: Date, windowSeconds: number): Promise<{ count: number; spanSeconds: number }> {
+    const [row] = await this.em().getConnection().execute<{ n: number; span: number | null }[]>(
+      `select count(*)::int as n, extract(epoch from (?::timestamptz - min(processed_at)))::float8 as span
+         from photos where processed_at > ?::timestamptz - make_interval(secs => ?) and processed_at <= ?::timestamptz`,
+      [now, now, windowSeconds, now],
+    );
+    return { count: row?.n ?? 0, spanSeconds: Math.max(0, row?.span ?? 0) };
+  }
+
   async galleryPage(input: { userId: string; isAdmin: boolean; eventId: string; limit: number; before?: { at: Date; id: string } }) {
     type Row = Record<string, unknown> & {
       ev_owner_id: string;

@@ -251,8 +251,9 @@ async function settled(file: string, c: Candidate, now: number): Promise<boolean
     return false;
   }
   if (info.size === 0) return false;
-  // Moved in whole, and not written to since: nothing is still writing it.
-  if (c.lastEvent === 'rename' && now - c.eventAt >= PASS_MS) return true;
+  // Moved in whole: only ever renamed, last modified before it arrived (a rename keeps the time of the last
+  // write; a file being written here is newer than its own creation), and unchanged over a pass.
+  if (c.lastEvent === 'rename' && info.mtimeMs < c.eventAt && now - c.stableSince >= PASS_MS) return true;
   return now - c.stableSince >= STABLE_MS;
 }
 

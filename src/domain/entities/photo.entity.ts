@@ -17,6 +17,9 @@ export enum PhotoStatus {
 @Index({ properties: ['status', 'updatedAt'] })
 // A guest's gallery adds the event's general photos to their matches: never a scan of the event for them.
 @Index({ name: 'photos_general_index', expression: `create index "photos_general_index" on "photos" ("event_id", "created_at" desc, "id" desc) where "show_in_general" and "status" = 'DONE'` })
+// The workers' recent pace and the queue in upload order (eventProgress.etaSeconds).
+@Index({ name: 'photos_processed_at_index', expression: `create index "photos_processed_at_index" on "photos" ("processed_at") where "processed_at" is not null` })
+@Index({ name: 'photos_queued_index', expression: `create index "photos_queued_index" on "photos" ("created_at") where "status" in ('UPLOADED', 'PROCESSING')` })
 @Unique({ properties: ['event', 'contentSha256'] })
 export class Photo extends BaseEntity {
   @ManyToOne(() => Event, { ref: true, deleteRule: 'cascade' })

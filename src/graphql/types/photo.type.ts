@@ -161,6 +161,17 @@ export class EventProgressType {
 
   @Field(() => Int, { description: 'Photos FAILED.' })
   failed!: number;
+
+  @Field(() => Int, {
+    description: "Photos in the queue up to this event's last waiting one, other events' included (the workers are shared); 0 when none of this event's photos waits.",
+  })
+  ahead!: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "About how many seconds until this event's waiting photos are processed: `ahead` at the pace the workers kept over the last minutes. Null when idle, or before any photo has been processed lately.",
+  })
+  etaSeconds!: number | null;
 }
 
 @ObjectType('Download', { description: 'A link that downloads a ZIP of photos, streamed as it is built.' })

@@ -44,6 +44,14 @@ export interface PhotoRepository {
   /** Photos of the event by status. */
   countByStatus(eventId: string): Promise<Partial<Record<PhotoStatus, number>>>;
   /**
+   * Photos of every event waiting or processing that were uploaded no later
+   * than the event's last waiting one: what the workers (shared by all events)
+   * do before this event is through. 0 when the event has nothing waiting.
+   */
+  queueAhead(eventId: string): Promise<number>;
+  /** Photos finished in the `windowSeconds` before `now`, and the seconds since the first of them (by every worker). */
+  finishedLately(now: Date, windowSeconds: number): Promise<{ count: number; spanSeconds: number }>;
+  /**
    * A guest's gallery in one statement: the event and the caller's membership,
    * then (only when `allowed` holds for them) the page of visible photos newest
    * first, each with the caller's match, and the total.

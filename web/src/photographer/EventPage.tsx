@@ -67,9 +67,16 @@ const ProgressDocument = graphql(`
       processing
       done
       failed
+      ahead
+      etaSeconds
     }
   }
 `);
+
+/** "about 2 min" from seconds: whole minutes past a minute, "under a minute" below. */
+function roughly(seconds: number, t: (key: string, options?: Record<string, unknown>) => string): string {
+  return seconds < 60 ? t('progress.underMinute') : t('progress.minutes', { count: Math.round(seconds / 60) });
+}
 
 const StatusChangedDocument = graphql(`
   subscription PhotoStatusChanged($eventId: ID!) {
@@ -251,6 +258,7 @@ function LiveProgress({ eventId }: { eventId: string }) {
       </p>
       <p className="muted" role="status">
         {p.total === 0 ? t('progress.empty') : busy > 0 ? t('progress.busy', { count: busy }) : p.failed > 0 ? t('progress.someFailed', { count: p.failed }) : t('progress.allDone')}
+        {p.ahead > 0 && ` ${t('progress.ahead', { count: p.ahead })}${p.etaSeconds === null || p.etaSeconds === undefined ? '' : `, ${roughly(p.etaSeconds, t)}`}.`}
       </p>
     </section>
   );
