@@ -119,8 +119,27 @@ export class PgBossJobQueue implements JobQueue {
     return rows.map((r: { key: string }) => r.key);
   }
 
+  /**
+   * Creates the job's queue and dead-letter queue once per process. Processes
+   * starting together (two `findme worker`) run pg-boss's DDL at once, which
+   * PostgreSQL can answer with a deadlock or a duplicate: the loser tries again.
+   */
   private async prepare(name: JobName): Promise<void> {
     if (this.prepared.has(name)) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.createQueues(name);
+        break;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if ((code !== '40P01' && code !== '23505') || attempt >= 8) throw err;
+        await new Promise((r) => setTimeout(r, 25 * attempt + Math.random() * 100));
+      }
+    }
+    this.prepared.add(name);
+  }
+
+  private async createQueues(name: JobName): Promise<void> {
     const { maxAttempts, retryDelaySeconds, jobTimeoutSeconds } = this.options;
     const dlq = `${queueName(name)}-dlq`;
     await this.boss.createQueue(dlq, { name: dlq, policy: 'standard', retentionMinutes: 60 * 24 * 14 });
@@ -136,6 +155,5 @@ export class PgBossJobQueue implements JobQueue {
     await this.boss.createQueue(queueName(name), settings);
     // createQueue keeps an existing queue's settings; apply the configured ones.
     await this.boss.updateQueue(queueName(name), settings);
-    this.prepared.add(name);
   }
 }

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { print } from 'graphql';
+import pg from 'pg';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import {
+  CompletePhotoUploadsDocument,
+  CompleteSelfieUploadDocument,
+  CreateEventDocument,
+  JoinEventDocument,
+  PhotosDocument,
+  RegisterDocument,
+  RematchJobDocument,
+  RequestPhotoUploadsDocument,
+  RequestSelfieUploadDocument,
+} from './generated/graphql.js';
+import { freePort } from '../src/db/embedded-postgres.js';
+import { devGroupPhoto, generatedPhotos, identityPhoto } from './support/images.js';
+import { uploadTo } from './support/upload.js';
+import { uniqueEmail } from './support/harness.js';
+
+const bin = new URL('../../bin/findme.js', import.meta.url).pathname;
+
+/**
+ * A busy event day on one machine: two `findme serve` (as behind a proxy) and
+ * two `findme worker`, separate processes on one PostgreSQL and one store.
+ */
+describe('two findme serve and two findme worker on one PostgreSQL', () => {
+  const children: ChildProcess[] = [];
+  const sockets: Client[] = [];
+  let dataDir: string | undefined;
+  after(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  function start(command: 'serve' | 'worker', env: Record<string, string>): ChildProcess {
+    const child = spawn(process.execPath, [bin, command], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(child);
+    return child;
+  }
+
+  async function ready(base: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (await fetch(`${base}/healthz`).then((r) => r.status === 200, () => false)) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${base} did not become ready`);
+  }
+
+  async function gql<R, V>(base: string, doc: TypedDocumentNode<R, V>, variables: V, token?: string): Promise<R> {
+    const res = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query: print(doc), variables }),
+    });
+    const body = (await res.json()) as { data?: R; errors?: unknown };
+    if (!body.data) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  }
+
+  function socket(base: string, token: string): Client {
+    const client = createClient({ url: `${base.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined });
+    sockets.push(client);
+    return client;
+  }
+
+  it("should deliver a worker's photo to a guest on either server, count both workers' pace, and lose nothing when a worker is killed mid-burst", async () => {
+    const adminUrl = process.env['FINDME_TEST_ADMIN_URL'];
+    assert.ok(adminUrl, 'run with npm test');
+    const dbName = `t_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${dbName}`);
+    await admin.end();
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'findme-multi-'));
+    await chmod(dataDir, 0o755);
+    const shared = {
+      DATABASE_URL: adminUrl.replace(/\/[^/]*$/, `/${dbName}`),
+      SECRET_KEY: randomBytes(32).toString('hex'),
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      FACE_RECOGNIZER_PROVIDER: 'local',
+      FACE_WORKER_THREADS: '1',
+      PHOTO_WORKER_CONCURRENCY: '1',
+      PHOTO_DISPLAY_MOZJPEG: 'false',
+      PROGRESS_MIN_INTERVAL_MS: '100',
+    };
+    const [portA, portB] = [await freePort(), await freePort()];
+    const [a, b] = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
+    // The first server applies the migrations; then the others start.
+    start('serve', { ...shared, PORT: String(portA), PHOTO_WORKER_ENABLED: 'false' });
+    await ready(a);
+    start('serve', { ...shared, PORT: String(portB), PHOTO_WORKER_ENABLED: 'false' });
+    const workers = [start('worker', shared), start('worker', shared)];
+    // (the burst below kills the one caught holding a photo)
+    await ready(b);
+
+    const owner = (await gql(a, RegisterDocument, { input: { email: uniqueEmail('ph'), password: 'long enough password', displayName: 'Studio', role: 'PHOTOGRAPHER' } })).register.token;
+    const event = (await gql(a, CreateEventDocument, { input: { name: 'Gala', date: '2026-06-01' } }, owner)).createEvent;
+    const guest = (await gql(b, RegisterDocument, { input: { email: uniqueEmail('raj'), password: 'long enough password', displayName: 'Raj', role: 'PARTICIPANT' } })).register.token;
+    await gql(b, JoinEventDocument, { code: event.code, consent: true }, guest);
+    const selfie = await identityPhoto('raj', 5);
+    const target = (await gql(b, RequestSelfieUploadDocument, { input: { filename: 'me.png', contentType: 'image/png', byteSize: selfie.length } }, guest)).requestSelfieUpload;
+    assert.equal((await uploadTo(target.upload, selfie, 'image/png')).status, 200);
+    const job = (await gql(b, CompleteSelfieUploadDocument, { id: target.id }, guest)).completeSelfieUpload;
+    for (let i = 0; i < 300; i++) {
+      const state = (await gql(a, RematchJobDocument, { id: job.id }, guest)).rematchJob;
+      if (state?.status === 'DONE') break;
+      assert.notEqual(state?.status, 'FAILED');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    // The guest's socket is on server B; the photographer uploads through server A; a worker processes it.
+    const pushed: string[] = [];
+    socket(b, guest).subscribe(
+      { query: `subscription { myNewPhotos(eventId: "${event.id}") { originalFilename } }` },
+      { next: (r) => void pushed.push((r.data as { myNewPhotos: { originalFilename: string } }).myNewPhotos.originalFilename), error: () => undefined, complete: () => undefined },
+    );
+    const progress: { ahead: number; etaSeconds: number | null }[] = [];
+    socket(b, owner).subscribe(
+      { query: `subscription { eventProgress(eventId: "${event.id}") { ahead etaSeconds } }` },
+      { next: (r) => void progress.push((r.data as { eventProgress: { ahead: number; etaSeconds: number | null } }).eventProgress), error: () => undefined, complete: () => undefined },
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const send = async (files: { name: string; bytes: Buffer }[]) => {
+      const targets = (await gql(a, RequestPhotoUploadsDocument, { eventId: event.id, files: files.map((f) => ({ filename: f.name, contentType: 'image/jpeg', byteSize: f.bytes.length })) }, owner)).requestPhotoUploads;
+      await Promise.all(targets.map((t, i) => uploadTo(t.upload, files[i]!.bytes, 'image/jpeg')));
+      await gql(a, CompletePhotoUploadsDocument, { photoIds: targets.map((t) => t.photo.id) }, owner);
+    };
+    await send([{ name: 'bbt3.jpg', bytes: await devGroupPhoto(3) }]);
+    for (let i = 0; i < 600 && !pushed.includes('bbt3.jpg'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(pushed, ['bbt3.jpg'], 'the guest on server B got the photo sent through server A');
+
+    // A burst; one worker is killed while it holds a photo.
+    const burst = (await generatedPhotos(10, 1600)).map((bytes, i) => ({ name: `burst-${i}.jpg`, bytes }));
+    await send(burst);
+    const statuses = async () => (await gql(a, PhotosDocument, { eventId: event.id, first: 50 }, owner)).photos.edges.map((e) => e.node.status);
+    // The worker holding a photo (its id names its process: host:pid:…).
+    const db = new pg.Client({ connectionString: shared.DATABASE_URL });
+    await db.connect();
+    let holder: ChildProcess | undefined;
+    for (let i = 0; i < 600 && !holder; i++) {
+      const { rows } = await db.query<{ worker_id: string | null }>(`select worker_id from photos where status = 'PROCESSING' and worker_id is not null`);
+      holder = workers.find((w) => rows.some((r) => r.worker_id?.split(':')[1] === String(w.pid)));
+      if (!holder) await new Promise((r) => setTimeout(r, 50));
+    }
+    await db.end();
+    assert.ok(holder, 'a worker was caught processing a photo');
+    holder.kill('SIGKILL');
+    const deadline = Date.now() + 120_000;
+    let last = await statuses();
+    while (last.some((s) => s !== 'DONE') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      last = await statuses();
+    }
+    assert.equal(last.length, 11);
+    assert.deepEqual(last.filter((s) => s !== 'DONE'), [], 'every photo of the burst is DONE after the kill');
+    // While the burst waited, the photographer saw how many were ahead and about how long, at both workers' pace.
+    assert.ok(progress.some((p) => p.ahead > 0 && p.etaSeconds !== null && p.etaSeconds > 0), JSON.stringify(progress.slice(0, 5)));
+  });
+});
