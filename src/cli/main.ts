@@ -13,7 +13,7 @@ import { createLogger } from '../logger.js';
 import { FacePool } from '../adapters/faces/local/face-pool.js';
 import { S3ObjectStore } from '../adapters/storage/s3.object-store.js';
 import { distance, similarityOf } from '../adapters/faces/local/local.face-engine.js';
-import { CliError } from './client/api.js';
+import { CliError, describeFailure } from './client/api.js';
 import { readStdinLine } from './client/prompt.js';
 import { registerClientCommands } from './client/commands.js';
 
@@ -253,7 +253,7 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof DomainError || err instanceof CliError) {
     process.stderr.write(`findme: ${err.message}\n`);
   } else {
-    process.stderr.write(`findme: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`findme: ${err instanceof Error ? (err.stack ?? err.message) : describeFailure(err)}\n`);
   }
   process.exit(1);
 });

@@ -13,6 +13,23 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * One line for a failure that is not an Error: a socket's close event (the
+ * server went away) or anything else, never "[object Object]".
+ */
+export function describeFailure(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === 'object' && 'code' in err) {
+    const { code, reason } = err as { code: unknown; reason?: unknown };
+    return `the connection to the server closed (code ${String(code)}${reason ? `: ${String(reason)}` : ''}).`;
+  }
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
+}
+
 interface GraphQLAnswer<T> {
   data?: T | null;
   errors?: { message: string; extensions?: Record<string, unknown> }[];

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CliError } from './api.js';
+import { CliError, describeFailure } from './api.js';
 import { registerClientCommands } from './commands.js';
 
 /** `findme-client`: the photographer's CLI on its own (login, upload), without the server's dependencies. */
@@ -10,6 +10,6 @@ const program = new Command('findme-client')
 registerClientCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`findme: ${err instanceof CliError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`findme: ${err instanceof CliError ? err.message : err instanceof Error ? (err.stack ?? err.message) : describeFailure(err)}\n`);
   process.exit(1);
 });
