@@ -41,6 +41,13 @@ const BENCHES: Bench[] = [
       '300 guests p50 455 ms, p95 3151 ms, p99 3532 ms.',
   },
   { name: 'subscribers', file: 'subscribers.js', args: ['--subscribers', '2000', '--rounds', '5'], what: '2,000 graphql-ws subscribers receiving status events, against a bare ws broadcast' },
+  {
+    name: 'event-day',
+    file: 'event-day.js',
+    args: ['--guests', '50', '--idle', '5', '--burst', '10'],
+    what: 'shutter to phone: 24 MP frames written into a findme upload --watch folder until the guest in them gets them on myNewPhotos, idle and in a burst',
+    history: 'Measured by hand before bench/event-day (2026-12-03): p50 11.2 s idle, the last of a burst of 21 after 138–148 s.',
+  },
 ];
 
 /** Sections in the order of BENCHES. */
