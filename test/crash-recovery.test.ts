@@ -4,11 +4,10 @@ import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { print } from 'graphql';
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { CompletePhotoUploadsDocument, CreateEventDocument, PhotosDocument, RegisterDocument, RequestPhotoUploadsDocument } from './generated/graphql.js';
 import { freePort } from '../src/db/embedded-postgres.js';
 import { generatedPhotos } from './support/images.js';
+import { gqlAt, ready } from './support/processes.js';
 import { uploadTo } from './support/upload.js';
 
 const bin = new URL('../../bin/findme.js', import.meta.url).pathname;
@@ -44,27 +43,6 @@ describe('findme serve killed with its database (SIGKILL of the process group), 
     return child;
   }
 
-  async function ready(base: string, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const ok = await fetch(`${base}/healthz`).then((r) => r.status === 200).catch(() => false);
-      if (ok) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error('findme serve did not become ready');
-  }
-
-  async function gql<R, V>(base: string, doc: TypedDocumentNode<R, V>, variables: V, token?: string): Promise<R> {
-    const res = await fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query: print(doc), variables }),
-    });
-    const body = (await res.json()) as { data?: R; errors?: unknown };
-    if (!body.data) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  }
-
   it('should run the photos that were in flight again within a minute of the crash, each ending DONE', async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'findme-crash-'));
     await chmod(dataDir, 0o755);
@@ -77,17 +55,17 @@ describe('findme serve killed with its database (SIGKILL of the process group), 
     assert.ok(password.length >= 24 && password !== 'findme-embedded', 'the embedded cluster has a generated password');
     assert.equal((await stat(path.join(dataDir, 'pg-password'))).mode & 0o777, 0o600);
 
-    const token = (await gql(base, RegisterDocument, { input: { email: 'ph@example.test', password: 'long enough password', displayName: 'P', role: 'PHOTOGRAPHER' } })).register.token;
-    const eventId = (await gql(base, CreateEventDocument, { input: { name: 'Crash', date: '2026-06-01' } }, token)).createEvent.id;
+    const token = (await gqlAt(base, RegisterDocument, { input: { email: 'ph@example.test', password: 'long enough password', displayName: 'P', role: 'PHOTOGRAPHER' } })).register.token;
+    const eventId = (await gqlAt(base, CreateEventDocument, { input: { name: 'Crash', date: '2026-06-01' } }, token)).createEvent.id;
     const photos = await generatedPhotos(40, 2400);
     const targets = (
-      await gql(base, RequestPhotoUploadsDocument, { eventId, files: photos.map((p, i) => ({ filename: `IMG_${i}.jpg`, contentType: 'image/jpeg', byteSize: p.length })) }, token)
+      await gqlAt(base, RequestPhotoUploadsDocument, { eventId, files: photos.map((p, i) => ({ filename: `IMG_${i}.jpg`, contentType: 'image/jpeg', byteSize: p.length })) }, token)
     ).requestPhotoUploads;
     await Promise.all(targets.map((t, i) => uploadTo(t.upload, photos[i]!, 'image/jpeg')));
-    await gql(base, CompletePhotoUploadsDocument, { photoIds: targets.map((t) => t.photo.id) }, token);
+    await gqlAt(base, CompletePhotoUploadsDocument, { photoIds: targets.map((t) => t.photo.id) }, token);
 
     const statuses = async () => {
-      const page = await gql(base, PhotosDocument, { eventId, first: 100 }, token);
+      const page = await gqlAt(base, PhotosDocument, { eventId, first: 100 }, token);
       return new Map(page.photos.edges.map((e) => [e.node.id, e.node.status]));
     };
     let inFlight: string[] = [];

@@ -5,11 +5,9 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { print } from 'graphql';
 import pg from 'pg';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   CompletePhotoUploadsDocument,
   CompleteSelfieUploadDocument,
@@ -23,6 +21,7 @@ import {
 } from './generated/graphql.js';
 import { freePort } from '../src/db/embedded-postgres.js';
 import { devGroupPhoto, generatedPhotos, identityPhoto } from './support/images.js';
+import { gqlAt, ready } from './support/processes.js';
 import { uploadTo } from './support/upload.js';
 import { uniqueEmail } from './support/harness.js';
 
@@ -46,26 +45,6 @@ describe('two findme serve and two findme worker on one PostgreSQL', () => {
     const child = spawn(process.execPath, [bin, command], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(child);
     return child;
-  }
-
-  async function ready(base: string): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (await fetch(`${base}/healthz`).then((r) => r.status === 200, () => false)) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`${base} did not become ready`);
-  }
-
-  async function gql<R, V>(base: string, doc: TypedDocumentNode<R, V>, variables: V, token?: string): Promise<R> {
-    const res = await fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query: print(doc), variables }),
-    });
-    const body = (await res.json()) as { data?: R; errors?: unknown };
-    if (!body.data) throw new Error(JSON.stringify(body.errors));
-    return body.data;
   }
 
   function socket(base: string, token: string): Client {
@@ -106,16 +85,16 @@ describe('two findme serve and two findme worker on one PostgreSQL', () => {
     // (the burst below kills the one caught holding a photo)
     await ready(b);
 
-    const owner = (await gql(a, RegisterDocument, { input: { email: uniqueEmail('ph'), password: 'long enough password', displayName: 'Studio', role: 'PHOTOGRAPHER' } })).register.token;
-    const event = (await gql(a, CreateEventDocument, { input: { name: 'Gala', date: '2026-06-01' } }, owner)).createEvent;
-    const guest = (await gql(b, RegisterDocument, { input: { email: uniqueEmail('raj'), password: 'long enough password', displayName: 'Raj', role: 'PARTICIPANT' } })).register.token;
-    await gql(b, JoinEventDocument, { code: event.code, consent: true }, guest);
+    const owner = (await gqlAt(a, RegisterDocument, { input: { email: uniqueEmail('ph'), password: 'long enough password', displayName: 'Studio', role: 'PHOTOGRAPHER' } })).register.token;
+    const event = (await gqlAt(a, CreateEventDocument, { input: { name: 'Gala', date: '2026-06-01' } }, owner)).createEvent;
+    const guest = (await gqlAt(b, RegisterDocument, { input: { email: uniqueEmail('raj'), password: 'long enough password', displayName: 'Raj', role: 'PARTICIPANT' } })).register.token;
+    await gqlAt(b, JoinEventDocument, { code: event.code, consent: true }, guest);
     const selfie = await identityPhoto('raj', 5);
-    const target = (await gql(b, RequestSelfieUploadDocument, { input: { filename: 'me.png', contentType: 'image/png', byteSize: selfie.length } }, guest)).requestSelfieUpload;
+    const target = (await gqlAt(b, RequestSelfieUploadDocument, { input: { filename: 'me.png', contentType: 'image/png', byteSize: selfie.length } }, guest)).requestSelfieUpload;
     assert.equal((await uploadTo(target.upload, selfie, 'image/png')).status, 200);
-    const job = (await gql(b, CompleteSelfieUploadDocument, { id: target.id }, guest)).completeSelfieUpload;
+    const job = (await gqlAt(b, CompleteSelfieUploadDocument, { id: target.id }, guest)).completeSelfieUpload;
     for (let i = 0; i < 300; i++) {
-      const state = (await gql(a, RematchJobDocument, { id: job.id }, guest)).rematchJob;
+      const state = (await gqlAt(a, RematchJobDocument, { id: job.id }, guest)).rematchJob;
       if (state?.status === 'DONE') break;
       assert.notEqual(state?.status, 'FAILED');
       await new Promise((r) => setTimeout(r, 200));
@@ -134,9 +113,9 @@ describe('two findme serve and two findme worker on one PostgreSQL', () => {
     );
     await new Promise((r) => setTimeout(r, 500));
     const send = async (files: { name: string; bytes: Buffer }[]) => {
-      const targets = (await gql(a, RequestPhotoUploadsDocument, { eventId: event.id, files: files.map((f) => ({ filename: f.name, contentType: 'image/jpeg', byteSize: f.bytes.length })) }, owner)).requestPhotoUploads;
+      const targets = (await gqlAt(a, RequestPhotoUploadsDocument, { eventId: event.id, files: files.map((f) => ({ filename: f.name, contentType: 'image/jpeg', byteSize: f.bytes.length })) }, owner)).requestPhotoUploads;
       await Promise.all(targets.map((t, i) => uploadTo(t.upload, files[i]!.bytes, 'image/jpeg')));
-      await gql(a, CompletePhotoUploadsDocument, { photoIds: targets.map((t) => t.photo.id) }, owner);
+      await gqlAt(a, CompletePhotoUploadsDocument, { photoIds: targets.map((t) => t.photo.id) }, owner);
     };
     await send([{ name: 'bbt3.jpg', bytes: await devGroupPhoto(3) }]);
     for (let i = 0; i < 600 && !pushed.includes('bbt3.jpg'); i++) await new Promise((r) => setTimeout(r, 100));
@@ -145,7 +124,7 @@ describe('two findme serve and two findme worker on one PostgreSQL', () => {
     // A burst; one worker is killed while it holds a photo.
     const burst = (await generatedPhotos(10, 1600)).map((bytes, i) => ({ name: `burst-${i}.jpg`, bytes }));
     await send(burst);
-    const statuses = async () => (await gql(a, PhotosDocument, { eventId: event.id, first: 50 }, owner)).photos.edges.map((e) => e.node.status);
+    const statuses = async () => (await gqlAt(a, PhotosDocument, { eventId: event.id, first: 50 }, owner)).photos.edges.map((e) => e.node.status);
     // The worker holding a photo (its id names its process: host:pid:…).
     const db = new pg.Client({ connectionString: shared.DATABASE_URL });
     await db.connect();
