@@ -193,12 +193,22 @@ export class AccountService {
    * and reset links still in a mailbox all stop working; open sockets close.
    */
   private async endEverySession(user: User, reason: string): Promise<void> {
+    await this.voidCredentials(this.em, user);
+    await this.sessionsEnded(user, reason);
+  }
+
+  /** The database side of ending every session, on `em` (a caller's transaction, when it has one). */
+  private async voidCredentials(em: EntityManager, user: User): Promise<void> {
     const now = this.deps.clock.now();
-    await this.em.nativeUpdate(User, { id: user.id }, { tokenVersion: user.tokenVersion + 1 });
+    await em.nativeUpdate(User, { id: user.id }, { tokenVersion: user.tokenVersion + 1 });
     user.tokenVersion += 1;
-    await this.em.nativeUpdate(SignInLink, { user: user.id, usedAt: null }, { usedAt: now });
-    await this.em.nativeUpdate(PasswordResetToken, { user: user.id, usedAt: null }, { usedAt: now });
-    await this.em.nativeUpdate(AuthSession, { user: user.id, revokedAt: null }, { revokedAt: now });
+    await em.nativeUpdate(SignInLink, { user: user.id, usedAt: null }, { usedAt: now });
+    await em.nativeUpdate(PasswordResetToken, { user: user.id, usedAt: null }, { usedAt: now });
+    await em.nativeUpdate(AuthSession, { user: user.id, revokedAt: null }, { revokedAt: now });
+  }
+
+  /** Once the credentials are void: every process forgets the user's tokens and closes their sockets. */
+  private async sessionsEnded(user: User, reason: string): Promise<void> {
     this.deps.sessions?.forgetUser(user.id);
     await this.deps.bus.publish('sessions.revoked', { userId: user.id });
     this.deps.logger.info({ userId: user.id, reason }, 'every session ended');
@@ -396,13 +406,17 @@ export class AccountService {
     if (!record) throw new BadUserInputError('token', 'token: this reset link is invalid, expired or already used.');
     const { user } = record;
     const passwordHash = await this.deps.hasher.hash(password);
-    // Spending the token first makes two concurrent resets with one link race safely.
-    const spent = await this.em.nativeUpdate(PasswordResetToken, { id: record.id, usedAt: null }, { usedAt: now });
-    if (spent === 0) throw new BadUserInputError('token', 'token: this reset link is invalid, expired or already used.');
-    // The reset link proves the address; then every device, token and emailed link ends.
+    // One transaction: the new password never stands beside sessions, tokens or links from before it.
+    await this.em.transactional(async (tx) => {
+      // Spending the token first makes two concurrent resets with one link race safely.
+      const spent = await tx.nativeUpdate(PasswordResetToken, { id: record.id, usedAt: null }, { usedAt: now });
+      if (spent === 0) throw new BadUserInputError('token', 'token: this reset link is invalid, expired or already used.');
+      await tx.nativeUpdate(User, { id: user.id }, { passwordHash });
+      await this.voidCredentials(tx, user);
+    });
+    await this.sessionsEnded(user, 'password reset');
+    // The reset link proved the address.
     await this.proveAddress(user, 'password reset', false);
-    await this.em.nativeUpdate(User, { id: user.id }, { passwordHash });
-    await this.endEverySession(user, 'password reset');
     await this.deps.limiter.reset(quotaKeys.loginEmail(user.email));
     this.deps.logger.info({ userId: user.id }, 'password reset');
   }

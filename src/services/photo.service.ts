@@ -305,11 +305,12 @@ export class PhotoService {
    * workers kept over the last minutes (the caller checks access).
    */
   async progress(eventId: string): Promise<ProgressCounts> {
-    const [by, ahead, pace] = await Promise.all([
-      this.deps.photos.countByStatus(eventId),
-      this.deps.photos.queueAhead(eventId),
-      this.deps.photos.finishedLately(this.deps.clock.now(), PACE_WINDOW_SECONDS),
-    ]);
+    const by = await this.deps.photos.countByStatus(eventId);
+    // The queue is looked at only while this event has photos in it: an idle event costs one query.
+    const waiting = (by.UPLOADED ?? 0) + (by.PROCESSING ?? 0) > 0;
+    const [ahead, pace] = waiting
+      ? await Promise.all([this.deps.photos.queueAhead(eventId), this.deps.photos.finishedLately(this.deps.clock.now(), PACE_WINDOW_SECONDS)])
+      : [0, { count: 0, spanSeconds: 0 }];
     const perSecond = pace.count / Math.max(PACE_MIN_SPAN_SECONDS, pace.spanSeconds);
     const etaSeconds = ahead > 0 && pace.count > 0 ? Math.max(1, Math.round(ahead / perSecond)) : null;
     const counts = {
