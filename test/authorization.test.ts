@@ -366,7 +366,32 @@ const ROWS: Row[] = [
     expect: photoViewers,
     request: ({ f }) => ({ query: 'subscription($e: ID!) { myNewPhotos(eventId: $e) { id } }', variables: { e: f.eventId } }),
   },
+  // The wall: the link's secret is the key, so whoever holds it (a projector's browser, signed in or not) sees what everyone may see.
+  { op: 'Query.wall', expect: everyone(), request: async () => ({ query: 'query($t: String!) { wall(token: $t) { eventName joinUrl } }', variables: { t: await wallToken() } }) },
+  {
+    op: 'Query.wallPhotos',
+    expect: everyone(),
+    request: async () => ({ query: `query($t: String!) { wallPhotos(token: $t, first: 100) { ${PAGE} } }`, variables: { t: await wallToken() } }),
+    check: (data, { f }) => assert.deepEqual(data['wallPhotos'].edges.map((e: { node: { id: string } }) => e.node.id), [f.generalPhotoId]),
+  },
+  {
+    op: 'Subscription.wallPhotoAdded',
+    expect: everyone(),
+    request: async () => ({ query: 'subscription($t: String!) { wallPhotoAdded(token: $t) { id } }', variables: { t: await wallToken() } }),
+  },
+  {
+    op: 'Mutation.rotateWallUrl',
+    expect: { ...managed, otherParticipant: 'FORBIDDEN', ...guests('FORBIDDEN') },
+    request: ({ f }) => ({ query: 'mutation($e: ID!) { rotateWallUrl(eventId: $e) { id } }', variables: { e: f.eventId } }),
+  },
 ];
+
+/** The fixture event's current wall token (rotateWallUrl replaces it). */
+async function wallToken(): Promise<string> {
+  const res = await raw({ query: `query($id: ID!) { event(id: $id) { wallUrl } }`, variables: { id: fixtureEventId } }, tokens.owner);
+  return String(res.data?.['event']?.wallUrl).replace(/^.*\/wall\//, '');
+}
+let fixtureEventId = '';
 
 /** A 1×1 PNG. */
 const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -430,6 +455,8 @@ describe('authorisation matrix (every operation × every kind of caller)', () =>
     tokens.otherParticipant = await account('PARTICIPANT');
     tokens.admin = await newAdmin(server, 'admin@example.test');
     const event = await eventOf(tokens.owner);
+    fixtureEventId = event.id;
+    await raw({ query: `mutation { updateEvent(id: "${event.id}", input: { settings: { wall: true } }) { id } }` }, tokens.owner);
     const other = await eventOf(tokens.otherPhotographer);
     await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token: tokens.participant });
     await server.gql(JoinEventDocument, { code: other.code, consent: true }, { token: tokens.otherParticipant });

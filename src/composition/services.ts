@@ -15,6 +15,7 @@ import { EventService } from '../services/event.service.js';
 import { PhotoService } from '../services/photo.service.js';
 import { PrivacyService } from '../services/privacy.service.js';
 import { SelfieService } from '../services/selfie.service.js';
+import { WallService } from '../services/wall.service.js';
 import type { SessionCache } from '../services/session-cache.js';
 import { Throttle } from '../services/throttle.js';
 import { acceptedPhotoTypes, type Adapters } from './adapters.js';
@@ -50,6 +51,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         settings: { auth: config.auth, rateLimits: limits, publicUrl },
         sessions,
       }),
+      walls: () => new WallService(em, { bus, logger, clientUrl }),
       admin: () => new AdminService({ ops: new PgOpsRepository(em), queue, settings: admin }),
       privacy: () => new PrivacyService(em, { records: new PgPrivacyRepository(em), queue, store, erasure, faces, bus, clock, logger, sessions }),
       events: () => new EventService(em, {

@@ -14,6 +14,7 @@ export class LiveEvents {
   private readonly rematch = new Map<string, Set<(m: BusMessages['rematch.progress']) => void>>();
   private readonly matches = new Map<string, Set<(m: BusMessages['match.created']) => void>>();
   private readonly access = new Map<string, Set<(m: BusMessages['access.changed']) => void>>();
+  private readonly shown = new Map<string, Set<(m: Change) => void>>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly loads = new Map<string, Promise<unknown>>();
 
@@ -22,6 +23,10 @@ export class LiveEvents {
       bus.subscribe('photo.status', (m) => {
         for (const l of this.status.get(m.eventId) ?? []) l(m);
         for (const l of this.changes.get(m.eventId) ?? []) l(m);
+        if (m.status === 'DONE') for (const l of this.shown.get(m.eventId) ?? []) l(m);
+      }),
+      bus.subscribe('photo.shown', (m) => {
+        for (const photoId of m.photoIds) for (const l of this.shown.get(m.eventId) ?? []) l({ eventId: m.eventId, photoId });
       }),
       bus.subscribe('photo.deleted', (m) => {
         for (const l of this.changes.get(m.eventId) ?? []) l(m);
@@ -61,6 +66,14 @@ export class LiveEvents {
   /** Any change to the event's photos (status or deletion). */
   photoChanges(eventId: string): Repeater<Change> {
     return listen(this.changes, eventId);
+  }
+
+  /**
+   * Photos that may have just joined what everyone sees: processed, or shown
+   * to everyone (the receiver checks which: a processed photo may be hidden).
+   */
+  photosMaybeShown(eventId: string): Repeater<Change> {
+    return listen(this.shown, eventId);
   }
 
   /** Progress of a user's rematch jobs. */
@@ -119,7 +132,7 @@ export class LiveEvents {
   /** Open subscriptions, for metrics. */
   get listenerCount(): number {
     let n = 0;
-    for (const map of [this.status, this.changes, this.rematch, this.matches] as Map<string, Set<unknown>>[]) {
+    for (const map of [this.status, this.changes, this.rematch, this.matches, this.shown] as Map<string, Set<unknown>>[]) {
       for (const set of map.values()) n += set.size;
     }
     return n;

@@ -10,6 +10,7 @@ import { PhotoResolver } from './resolvers/photo.resolver.js';
 import { PrivacyResolver } from './resolvers/privacy.resolver.js';
 import { ProgressResolver } from './resolvers/progress.resolver.js';
 import { SelfieResolver } from './resolvers/selfie.resolver.js';
+import { WallResolver } from './resolvers/wall.resolver.js';
 
 const resolvers = [
   AccountResolver,
@@ -21,6 +22,7 @@ const resolvers = [
   PrivacyResolver,
   HeartbeatResolver,
   AdminResolver,
+  WallResolver,
 ] as const;
 
 /**

@@ -4,6 +4,8 @@ import type { PhotoStatus } from '../domain/entities/photo.entity.js';
 export interface BusMessages {
   'photo.status': { eventId: string; photoId: string; previousStatus: PhotoStatus | null; status: PhotoStatus; at: string };
   'photo.deleted': { eventId: string; photoId: string };
+  /** Photos were shown to everyone (the venue's wall shows those already processed). */
+  'photo.shown': { eventId: string; photoIds: string[] };
   /** A photo's faces were (re)written: vector indexes catch up. */
   'faces.indexed': { eventId: string; photoId: string };
   /** A participant was found in a photo (the photo is DONE). */

@@ -13,6 +13,7 @@ import { decodeCursor, decodeTimeCursor, pageSize, toPage, type Page, type PageA
 import { PRIVACY_POLICY_VERSION } from './privacy-policy.js';
 import { isIsoDate, isUuid, requireText } from './validation.js';
 import type { AppConfig } from '../config/config.js';
+import { newWallToken } from './wall.service.js';
 
 /** Settings a photographer may set; anything omitted keeps its value (or default). */
 export interface EventSettingsCommand {
@@ -22,6 +23,8 @@ export interface EventSettingsCommand {
   faceRetentionDays?: number | null | undefined;
   /** undefined keeps it; null returns to the engine's default. */
   matchThreshold?: number | null | undefined;
+  /** The venue's wall (its link is made the first time it is turned on). */
+  wall?: boolean | null | undefined;
 }
 
 export interface CreateEventCommand {
@@ -98,7 +101,7 @@ export class EventService {
     // A generated code can collide; retry a few times before giving up.
     for (let attempt = 0; attempt < 5; attempt++) {
       const code = requested ?? generateEventCode();
-      const event = this.em.create(Event, { name, date: command.date, code, owner: actor, ...settings, faceRetentionDays });
+      const event = this.em.create(Event, { name, date: command.date, code, owner: actor, ...settings, faceRetentionDays, wallToken: settings.wall ? newWallToken() : null });
       try {
         await this.em.flush();
         this.deps.logger.info({ eventId: event.id, ownerId: actor.id }, 'event created');
@@ -216,8 +219,12 @@ export class EventService {
       event.date = command.date;
     }
     const settings = checkSettings(command.settings ?? {});
+    // What the wall shows depends on these: an open wall checks again at once.
+    const wallBefore = [event.wall, event.publicGallery];
     Object.assign(event, settings);
+    if (event.wall && !event.wallToken) event.wallToken = newWallToken();
     await this.em.flush();
+    if (event.wall !== wallBefore[0] || event.publicGallery !== wallBefore[1]) await this.deps.bus.publish('access.changed', { eventId: event.id });
     this.deps.logger.info({ eventId: event.id, actorId: actor.id }, 'event updated');
     return event;
   }
@@ -281,8 +288,10 @@ export class EventService {
 
 
 /** Validates settings; returns only those given. */
-function checkSettings(input: EventSettingsCommand): Partial<Pick<Event, 'publicGallery' | 'guestApproval' | 'originalsPolicy' | 'faceRetentionDays' | 'matchThreshold'>> {
-  const out: Partial<Pick<Event, 'publicGallery' | 'guestApproval' | 'originalsPolicy' | 'faceRetentionDays' | 'matchThreshold'>> = {};
+type SettingColumns = Partial<Pick<Event, 'publicGallery' | 'guestApproval' | 'originalsPolicy' | 'faceRetentionDays' | 'matchThreshold' | 'wall'>>;
+
+function checkSettings(input: EventSettingsCommand): SettingColumns {
+  const out: SettingColumns = {};
   if (input.matchThreshold === null) out.matchThreshold = null;
   else if (input.matchThreshold !== undefined) {
     const t = input.matchThreshold;
@@ -299,5 +308,6 @@ function checkSettings(input: EventSettingsCommand): Partial<Pick<Event, 'public
   if (input.publicGallery !== undefined && input.publicGallery !== null) out.publicGallery = input.publicGallery;
   if (input.guestApproval !== undefined && input.guestApproval !== null) out.guestApproval = input.guestApproval;
   if (input.originalsPolicy !== undefined && input.originalsPolicy !== null) out.originalsPolicy = input.originalsPolicy;
+  if (input.wall !== undefined && input.wall !== null) out.wall = input.wall;
   return out;
 }

@@ -231,8 +231,13 @@ export class PhotoService {
       throw new BadUserInputError('ids', `ids: at most ${this.deps.settings.batchMax} photos at once.`);
     }
     const photos = await this.loadManagedPhotos(actor, photoIds);
+    const shown = photos.filter((p) => showInGeneral && !p.showInGeneral);
     for (const photo of photos) photo.showInGeneral = showInGeneral;
     await this.em.flush();
+    // Bus messages stay small (PostgreSQL NOTIFY carries under 8 KB): a hundred ids each.
+    for (const [eventId, group] of groupBy(shown, (p) => p.event.id)) {
+      for (let i = 0; i < group.length; i += 100) await this.deps.bus.publish('photo.shown', { eventId, photoIds: group.slice(i, i + 100).map((p) => p.id) });
+    }
     const byId = new Map(photos.map((p) => [p.id, p]));
     return [...new Set(photoIds)].map((id) => byId.get(id)!);
   }
@@ -278,16 +283,22 @@ export class PhotoService {
    * get the copy without GPS and serial numbers, unless the event hands out
    * untouched originals.
    */
-  async url(photo: Photo, kind: 'thumbnail' | 'display' | 'original', viewer: User): Promise<string | null> {
+  /** A signed URL of one of the photo's files. `viewer` null: a wall (no sign-in), which shows renditions, never originals. */
+  async url(photo: Photo, kind: 'thumbnail' | 'display' | 'original', viewer: User | null): Promise<string | null> {
     if (photo.status !== PhotoStatus.DONE) return null;
-    let key = kind === 'thumbnail' ? photo.thumbnailKey : kind === 'display' ? photo.displayKey : photo.originalKey;
+    if (kind !== 'original') {
+      const key = kind === 'thumbnail' ? photo.thumbnailKey : photo.displayKey;
+      return key ? this.deps.store.createDownloadUrl(key, { ...this.urlWindow(), baseUrl: this.deps.origin }) : null;
+    }
+    if (!viewer) return null;
+    let key: string | null = photo.originalKey;
     let filename = photo.originalFilename;
-    if (kind === 'original' && viewer.role !== Role.ADMIN) {
+    if (viewer.role !== Role.ADMIN) {
       const event = await photo.event.load({ dataloader: true });
       if (event) ({ key, filename } = originalFor(photo, event.owner.id === viewer.id || event.originalsPolicy === OriginalsPolicy.UNTOUCHED));
     }
     if (!key) return null;
-    return this.deps.store.createDownloadUrl(key, { ...this.urlWindow(), baseUrl: this.deps.origin, ...(kind === 'original' ? { filename } : {}) });
+    return this.deps.store.createDownloadUrl(key, { ...this.urlWindow(), baseUrl: this.deps.origin, filename });
   }
 
   /** When the URLs of a DONE photo handed out now expire (the same for a window of time). */
@@ -443,4 +454,15 @@ export class PhotoService {
     }
     return photos;
   }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }

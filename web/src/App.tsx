@@ -19,6 +19,8 @@ const EventPage = lazy(() => import('./photographer/EventPage'));
 const CardPage = lazy(() => import('./photographer/CardPage'));
 const AdminPage = lazy(() => import('./photographer/AdminPage'));
 const AccountPage = lazy(() => import('./account/AccountPage'));
+// The venue's screen: its own full-screen page, without the app's header and sign-in.
+const WallPage = lazy(() => import('./wall/WallPage'));
 
 /** Pages for signed-in people: others go to sign-in and come back. */
 function SignedIn({ children, roles }: { children: ReactNode; roles?: string[] }) {
@@ -36,6 +38,22 @@ function NotFound() {
 }
 
 export function App() {
+  return (
+    <Routes>
+      <Route
+        path="/wall/:token"
+        element={
+          <Suspense fallback={null}>
+            <WallPage />
+          </Suspense>
+        }
+      />
+      <Route path="/*" element={<Site />} />
+    </Routes>
+  );
+}
+
+function Site() {
   const [restored, setRestored] = useState(session.restored);
   useEffect(() => {
     if (!restored) void session.renew().then(() => setRestored(true));

@@ -55,6 +55,15 @@ export class Event extends BaseEntity {
   @Property({ type: 'boolean', default: false })
   guestApproval: Opt<boolean> = false;
 
+  /** When on, the event's photos shown to everyone play on the venue's screen at `/wall/<wallToken>`. */
+  @Property({ type: 'boolean', default: false })
+  wall: Opt<boolean> = false;
+
+  /** The wall link's secret (made when the wall is first turned on; the photographer can replace it). */
+  @Property({ type: 'text', nullable: true })
+  @Unique()
+  wallToken: string | null = null;
+
   @Enum({ items: () => OriginalsPolicy, nativeEnumName: 'originals_policy', default: OriginalsPolicy.STRIPPED })
   originalsPolicy: Opt<OriginalsPolicy> = OriginalsPolicy.STRIPPED;
 }

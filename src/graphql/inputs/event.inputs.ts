@@ -16,6 +16,9 @@ export class EventSettingsInput {
   @Field(() => Int, { nullable: true, description: 'Days after the event date that face data is kept (1..1095).' })
   faceRetentionDays?: number | null;
 
+  @Field(() => Boolean, { nullable: true, description: "The venue's wall, a slideshow of the photos shown to everyone at Event.wallUrl; its link is made the first time it is turned on." })
+  wall?: boolean | null;
+
   @Field(() => Float, {
     nullable: true,
     description:

@@ -121,6 +121,7 @@ export class EventResolver {
       guestApproval: event.guestApproval,
       originalsPolicy: event.originalsPolicy,
       faceRetentionDays: event.faceRetentionDays,
+      wall: event.wall,
     };
   }
 }

@@ -124,8 +124,9 @@ export class PhotoResolver {
     return ctx.viewer ? ctx.services.photos.myMatch(ctx.viewer, photo) : null;
   }
 
-  @FieldResolver(() => EventType, { description: 'Its event.' })
-  async event(@Root() photo: Photo): Promise<Event> {
+  @FieldResolver(() => EventType, { description: 'Its event (signed-in people only: a wall shows photos, not their event).' })
+  async event(@Root() photo: Photo, @Ctx() ctx: GraphQLContext): Promise<Event> {
+    viewerOf(ctx);
     const event = await photo.event.load({ dataloader: true });
     if (!event) throw new Error(`event of photo ${photo.id} is missing`);
     return event;
@@ -141,16 +142,16 @@ export class PhotoResolver {
 
   @FieldResolver(() => String, { nullable: true, description: 'WebP, long side 400 px; null until DONE.' })
   thumbnailUrl(@Root() photo: Photo, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.photos.url(photo, 'thumbnail', viewerOf(ctx));
+    return ctx.services.photos.url(photo, 'thumbnail', ctx.viewer);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'JPEG, long side 2048 px, no metadata; null until DONE.' })
   displayUrl(@Root() photo: Photo, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.photos.url(photo, 'display', viewerOf(ctx));
+    return ctx.services.photos.url(photo, 'display', ctx.viewer);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'The original file as uploaded; null until DONE.' })
+  @FieldResolver(() => String, { nullable: true, description: 'The original file as uploaded (as the event lets guests have it); null until DONE, and on a wall.' })
   downloadUrl(@Root() photo: Photo, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.photos.url(photo, 'original', viewerOf(ctx));
+    return ctx.services.photos.url(photo, 'original', ctx.viewer);
   }
 }

@@ -41,6 +41,9 @@ export class EventSettingsType {
 
   @Field(() => Int, { description: 'Days after the event date that its face data is kept.' })
   faceRetentionDays!: number;
+
+  @Field({ description: "The venue's wall: a full-screen slideshow of the photos shown to everyone, at Event.wallUrl (off by default)." })
+  wall!: boolean;
 }
 
 @ObjectType('Event', { description: 'A photographed occasion: its photos, guests and settings.' })

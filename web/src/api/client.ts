@@ -7,6 +7,13 @@ import { createClient } from 'graphql-ws';
 import { session } from './session';
 
 let activeSocket: WebSocket | null = null;
+const reconnectListeners = new Set<() => void>();
+
+/** Calls `listener` each time the socket is back after a drop (what changed meanwhile was not pushed); returns a remover. */
+export function onReconnected(listener: () => void): () => void {
+  reconnectListeners.add(listener);
+  return () => reconnectListeners.delete(listener);
+}
 
 const wsClient = createClient({
   url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
@@ -24,7 +31,9 @@ const wsClient = createClient({
     },
     // Back after a drop: what changed meanwhile was not pushed, so the pages read it again.
     connected: (_socket, _payload, wasRetry) => {
-      if (wasRetry) void client.refetchObservableQueries();
+      if (!wasRetry) return;
+      void client.refetchObservableQueries();
+      for (const listener of reconnectListeners) listener();
     },
     closed: () => {
       activeSocket = null;

@@ -11,6 +11,7 @@ import { Participants } from './Participants';
 import { ReachableAt } from './ReachableAt';
 import { Settings } from './Settings';
 import { Uploader } from './Uploader';
+import { WallLink } from './WallLink';
 
 const EventDocument = graphql(`
   query PhotographerEvent($id: ID!) {
@@ -20,6 +21,7 @@ const EventDocument = graphql(`
       date
       code
       faceDataExpiresOn
+      wallUrl
       settings {
         ...EventSettingsFields
       }
@@ -315,6 +317,7 @@ export default function EventPage() {
       <LiveProgress eventId={eventId} />
       <Uploader eventId={eventId} onQueued={() => setQueued((n) => n + 1)} />
       <PhotoGrid eventId={eventId} refetchSignal={queued} />
+      {event.wallUrl && event.settings && <WallLink eventId={eventId} url={event.wallUrl} publicGallery={event.settings.publicGallery} />}
       <Participants eventId={eventId} />
       {event.settings && <Settings event={{ ...event, settings: event.settings }} />}
       <section className="card" aria-labelledby="export-h">

@@ -12,6 +12,7 @@ const UpdateEventDocument = graphql(`
       name
       date
       faceDataExpiresOn
+      wallUrl
       settings {
         ...EventSettingsFields
       }
@@ -27,6 +28,7 @@ export const EventSettingsFieldsFragmentDoc = graphql(`
     originalsPolicy
     matchThreshold
     faceRetentionDays
+    wall
   }
 `);
 
@@ -46,6 +48,7 @@ export function Settings({ event }: { event: EventSettingsView }) {
   const [originals, setOriginals] = useState<OriginalsPolicy>(event.settings.originalsPolicy);
   const [threshold, setThreshold] = useState(event.settings.matchThreshold?.toString() ?? '');
   const [retention, setRetention] = useState(event.settings.faceRetentionDays.toString());
+  const [wall, setWall] = useState(event.settings.wall);
   const [failure, setFailure] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   const [update, { loading }] = useMutation(UpdateEventDocument);
@@ -61,7 +64,7 @@ export function Settings({ event }: { event: EventSettingsView }) {
           input: {
             name: name.trim(),
             date,
-            settings: { publicGallery, guestApproval, originalsPolicy: originals, faceRetentionDays: Number(retention), ...(threshold.trim() ? { matchThreshold: Number(threshold) } : {}) },
+            settings: { publicGallery, guestApproval, wall, originalsPolicy: originals, faceRetentionDays: Number(retention), ...(threshold.trim() ? { matchThreshold: Number(threshold) } : {}) },
           },
         },
       });
@@ -84,6 +87,13 @@ export function Settings({ event }: { event: EventSettingsView }) {
         <input type="checkbox" checked={guestApproval} onChange={(e) => setGuestApproval(e.target.checked)} />
         {t('events.approval')}
       </label>
+      <label className="check">
+        <input type="checkbox" checked={wall} onChange={(e) => setWall(e.target.checked)} aria-describedby="wall-hint" />
+        {t('settings.wall')}
+      </label>
+      <p className="hint" id="wall-hint">
+        {t('settings.wallHint')}
+      </p>
       <div className="field">
         <label htmlFor="originals">{t('settings.originals')}</label>
         <select id="originals" value={originals} onChange={(e) => setOriginals(e.target.value as OriginalsPolicy)}>
