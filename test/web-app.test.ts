@@ -430,9 +430,20 @@ describe('the web app in Chromium', () => {
     await studio.getByRole('link', { name: 'Priya & Raj' }).click();
     await studio.getByRole('heading', { name: 'Processing' }).waitFor();
     await studio.getByLabel('I approve each guest before they see photos').check();
+    await studio.getByLabel("A wall for the venue's screen").check();
     await studio.getByRole('button', { name: 'Save the settings' }).click();
     await studio.getByText('Saved.').waitFor();
     await audit(studio, 'event-phone');
+    // The wall's link names the address this page was opened at; the venue's screen opens it without signing in.
+    const wallLink = await studio.getByRole('region', { name: 'The wall' }).getByRole('link', { name: /\/wall\// }).getAttribute('href');
+    assert.match(wallLink ?? '', /^http:\/\/127\.0\.0\.2:\d+\/wall\/[\w-]{24}$/);
+    const projector = await context(DESKTOP);
+    const screen = await projector.newPage();
+    await screen.goto(wallLink!);
+    await screen.getByRole('main', { name: 'Wall of Priya & Raj' }).waitFor();
+    await screen.locator('img.wall-photo').or(screen.getByText('Photos appear here as the photographer shares them.')).first().waitFor();
+    await audit(screen, 'wall');
+    await projector.close();
 
     const guestPhone = await context(PHONE);
     const guest = await guestPhone.newPage();
