@@ -26,6 +26,12 @@ export interface NormalizeOptions {
 export interface ImageProcessor {
   /** What the first bytes say the file is; null when it is no image we read. */
   sniff(bytes: Buffer): ImageFormat | null;
+  /**
+   * Reads the header only: the format is one we read, the header is sound and
+   * the pixels are within `maxPixels` (nothing is decoded). What normalize
+   * checks first; done alone, decoding elsewhere (faces) can start at once.
+   */
+  inspect(bytes: Buffer, options: Pick<NormalizeOptions, 'maxPixels'>): Promise<void>;
   /** Validates, rotates upright and renders the display copy and the thumbnail (no metadata). */
   normalize(bytes: Buffer, options: NormalizeOptions): Promise<NormalizedImage>;
   /** The original as guests download it: no GPS, serial numbers or other identifying metadata. */

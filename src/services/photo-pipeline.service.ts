@@ -6,7 +6,7 @@ import type { EventBus } from '../ports/event-bus.js';
 import { UnreadableImageError, type DetectedFace, type FaceEngine } from '../ports/face-engine.js';
 import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
 import type { JobOutcome, JobQueue } from '../ports/job-queue.js';
-import type { ImageProcessor } from '../ports/image-processor.js';
+import type { ImageProcessor, NormalizedImage } from '../ports/image-processor.js';
 import type { PhotoRepository } from '../ports/repositories/photo.repository.js';
 import type { MatchRepository } from '../ports/repositories/match.repository.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/object-store.js';
@@ -113,18 +113,30 @@ export class PhotoPipeline {
       throw new PhotoProcessingError('FILE_TOO_LARGE', `The file is larger (${stored.size} bytes) than the ${photo.byteSize} bytes announced for it.`);
     }
     const bytes = await withStorage(() => store.get(photo.originalKey));
-    const image = await this.deps.images.normalize(bytes, { maxPixels: limits.maxPixels, mozjpeg: limits.mozjpeg, displayLongSide: 2048, thumbnailLongSide: 400 });
-    await withStorage(() => store.put(keys.display, image.display, 'image/jpeg'));
-    await withStorage(() => store.put(keys.thumbnail, image.thumbnail, 'image/webp'));
-    // What guests download unless the event hands out untouched originals: no GPS, no serial numbers.
-    const forGuests = await this.deps.images.guestOriginal(bytes, image.format, image.orientation);
-    await withStorage(() => store.put(keys.guestOriginal, forGuests.bytes, forGuests.contentType));
+    const normalize = { maxPixels: limits.maxPixels, mozjpeg: limits.mozjpeg, displayLongSide: 2048, thumbnailLongSide: 400 };
+    // The header first (format, soundness, pixel limit): nothing is decoded for a file refused here.
+    await this.deps.images.inspect(bytes, normalize);
     // After its retention period an event keeps its photos but no face data.
     const purged = (await this.deps.orm.em.fork().findOne(Event, { id: eventId }, { fields: ['faceDataPurgedAt'] }))?.faceDataPurgedAt ?? null;
+    // Faces (worker threads) and renditions (libvips) at the same time: the photo is ready when the longer is done.
+    const detectStarted = performance.now();
+    const detecting = purged ? Promise.resolve<DetectedFace[]>([]) : faces.indexPhotoFaces({ photoId: photo.id, eventId, original: bytes, objectKey: photo.originalKey });
+    detecting.catch(() => undefined); // awaited below; a file the renditions refuse is reported as theirs
+    let image: NormalizedImage;
+    try {
+      image = await this.deps.images.normalize(bytes, normalize);
+      await withStorage(() => store.put(keys.display, image.display, 'image/jpeg'));
+      await withStorage(() => store.put(keys.thumbnail, image.thumbnail, 'image/webp'));
+      // What guests download unless the event hands out untouched originals: no GPS, no serial numbers.
+      const forGuests = await this.deps.images.guestOriginal(bytes, image.format, image.orientation);
+      await withStorage(() => store.put(keys.guestOriginal, forGuests.bytes, forGuests.contentType));
+    } catch (err) {
+      await detecting.catch(() => undefined);
+      throw err;
+    }
     let detected: DetectedFace[] = [];
     try {
-      const detectStarted = performance.now();
-      if (!purged) detected = await faces.indexPhotoFaces({ photoId: photo.id, eventId, original: bytes, objectKey: photo.originalKey });
+      detected = await detecting;
       if (!purged) telemetry.faceStage('detect', (performance.now() - detectStarted) / 1000);
     } catch (err) {
       if (err instanceof PhotoProcessingError) throw err;

@@ -32,7 +32,8 @@ const DESCRIBE: Record<string, string> = {
  * sRGB and writes a display JPEG and a WebP thumbnail. sharp writes no metadata
  * unless asked, so EXIF (GPS included) is gone from both.
  */
-export async function normalizeImage(bytes: Buffer, options: NormalizeOptions): Promise<NormalizedImage> {
+/** The header's word on the file: a format we read, sound, within the pixel limit (nothing decoded). */
+async function readHeader(bytes: Buffer, maxPixels: number): Promise<{ format: ImageFormat; meta: Metadata }> {
   const format = sniffFormat(bytes);
   if (!format) throw new PhotoProcessingError('UNSUPPORTED_FORMAT', `The file is not a JPEG, PNG or WebP image${describeContent(bytes)}.`);
   if (format === 'heic' && !canReadHeic()) {
@@ -46,12 +47,23 @@ export async function normalizeImage(bytes: Buffer, options: NormalizeOptions): 
   }
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
-  if (width * height > options.maxPixels) {
+  if (width * height > maxPixels) {
     throw new PhotoProcessingError(
       'TOO_MANY_PIXELS',
-      `The image is too large (${width} × ${height} pixels; the limit is ${Math.round(options.maxPixels / 1_000_000)} megapixels).`,
+      `The image is too large (${width} × ${height} pixels; the limit is ${Math.round(maxPixels / 1_000_000)} megapixels).`,
     );
   }
+  return { format, meta };
+}
+
+export async function inspectImage(bytes: Buffer, options: Pick<NormalizeOptions, 'maxPixels'>): Promise<void> {
+  await readHeader(bytes, options.maxPixels);
+}
+
+export async function normalizeImage(bytes: Buffer, options: NormalizeOptions): Promise<NormalizedImage> {
+  const { format, meta } = await readHeader(bytes, options.maxPixels);
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
   const rotated = (meta.orientation ?? 1) >= 5;
   try {
     const base = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'warning', sequentialRead: true })

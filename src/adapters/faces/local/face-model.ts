@@ -63,6 +63,15 @@ export interface DetectOptions {
   flipAverage?: boolean;
   /** Measure each face's sharpness (the selfie checks and support's tools need it; event photos do not). */
   sharpness?: boolean;
+  /**
+   * One of `count` parts of a big photo, each on its own thread: this part's
+   * share of the tiles (a band of rows), and the faces it finds, described.
+   * Part 0 also keeps the whole-image pass's faces. mergeParts makes one
+   * result of them. No padded retry in a part (see padOnly).
+   */
+  part?: { index: number; count: number };
+  /** Only the padded retry (close-ups that fill the frame), for a photo whose parts found nothing. */
+  padOnly?: boolean;
 }
 
 export interface DetectResult {
@@ -112,8 +121,8 @@ export class FaceModel {
       .raw()
       .toBuffer({ resolveWithObject: true });
     const { width, height } = info;
-    let { boxes, tiles } = await this.findBoxes(data, width, height, options);
-    if (boxes.length === 0 && options.padIfNone) {
+    let { boxes, tiles } = options.padOnly ? { boxes: [] as Box[], tiles: 0 } : await this.findBoxes(data, width, height, options);
+    if (boxes.length === 0 && (options.padOnly || (options.padIfNone && !options.part))) {
       boxes = await this.findBoxesPadded(data, width, height, options);
       tiles += 1;
     }
@@ -140,7 +149,8 @@ export class FaceModel {
     // The whole-image pass on a copy of at most FULL_PASS_SIDE: the detector sees 512 px anyway.
     const wholeImage = () => this.boxesAt(rgb, width, height, Math.min(1, FULL_PASS_SIDE / Math.max(width, height)), options.minConfidence);
     const tile = options.tileSize;
-    if (tile <= 0 || Math.max(width, height) <= tile * 1.5) return { boxes: await wholeImage(), tiles: 1 };
+    const part = options.part ?? { index: 0, count: 1 };
+    if (tile <= 0 || Math.max(width, height) <= tile * 1.5) return part.index === 0 ? { boxes: await wholeImage(), tiles: 1 } : { boxes: [], tiles: 0 };
 
     // Tiles of `tile` full-resolution pixels, cut from one copy scaled to the detector's own
     // input size, so each tile goes in as it is.
@@ -162,7 +172,10 @@ export class FaceModel {
       regions = texture.tiles(DETECTOR_SIDE, overlap);
     }
     const found: Box[] = [...(coarse ?? [])];
-    for (const region of regions) {
+    // This part's band of tiles, top to bottom: parts share only the faces on their border.
+    const ordered = [...regions].sort((a, b) => a.y - b.y || a.x - b.x);
+    const mine = ordered.slice(Math.floor((part.index * ordered.length) / part.count), Math.floor(((part.index + 1) * ordered.length) / part.count));
+    for (const region of mine) {
       const inTile = await this.detectBoxes(copyRegion(data, info.width, region), region.width, region.height, options.minConfidence - TILE_SCORE_SLACK);
       // On the grid, a face touching an edge of the tile inside the photo is cut: the tile next to
       // it (small faces, inside the overlap) or the whole-image pass (large ones) sees it whole.
@@ -176,7 +189,9 @@ export class FaceModel {
         if (coarse === null || !cut(b.box)) found.push({ score: b.score, fromTile: true, box: scaleBox({ ...b.box, x: b.box.x + region.x, y: b.box.y + region.y }, 1 / scale) });
       }
     }
-    return { boxes: suppress(found), tiles: (coarse === null ? 0 : 1) + regions.length };
+    // The whole-image pass's faces are every part's, to suppress their tile duplicates; part 0 describes them.
+    const boxes = suppress(found).filter((b) => part.index === 0 || b.fromTile);
+    return { boxes, tiles: (coarse === null || part.index > 0 ? 0 : 1) + mine.length };
   }
 
   /** The detector on the image scaled by `scale` (at most 1); boxes in full-resolution pixels. */
@@ -457,6 +472,20 @@ function copyRegion(rgb: Buffer, width: number, region: { x: number; y: number; 
 
 function scaleBox(box: Box['box'], k: number): Box['box'] {
   return { x: box.x * k, y: box.y * k, width: box.width * k, height: box.height * k };
+}
+
+/**
+ * One result from the parts of a photo analysed on several threads: a face
+ * on the border of two parts' bands, found by both, counts once (the surer).
+ */
+export function mergeParts(parts: DetectResult[]): DetectResult {
+  const first = parts[0]!;
+  type Face = DetectResult['faces'][number];
+  const all = parts.flatMap((p) => p.faces).sort((a, b) => b.score - a.score);
+  const box = (f: Face) => ({ x: f.box.left, y: f.box.top, width: f.box.width, height: f.box.height });
+  const kept: Face[] = [];
+  for (const face of all) if (!kept.some((k) => overlap(box(k), box(face)) > 0.3)) kept.push(face);
+  return { width: first.width, height: first.height, faces: kept, sharpness: [], tiles: parts.reduce((n, p) => n + p.tiles, 0) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { DetectOptions, DetectResult } from './face-model.js';
+import sharp from 'sharp';
+import { mergeParts, type DetectOptions, type DetectResult } from './face-model.js';
 
 interface Task {
   id: number;
@@ -32,7 +33,33 @@ export class FacePool {
     private readonly logger: Logger,
   ) {}
 
-  detect(image: Buffer, options: DetectOptions): Promise<DetectResult> {
+  /**
+   * Every face of the image. A big photo that finds threads idle is cut into
+   * bands, one per idle thread, analysed at once and merged: with the queue
+   * empty (a photographer shooting at a venue), a photo takes the time of its
+   * largest band, not of all of them on one thread while the other waits.
+   */
+  async detect(image: Buffer, options: DetectOptions): Promise<DetectResult> {
+    const parts = await this.partsFor(image, options);
+    if (parts <= 1) return this.run(image, options);
+    const results = await Promise.all(Array.from({ length: parts }, (_, index) => this.run(image, { ...options, padIfNone: false, part: { index, count: parts } })));
+    const merged = mergeParts(results);
+    if (merged.faces.length > 0 || !options.padIfNone) return merged;
+    const padded = await this.run(image, { ...options, padOnly: true });
+    return { ...padded, tiles: merged.tiles + padded.tiles };
+  }
+
+  /** Threads free now, for a photo big enough to be tiled (one part otherwise, or when photos wait). */
+  private async partsFor(image: Buffer, options: DetectOptions): Promise<number> {
+    if (this.size < 2 || options.tileSize <= 0 || options.sharpness || options.part || options.padOnly || this.queue.length > 0) return 1;
+    const idle = this.slots.filter((s) => s.busy === null).length + (this.size - this.slots.length);
+    if (idle < 2) return 1;
+    const meta = await sharp(image).metadata().catch(() => null);
+    const side = Math.min(options.maxSide, Math.max(meta?.width ?? 0, meta?.height ?? 0));
+    return side > options.tileSize * 1.5 ? idle : 1;
+  }
+
+  private run(image: Buffer, options: DetectOptions): Promise<DetectResult> {
     if (this.closed) return Promise.reject(new Error('face pool is closed'));
     return new Promise((resolve, reject) => {
       // Copy: the caller's buffer may be a slice of a pooled allocation.
