@@ -55,7 +55,7 @@ export class Application {
     overrides: AppOverrides = {},
   ) {
     this.publicUrl = config.http.publicUrl;
-    this.adapters = buildAdapters(config, db, logger, { publicUrl: () => this.publicUrl, subscriptions: () => this.api.subscriptions() }, overrides);
+    this.adapters = buildAdapters(config, db, logger, { publicUrl: () => this.linkBase(), subscriptions: () => this.api.subscriptions() }, overrides);
     this.privacyPolicy = privacyPolicy(config.privacy.faceRetentionDays);
     // Sessions verified lately; other processes' revocations reach it through the bus.
     const sessions = new SessionCache();
@@ -69,7 +69,7 @@ export class Application {
       usdPer1000Calls: config.prices.usdPer1000Calls,
       usdPerFaceMonth: config.prices.usdPerFaceMonth,
       startedAt: new Date(),
-    }, sessions, () => this.publicUrl);
+    }, sessions, () => this.linkBase());
     this.detachFaces = this.adapters.faces.attach?.(this.adapters.bus);
     this.api = new ApiProcess(config, this.adapters, db, this.serviceFor, () => this.liveEvents(), this.privacyPolicy, logger, () => this.reachableAt());
     this.worker = new WorkerProcess(config, this.adapters, db, this.serviceFor, logger);
@@ -121,6 +121,17 @@ export class Application {
   reachableAt(): string[] {
     if (this.config.http.publicUrlConfigured) return [this.config.http.publicUrl];
     return this.listening ? networkAddresses(this.listening.host, this.listening.port) : [];
+  }
+
+  /**
+   * Where links made away from a request point (mailed links, jobs' URLs):
+   * PUBLIC_URL when it is set; else this machine's first network address, so a
+   * link mailed at the venue opens on a phone; else (loopback only) the
+   * address it listens at. Never a request's Host header.
+   */
+  linkBase(): string {
+    if (this.config.http.publicUrlConfigured) return this.config.http.publicUrl;
+    return this.reachableAt()[0] ?? this.publicUrl;
   }
 
   /** Starts consuming jobs in this process. */
