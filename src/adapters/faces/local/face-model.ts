@@ -62,8 +62,8 @@ export interface DetectOptions {
   sharpness?: boolean;
   /**
    * One of `count` parts of a big photo, each on its own thread: this part's
-   * share of the tiles (a band of rows), and the faces it finds, described.
-   * Part 0 also keeps the whole-image pass's faces. mergeParts makes one
+   * share of the tiles (a band of rows), and the faces it finds, described,
+   * with its share of the whole-image pass's faces. mergeParts makes one
    * result of them. No padded retry in a part (see padOnly).
    */
   part?: { index: number; count: number };
@@ -186,8 +186,10 @@ export class FaceModel {
         if (coarse === null || !cut(b.box)) found.push({ score: b.score, fromTile: true, box: scaleBox({ ...b.box, x: b.box.x + region.x, y: b.box.y + region.y }, 1 / scale) });
       }
     }
-    // The whole-image pass's faces are every part's, to suppress their tile duplicates; part 0 describes them.
-    const boxes = suppress(found).filter((b) => part.index === 0 || b.fromTile);
+    // The whole-image pass's faces are every part's, to suppress their tile duplicates; each part
+    // describes its share of them (every part found the same ones, in the same order).
+    let whole = 0;
+    const boxes = suppress(found).filter((b) => b.fromTile || whole++ % part.count === part.index);
     return { boxes, tiles: (coarse === null || part.index > 0 ? 0 : 1) + mine.length };
   }
 
