@@ -167,9 +167,11 @@ describe('the web app in Chromium', () => {
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'self'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
-    // The store is named where thumbnails and uploads go: here the public URL's local store.
-    assert.ok(csp.includes(`img-src 'self' blob: data: ${server.baseUrl};`), csp);
-    assert.ok(csp.includes(`connect-src 'self' ${server.baseUrl};`), csp);
+    // The store is named where thumbnails and uploads go: here the local store at this machine's
+    // link address (its network address; each page's own address is 'self').
+    const store = server.app.linkBase();
+    assert.ok(csp.includes(`img-src 'self' blob: data: ${store};`), csp);
+    assert.ok(csp.includes(`connect-src 'self' ${store};`), csp);
     const html = await page.text();
     const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     assert.ok(script, 'index.html loads a hashed script');
