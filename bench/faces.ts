@@ -167,13 +167,22 @@ async function main(): Promise<void> {
   await chmod(tmp, 0o755);
   const pg = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg') });
   let workerSeconds = 0;
+  const workerStages: Record<string, number>[] = [];
   try {
     const config = await loadConfig({
       envFile: '/nonexistent',
       env: { DATABASE_URL: pg.url, DATA_DIR: path.join(tmp, 'data'), LOG_LEVEL: 'warn', PHOTO_DISPLAY_MOZJPEG: 'false' },
     });
-    const db = await openDatabase(config, logger);
-    const app = new Application(config, logger, db);
+    // Each photo's "photo processed" line says where its time went: collected here.
+    const workerLogger = createLogger('info', {
+      write(line: string) {
+        const entry = JSON.parse(line) as { msg?: string; stages?: Record<string, number>; level?: number };
+        if (entry.msg === 'photo processed' && entry.stages) workerStages.push(entry.stages);
+        else if ((entry.level ?? 0) >= 40) process.stderr.write(line);
+      },
+    });
+    const db = await openDatabase(config, workerLogger);
+    const app = new Application(config, workerLogger, db);
     await app.prepare();
     const em = db.orm.em.fork();
     const services = app.services(em);
@@ -208,6 +217,8 @@ async function main(): Promise<void> {
     `baseline  naive single-threaded face-api loop: ${rate(naiveSeconds)} photos/s, ${(naiveFaces / naiveSeconds).toFixed(1)} faces/s (${naiveSeconds.toFixed(1)} s, ${naiveFaces} faces)`,
     `pool      worker threads, engine only:         ${rate(poolSeconds)} photos/s, ${(poolFaces / poolSeconds).toFixed(1)} faces/s  → ${(naiveSeconds / poolSeconds).toFixed(2)}× the baseline`,
     `worker    queue → normalise → faces → DONE:    ${rate(workerSeconds)} photos/s  → ${(naiveSeconds / workerSeconds).toFixed(2)}× the baseline`,
+    `  per photo, ms (renditions and faces run at the same time): ${stageSummary(workerStages)}`,
+    ...workerStages.slice(0, 5).map((st, i) => `    photo ${i + 1}: ${STAGES.map((k) => `${k} ${st[k] ?? '–'}`).join(', ')}`),
     ...[
       ['24 MP plain background', plainBg],
       ['24 MP textured (worst case)', textured],
@@ -223,6 +234,16 @@ async function main(): Promise<void> {
     `peak RSS  ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (main thread; the pool's threads share the process)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+const STAGES = ['read', 'renditions', 'faces', 'database', 'matching'] as const;
+
+/** Each stage's median and worst over the photos the worker processed. */
+function stageSummary(stages: Record<string, number>[]): string {
+  return STAGES.map((k) => {
+    const values = stages.map((st) => st[k]).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+    return values.length === 0 ? `${k} –` : `${k} p50 ${values[Math.floor(values.length / 2)]} max ${values.at(-1)}`;
+  }).join(', ');
 }
 
 main().catch((err: unknown) => {

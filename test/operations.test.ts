@@ -167,6 +167,8 @@ describe('operations: admin queries, metrics, logs', () => {
     assert.equal(value('findme_photos_processed_total{outcome="failed"}'), 1);
     assert.ok(value('findme_face_engine_duration_seconds_count{stage="detect"}') >= 4);
     assert.ok(value('findme_face_engine_duration_seconds_count{stage="selfie"}') >= 1);
+    // Where each processed photo's time went, stage by stage.
+    for (const stage of ['read', 'renditions', 'faces', 'database', 'matching']) assert.equal(value(`findme_photo_stage_seconds_count{stage="${stage}"}`), 4, stage);
     assert.equal(value('findme_face_engine_calls_total{api="IndexFaces"}'), rek.commandCalls(IndexFacesCommand).length);
     assert.ok(Math.abs(value('findme_face_engine_cost_usd_total') - (rek.calls().length / 1000) * 1.25) < 1e-9);
     assert.equal(value('findme_queue_jobs{state="waiting"}'), 0);

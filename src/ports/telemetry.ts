@@ -1,3 +1,6 @@
+/** The stages of processing one photo (faces and renditions overlap). */
+export type PhotoStage = 'read' | 'renditions' | 'faces' | 'database' | 'matching';
+
 /** What the application reports about itself (Prometheus in production, nothing in tools). */
 export interface Telemetry {
   graphqlOperation(operation: string, outcome: 'ok' | 'error', seconds: number): void;
@@ -6,6 +9,8 @@ export interface Telemetry {
   /** Time spent in one stage of the face pipeline: detect (photo faces), match, selfie. */
   faceStage(stage: 'detect' | 'match' | 'selfie', seconds: number): void;
   faceEngineCall(api: string): void;
+  /** Time one photo spent in one stage of processing. */
+  photoStage(stage: PhotoStage, seconds: number): void;
   socketOpened(): void;
   socketClosed(): void;
   /** The series as Prometheus text, for /metrics; absent when nothing is collected. */
@@ -18,6 +23,7 @@ export const noTelemetry: Telemetry = {
   photoFinished: () => undefined,
   faceStage: () => undefined,
   faceEngineCall: () => undefined,
+  photoStage: () => undefined,
   socketOpened: () => undefined,
   socketClosed: () => undefined,
 };

@@ -4,7 +4,7 @@ import { Event, Face, Photo, PhotoStatus } from '../domain/entities/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
 import { UnreadableImageError, type DetectedFace, type FaceEngine } from '../ports/face-engine.js';
-import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
+import { noTelemetry, type PhotoStage, type Telemetry } from '../ports/telemetry.js';
 import type { JobOutcome, JobQueue } from '../ports/job-queue.js';
 import type { ImageProcessor, NormalizedImage } from '../ports/image-processor.js';
 import type { PhotoRepository } from '../ports/repositories/photo.repository.js';
@@ -37,6 +37,15 @@ export interface PhotoRun {
   /** True when a failure now is final: the photo is marked FAILED. */
   isLastAttempt: boolean;
 }
+
+/**
+ * Where a photo's processing time went, in ms (logged with "photo processed"
+ * and observed as findme_photo_stage_seconds): reading the original, the
+ * renditions (display copy, thumbnail, guests' original, stored) and the faces
+ * (found and described, in the face engine), which run at the same time, then
+ * the database write and the matching.
+ */
+export type PhotoStages = Partial<Record<PhotoStage, number>>;
 
 export class PhotoPipeline {
   constructor(
@@ -78,9 +87,11 @@ export class PhotoPipeline {
     await changeStatus(this.deps.photos, this.deps.bus, [photo.id], 'started', { attempts: job.attempt, workerId: this.deps.workerId ?? null });
     const telemetry = this.deps.telemetry ?? noTelemetry;
     try {
-      const finished = await this.process(photo, logger);
+      const stages: PhotoStages = {};
+      const finished = await this.process(photo, logger, stages);
       if (finished) telemetry.photoFinished('done');
-      logger.info({ ms: Date.now() - started }, 'photo processed');
+      for (const [stage, ms] of Object.entries(stages) as [keyof PhotoStages, number][]) telemetry.photoStage(stage, ms / 1000);
+      logger.info({ ms: Date.now() - started, stages }, 'photo processed');
       return finished ? 'done' : 'skipped';
     } catch (err) {
       const failure = classify(err);
@@ -101,7 +112,9 @@ export class PhotoPipeline {
   };
 
   /** True when this run took the photo to DONE. */
-  private async process(photo: Photo, logger: Logger): Promise<boolean> {
+  private async process(photo: Photo, logger: Logger, stages: PhotoStages): Promise<boolean> {
+    const since = (from: number) => Math.round(performance.now() - from);
+    const readStarted = performance.now();
     const telemetry = this.deps.telemetry ?? noTelemetry;
     const { store, faces, limits } = this.deps;
     const eventId = photo.event.id;
@@ -113,6 +126,7 @@ export class PhotoPipeline {
       throw new PhotoProcessingError('FILE_TOO_LARGE', `The file is larger (${stored.size} bytes) than the ${photo.byteSize} bytes announced for it.`);
     }
     const bytes = await withStorage(() => store.get(photo.originalKey));
+    stages.read = since(readStarted);
     const normalize = { maxPixels: limits.maxPixels, mozjpeg: limits.mozjpeg, displayLongSide: 2048, thumbnailLongSide: 400 };
     // The header first (format, soundness, pixel limit): nothing is decoded for a file refused here.
     await this.deps.images.inspect(bytes, normalize);
@@ -120,7 +134,10 @@ export class PhotoPipeline {
     const purged = (await this.deps.orm.em.fork().findOne(Event, { id: eventId }, { fields: ['faceDataPurgedAt'] }))?.faceDataPurgedAt ?? null;
     // Faces (worker threads) and renditions (libvips) at the same time: the photo is ready when the longer is done.
     const detectStarted = performance.now();
-    const detecting = purged ? Promise.resolve<DetectedFace[]>([]) : faces.indexPhotoFaces({ photoId: photo.id, eventId, original: bytes, objectKey: photo.originalKey });
+    const detecting = (purged ? Promise.resolve<DetectedFace[]>([]) : faces.indexPhotoFaces({ photoId: photo.id, eventId, original: bytes, objectKey: photo.originalKey })).then((found) => {
+      stages.faces = since(detectStarted);
+      return found;
+    });
     detecting.catch(() => undefined); // awaited below; a file the renditions refuse is reported as theirs
     let image: NormalizedImage;
     try {
@@ -130,6 +147,7 @@ export class PhotoPipeline {
       // What guests download unless the event hands out untouched originals: no GPS, no serial numbers.
       const forGuests = await this.deps.images.guestOriginal(bytes, image.format, image.orientation);
       await withStorage(() => store.put(keys.guestOriginal, forGuests.bytes, forGuests.contentType));
+      stages.renditions = since(detectStarted);
     } catch (err) {
       await detecting.catch(() => undefined);
       throw err;
@@ -145,6 +163,7 @@ export class PhotoPipeline {
     }
 
     const em = this.deps.orm.em.fork();
+    const savedStarted = performance.now();
     const finished = await em.transactional(async (tx) => {
       const current = await tx.findOne(Photo, { id: photo.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!current) return false;
@@ -178,6 +197,7 @@ export class PhotoPipeline {
       logger.info('photo deleted during processing; derived files removed');
       return false;
     }
+    stages.database = since(savedStarted);
     await this.deps.bus.publish('faces.indexed', { eventId, photoId: photo.id });
     const matching = new MatchingService({ matches: this.deps.matchRepository(em), faces, bus: this.deps.bus });
     let result: { matches: NewMatch[]; deferred: boolean } = { matches: [], deferred: false };
@@ -185,6 +205,7 @@ export class PhotoPipeline {
       const matchStarted = performance.now();
       if (!purged) result = await matching.matchPhoto(eventId, photo.id);
       if (!purged) telemetry.faceStage('match', (performance.now() - matchStarted) / 1000);
+      stages.matching = since(matchStarted);
     } catch (err) {
       throw new PhotoProcessingError('FACE_ENGINE_FAILED', 'Matching the faces with the guests failed.', { cause: err });
     }

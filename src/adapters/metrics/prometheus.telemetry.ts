@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueStats } from '../../ports/job-queue.js';
-import type { Telemetry } from '../../ports/telemetry.js';
+import type { PhotoStage, Telemetry } from '../../ports/telemetry.js';
 
 const OPERATION = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -11,6 +11,7 @@ export class PrometheusTelemetry implements Telemetry {
   private readonly http: Counter<'status'>;
   private readonly photos: Counter<'outcome'>;
   private readonly faceStages: Histogram<'stage'>;
+  private readonly photoStages: Histogram<'stage'>;
   private readonly faceCalls: Counter<'api'>;
   private readonly faceCost: Counter;
   private readonly sockets: Gauge;
@@ -36,6 +37,13 @@ export class PrometheusTelemetry implements Telemetry {
     this.faceStages = new Histogram({
       name: 'findme_face_engine_duration_seconds',
       help: 'Time in the face engine per stage (detect: photo faces, match: participants, selfie: validation and search)',
+      labelNames: ['stage'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    });
+    this.photoStages = new Histogram({
+      name: 'findme_photo_stage_seconds',
+      help: 'Time a photo spent in each stage of processing (read, renditions and faces at the same time, database, matching)',
       labelNames: ['stage'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
       registers,
@@ -97,6 +105,10 @@ export class PrometheusTelemetry implements Telemetry {
 
   faceStage(stage: 'detect' | 'match' | 'selfie', seconds: number): void {
     this.faceStages.observe({ stage }, seconds);
+  }
+
+  photoStage(stage: PhotoStage, seconds: number): void {
+    this.photoStages.observe({ stage }, seconds);
   }
 
   faceEngineCall(api: string): void {
