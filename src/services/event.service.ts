@@ -220,11 +220,11 @@ export class EventService {
     }
     const settings = checkSettings(command.settings ?? {});
     // What the wall shows depends on these: an open wall checks again at once.
-    const wallBefore = [event.wall, event.publicGallery];
+    const [wallWas, publicGalleryWas] = [event.wall, event.publicGallery];
     Object.assign(event, settings);
     if (event.wall && !event.wallToken) event.wallToken = newWallToken();
     await this.em.flush();
-    if (event.wall !== wallBefore[0] || event.publicGallery !== wallBefore[1]) await this.deps.bus.publish('access.changed', { eventId: event.id });
+    if (event.wall !== wallWas || event.publicGallery !== publicGalleryWas) await this.deps.bus.publish('access.changed', { eventId: event.id });
     this.deps.logger.info({ eventId: event.id, actorId: actor.id }, 'event updated');
     return event;
   }

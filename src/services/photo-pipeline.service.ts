@@ -133,9 +133,9 @@ export class PhotoPipeline {
     // After its retention period an event keeps its photos but no face data.
     const purged = (await this.deps.orm.em.fork().findOne(Event, { id: eventId }, { fields: ['faceDataPurgedAt'] }))?.faceDataPurgedAt ?? null;
     // Faces (worker threads) and renditions (libvips) at the same time: the photo is ready when the longer is done.
-    const detectStarted = performance.now();
+    const parallelStarted = performance.now();
     const detecting = (purged ? Promise.resolve<DetectedFace[]>([]) : faces.indexPhotoFaces({ photoId: photo.id, eventId, original: bytes, objectKey: photo.originalKey })).then((found) => {
-      stages.faces = since(detectStarted);
+      stages.faces = since(parallelStarted);
       return found;
     });
     detecting.catch(() => undefined); // awaited below; a file the renditions refuse is reported as theirs
@@ -147,7 +147,7 @@ export class PhotoPipeline {
       // What guests download unless the event hands out untouched originals: no GPS, no serial numbers.
       const forGuests = await this.deps.images.guestOriginal(bytes, image.format, image.orientation);
       await withStorage(() => store.put(keys.guestOriginal, forGuests.bytes, forGuests.contentType));
-      stages.renditions = since(detectStarted);
+      stages.renditions = since(parallelStarted);
     } catch (err) {
       await detecting.catch(() => undefined);
       throw err;
@@ -155,7 +155,8 @@ export class PhotoPipeline {
     let detected: DetectedFace[] = [];
     try {
       detected = await detecting;
-      if (!purged) telemetry.faceStage('detect', (performance.now() - detectStarted) / 1000);
+      // The face engine's own time (the renditions may have finished later).
+      if (!purged) telemetry.faceStage('detect', (stages.faces ?? 0) / 1000);
     } catch (err) {
       if (err instanceof PhotoProcessingError) throw err;
       if (err instanceof UnreadableImageError) throw new PhotoProcessingError('UNSUPPORTED_FORMAT', `${err.message.replace(/\.$/, '')}; export it as a standard JPEG.`, { cause: err });

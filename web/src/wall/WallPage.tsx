@@ -1,6 +1,6 @@
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
 import { useApolloClient } from '@apollo/client/react';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useParams, useSearchParams } from 'react-router';
 import { onReconnected } from '../api/client';
@@ -68,14 +68,12 @@ export default function WallPage() {
   const [current, setCurrent] = useState<WallPhoto | null>(null);
   const [online, setOnline] = useState(navigator.onLine);
   const [held, setHeld] = useState(0);
-  const show = useRef<Slideshow | null>(null);
 
   useEffect(() => {
     const slides = new Slideshow((photo, count) => {
       setCurrent(photo);
       setHeld(count);
     });
-    show.current = slides;
     let stopped = false;
     let subscription: { unsubscribe(): void } | null = null;
     let retry: ReturnType<typeof setTimeout> | undefined;

@@ -100,11 +100,6 @@ export class Slideshow {
     this.tick();
   }
 
-  /** How many photos the wall holds (at most MAX_PHOTOS). */
-  get size(): number {
-    return this.photos.length;
-  }
-
   stop(): void {
     this.stopped = true;
     clearInterval(this.timer);
