@@ -8,6 +8,7 @@ import { newAdmin, sendSelfie, uploadPhotos, waitForPhoto } from './support/flow
 import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
 import { devGroupPhoto } from './support/images.js';
 import { uploadTo } from './support/upload.js';
+import { DriveStandIn } from './support/drive-stand-in.js';
 
 /**
  * Every operation of schema.graphql × every kind of caller, over real HTTP and
@@ -34,6 +35,8 @@ interface Fixture {
   /** DONE, in nobody's matches and not general: hidden from participants. */
   hiddenPhotoId: string;
   participantJobId: string;
+  /** A Drive folder connected to the event. */
+  driveImportId: string;
 }
 
 interface Request {
@@ -384,7 +387,45 @@ const ROWS: Row[] = [
     expect: { ...managed, otherParticipant: 'FORBIDDEN', ...guests('FORBIDDEN') },
     request: ({ f }) => ({ query: 'mutation($e: ID!) { rotateWallUrl(eventId: $e) { id } }', variables: { e: f.eventId } }),
   },
+  {
+    op: 'Query.driveServiceAccountEmail',
+    expect: { ...ANON, otherParticipant: 'FORBIDDEN', ...guests('FORBIDDEN'), otherPhotographer: 'ok', owner: 'ok', admin: 'ok' },
+    request: () => ({ query: '{ driveServiceAccountEmail }' }),
+    check: (data) => assert.equal(data['driveServiceAccountEmail'], drive.key.client_email),
+  },
+  {
+    op: 'Query.driveImports',
+    expect: managed,
+    request: ({ f }) => ({ query: 'query($e: ID!) { driveImports(eventId: $e) { id folderId } }', variables: { e: f.eventId } }),
+    check: (data, { f }) => assert.deepEqual(data['driveImports'].map((i: { id: string }) => i.id), [f.driveImportId]),
+  },
+  {
+    op: 'Subscription.driveImportChanged',
+    expect: managed,
+    request: ({ f }) => ({ query: 'subscription($e: ID!) { driveImportChanged(eventId: $e) { id } }', variables: { e: f.eventId } }),
+  },
+  {
+    op: 'Mutation.connectDriveFolder',
+    expect: { ...managed, otherParticipant: 'FORBIDDEN', ...guests('FORBIDDEN') },
+    request: ({ f }) => ({ query: 'mutation($e: ID!, $u: String!) { connectDriveFolder(eventId: $e, folderUrl: $u) { id } }', variables: { e: f.eventId, u: drive.folder('Connect') } }),
+  },
+  ...(['disconnectDriveFolder', 'pauseDriveImport', 'resumeDriveImport'] as const).map(
+    (name): Row => ({
+      op: `Mutation.${name}`,
+      expect: { ...managed, otherParticipant: 'FORBIDDEN', ...guests('FORBIDDEN') },
+      request: async ({ newEvent }) => ({ query: `mutation($id: ID!) { ${name}(id: $id) ${name === 'disconnectDriveFolder' ? '' : '{ id }'} }`, variables: { id: await newDriveImport(await newEvent()) } }),
+    }),
+  ),
 ];
+
+/** Google Drive, stood in for locally (its token endpoint verifies the service account's signature). */
+let drive: DriveStandIn;
+
+/** A Drive folder newly connected to the event by its owner; its import's id. */
+async function newDriveImport(eventId: string): Promise<string> {
+  const res = await raw({ query: 'mutation($e: ID!, $u: String!) { connectDriveFolder(eventId: $e, folderUrl: $u) { id } }', variables: { e: eventId, u: drive.folder('Fresh') } }, tokens.owner);
+  return res.data!['connectDriveFolder'].id;
+}
 
 /** The fixture event's current wall token (rotateWallUrl replaces it). */
 async function wallToken(): Promise<string> {
@@ -447,7 +488,8 @@ describe('authorisation matrix (every operation × every kind of caller)', () =>
   let f: Fixture;
 
   before(async () => {
-    server = await startTestServer({ hasher: plainHasher, worker: true });
+    drive = await DriveStandIn.start();
+    server = await startTestServer({ hasher: plainHasher, worker: true, env: drive.env() });
     tokens.anonymous = undefined;
     tokens.owner = await account('PHOTOGRAPHER');
     tokens.otherPhotographer = await account('PHOTOGRAPHER');
@@ -472,9 +514,13 @@ describe('authorisation matrix (every operation × every kind of caller)', () =>
     for (const id of [general!, hidden!]) assert.equal((await waitForPhoto(server, tokens.owner, id)).status, 'DONE');
     await raw({ query: `mutation { setPhotoVisibility(id: "${general}", showInGeneral: true) { id } }` }, tokens.owner);
     const job = await sendSelfie(server, tokens.participant, TINY_PNG);
-    f = { eventId: event.id, code: event.code, otherEventId: other.id, generalPhotoId: general!, hiddenPhotoId: hidden!, participantJobId: job.id };
+    const driveImportId = await newDriveImport(event.id);
+    f = { eventId: event.id, code: event.code, otherEventId: other.id, generalPhotoId: general!, hiddenPhotoId: hidden!, participantJobId: job.id, driveImportId };
   });
-  after(() => server.close());
+  after(async () => {
+    await server.close();
+    await drive.close();
+  });
 
   it('should have a row for every operation of schema.graphql', async () => {
     const schema = buildSchema(await readFile(new URL('../../schema.graphql', import.meta.url), 'utf8'));

@@ -31,6 +31,8 @@ import type { TokenIssuer } from '../ports/token-issuer.js';
 import { ObjectErasure } from '../services/object-erasure.js';
 import { canReadHeic } from '../adapters/image/image-normalizer.js';
 import type { Database } from './database.js';
+import { GoogleDriveSource } from '../adapters/drive/google.drive-source.js';
+import type { DriveSource } from '../ports/drive.js';
 
 /** Replacements for adapters, for tests (a mailer whose outbox they read, a clock they move). */
 export interface AppOverrides {
@@ -54,6 +56,8 @@ export interface Adapters {
   erasure: ObjectErasure;
   bus: EventBus;
   faces: FaceEngine;
+  /** Google Drive as the configured service account sees it; undefined when none is configured. */
+  drive: DriveSource | undefined;
   telemetry: Telemetry;
   /** Face-service call counts (paid engines only), flushed on close. */
   usage: PgUsageRecorder | undefined;
@@ -104,6 +108,7 @@ export function buildAdapters(config: AppConfig, db: Database, logger: Logger, f
     erasure: new ObjectErasure({ store, queue, sealer, clock, logger, uploadUrlTtlSeconds: config.photos.uploadUrlTtlSeconds }),
     bus: new PgNotifyEventBus(db.url, logger),
     faces,
+    drive: config.drive.credentials ? new GoogleDriveSource(config.drive.credentials, config.drive) : undefined,
     telemetry,
     usage,
     drivers: {

@@ -16,6 +16,8 @@ import { PhotoService } from '../services/photo.service.js';
 import { PrivacyService } from '../services/privacy.service.js';
 import { SelfieService } from '../services/selfie.service.js';
 import { WallService } from '../services/wall.service.js';
+import { DriveImportService } from '../services/drive-import.service.js';
+import { PgDriveImports } from '../adapters/pg/pg.drive-imports.js';
 import type { SessionCache } from '../services/session-cache.js';
 import { Throttle } from '../services/throttle.js';
 import { acceptedPhotoTypes, type Adapters } from './adapters.js';
@@ -52,6 +54,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         sessions,
       }),
       walls: () => new WallService(em, { bus, logger, clientUrl }),
+      drive: () => new DriveImportService(em, { source: adapters.drive, imports: new PgDriveImports(() => em), queue, bus, throttle, logger }),
       admin: () => new AdminService({ ops: new PgOpsRepository(em), queue, settings: admin }),
       privacy: () => new PrivacyService(em, { records: new PgPrivacyRepository(em), queue, store, erasure, faces, bus, clock, logger, sessions }),
       events: () => new EventService(em, {

@@ -14,6 +14,9 @@ import { PhotoPipeline } from '../services/photo-pipeline.service.js';
 import { SelfieMatching } from '../services/selfie-matching.service.js';
 import { eventMatchJob, participantMatchJob, photoJob, selfieJob } from '../worker/handlers.js';
 import { MatchingService } from '../services/matching.service.js';
+import { DriveImporter } from '../services/drive-importer.service.js';
+import { PgDriveImports } from '../adapters/pg/pg.drive-imports.js';
+import { acceptedPhotoTypes } from './adapters.js';
 import type { Adapters } from './adapters.js';
 import type { Database } from './database.js';
 import type { ServiceFactory } from './services.js';
@@ -27,6 +30,7 @@ export class WorkerProcess {
   private heartbeat: PgWorkerHeartbeat | undefined;
   private running = false;
   private stopDigests: (() => void) | undefined;
+  private driveImporter: DriveImporter | undefined;
 
   constructor(
     private readonly config: AppConfig,
@@ -67,6 +71,22 @@ export class WorkerProcess {
       workerId: this.heartbeat.workerId,
     });
     const matching = () => new MatchingService({ matches: matchRepository(db.orm.em.fork()), faces, bus });
+    const driveImporter = adapters.drive
+      ? new DriveImporter({
+          fork,
+          source: adapters.drive,
+          imports: (em) => new PgDriveImports(() => em),
+          photos,
+          store,
+          queue,
+          bus,
+          sniff: sharpImageProcessor.sniff,
+          logger: workerLogger.child({ component: 'drive' }),
+          owner: this.heartbeat.workerId,
+          settings: { pollSeconds: config.drive.pollSeconds, maxBytes: config.photos.maxBytes, acceptedTypes: acceptedPhotoTypes() },
+        })
+      : undefined;
+    this.driveImporter = driveImporter;
     const selfies = new SelfieMatching({ orm: db.orm, store, faces, images: sharpImageProcessor, matchRepository, bus, logger: workerLogger, telemetry });
     await new JobRegistry(logger)
       .registerAll({
@@ -78,6 +98,14 @@ export class WorkerProcess {
         'storage.purge': { handler: adapters.erasure.handle, concurrency: 1 },
         'event.delete': { handler: (job) => this.services(fork(), workerLogger).privacy.deleteMarkedEvent(job.payload.eventId), concurrency: 1 },
         'digest.send': { handler: (job) => this.services(fork(), workerLogger).newPhotoEmails.send(job.payload), concurrency: 1 },
+        'drive.poll': {
+          handler: async (job) => {
+            if (driveImporter) return driveImporter.check(job.payload.importId);
+            workerLogger.warn({ importId: job.payload.importId }, 'a Drive folder waits for a check, but this worker has no GOOGLE_SERVICE_ACCOUNT_JSON');
+            return 'skipped';
+          },
+          concurrency: 2,
+        },
       })
       .start(queue);
     // New matches of guests who asked to be emailed about them: one waiting job per guest and event.
@@ -105,6 +133,7 @@ export class WorkerProcess {
       },
       { name: 'rate-limit-sweep', intervalSeconds: 3600, run: () => new PgRateLimiter(fork()).sweep() },
       { name: 'credential-sweep', intervalSeconds: 3600, run: () => privacy().sweepExpiredCredentials() },
+      ...(driveImporter ? [{ name: 'drive-imports', intervalSeconds: 10, run: () => driveImporter.requeueOverdue() }] : []),
     ]);
     this.running = true;
     logger.info({ queue: queue.driver, concurrency: config.worker.concurrency, faces: faces.name }, 'photo worker started');
@@ -113,6 +142,7 @@ export class WorkerProcess {
   /** Stops the chores and removes the heartbeat (the queue itself is stopped by the process). */
   async stop(): Promise<void> {
     this.stopDigests?.();
+    this.driveImporter?.stop();
     await this.maintenance.stop();
     await this.heartbeat?.remove().catch((err: unknown) => this.logger.warn({ err }, 'could not remove the worker heartbeat'));
   }

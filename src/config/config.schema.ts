@@ -133,6 +133,12 @@ export const rawConfigSchema = z.object({
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   REKOGNITION_USD_PER_1000_CALLS: z.coerce.number().min(0).max(1000).default(1),
   REKOGNITION_USD_PER_FACE_MONTH: z.coerce.number().min(0).max(1).default(0.00001),
+  /** A Google service account's key: a path to its JSON file, or the JSON itself. Unset: no Drive import. */
+  GOOGLE_SERVICE_ACCOUNT_JSON: optionalString,
+  GOOGLE_API_ROOT_URL: optionalString.pipe(z.url().optional()),
+  GOOGLE_TOKEN_URL: optionalString.pipe(z.url().optional()),
+  /** How often a connected Drive folder is checked for new photos (SQS delays a message 15 minutes at most). */
+  DRIVE_POLL_SECONDS: int(1, 900).default(60),
   APP_CONFIG_PREFIX: optionalString,
   AWS_REGION: optionalString,
 });

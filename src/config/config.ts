@@ -126,6 +126,14 @@ export interface AppConfig {
       maxTps: number;
     };
   };
+  /** Google Drive import: off (credentials undefined) unless a service account is configured. */
+  drive: {
+    credentials: DriveCredentials | undefined;
+    /** Where the Drive API and the OAuth token endpoint are (Google's unless a proxy or a test stands in). */
+    apiRootUrl: string;
+    tokenUrl: string;
+    pollSeconds: number;
+  };
   /** Prometheus metrics at /metrics, behind a bearer token when one is set. */
   metrics: { enabled: boolean; token: string | undefined; /** Port of `findme worker`'s own /metrics. */ workerPort: number | undefined };
   /** Unit prices of the paid face service, for cost estimates. */
@@ -135,6 +143,16 @@ export interface AppConfig {
   sources: ConfigSource[];
   ssmPrefix: string | undefined;
 }
+
+/** The parts of a service account key FindMe uses. The private key is a secret: never logged, never sent to a client. */
+export interface DriveCredentials {
+  clientEmail: string;
+  privateKey: string;
+  privateKeyId: string | undefined;
+}
+
+export const GOOGLE_API_ROOT_URL = 'https://www.googleapis.com/';
+export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -319,6 +337,12 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
         maxTps: raw.REKOGNITION_MAX_TPS,
       },
     },
+    drive: {
+      credentials: raw.GOOGLE_SERVICE_ACCOUNT_JSON === undefined ? undefined : await driveCredentials(raw.GOOGLE_SERVICE_ACCOUNT_JSON),
+      apiRootUrl: withTrailingSlash(raw.GOOGLE_API_ROOT_URL ?? GOOGLE_API_ROOT_URL),
+      tokenUrl: raw.GOOGLE_TOKEN_URL ?? GOOGLE_TOKEN_URL,
+      pollSeconds: raw.DRIVE_POLL_SECONDS,
+    },
     metrics: { enabled: raw.METRICS_ENABLED, token: raw.METRICS_TOKEN, workerPort: raw.METRICS_PORT },
     prices: { usdPer1000Calls: raw.REKOGNITION_USD_PER_1000_CALLS, usdPerFaceMonth: raw.REKOGNITION_USD_PER_FACE_MONTH },
     logLevel: raw.LOG_LEVEL,
@@ -346,6 +370,39 @@ function queueDriver(raw: RawConfig): 'postgres' | 'sqs' {
   const driver = raw.JOB_QUEUE_DRIVER ?? (raw.PHOTO_SQS_QUEUE_URL ? 'sqs' : 'postgres');
   if (driver === 'sqs' && !raw.PHOTO_SQS_QUEUE_URL) throw new ConfigError('PHOTO_SQS_QUEUE_URL: is required when JOB_QUEUE_DRIVER=sqs');
   return driver;
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
+ * GOOGLE_SERVICE_ACCOUNT_JSON: the key file's JSON, or a path to it. Errors
+ * name the setting and what is wrong, never the key's content.
+ */
+async function driveCredentials(value: string): Promise<DriveCredentials> {
+  let json = value;
+  if (!value.startsWith('{')) {
+    try {
+      json = await readFile(value, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`GOOGLE_SERVICE_ACCOUNT_JSON: cannot read the key file ${value} (${(err as NodeJS.ErrnoException).code ?? 'error'}); give its path or the JSON itself`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new ConfigError('GOOGLE_SERVICE_ACCOUNT_JSON: is not valid JSON (download the key of the service account as JSON from the Google Cloud console)');
+  }
+  const key = z
+    .object({ type: z.literal('service_account').optional(), client_email: z.email(), private_key: z.string().includes('PRIVATE KEY'), private_key_id: z.string().optional() })
+    .safeParse(parsed);
+  if (!key.success) {
+    const fields = [...new Set(key.error.issues.map((i) => i.path.join('.')))].join(', ');
+    throw new ConfigError(`GOOGLE_SERVICE_ACCOUNT_JSON: not a service account key (missing or wrong: ${fields})`);
+  }
+  return { clientEmail: key.data.client_email, privateKey: key.data.private_key, privateKeyId: key.data.private_key_id };
 }
 
 /** Reads DATA_DIR/secret-key, creating it (0600) with 48 random bytes the first time. */

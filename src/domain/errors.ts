@@ -6,6 +6,12 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  /** Google Drive import is not configured on this server. */
+  | 'DRIVE_NOT_CONFIGURED'
+  /** The Drive folder does not exist or is not shared with the service account. */
+  | 'DRIVE_FOLDER_UNREADABLE'
+  /** Google Drive refused the credentials, asked to slow down, or did not answer. */
+  | 'DRIVE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 /**

@@ -7,6 +7,7 @@ import type { PhotoService } from '../services/photo.service.js';
 import type { PrivacyService } from '../services/privacy.service.js';
 import type { AdminService } from '../services/admin.service.js';
 import type { ArchiveService } from '../services/archive.service.js';
+import type { DriveImportService } from '../services/drive-import.service.js';
 import type { WallService } from '../services/wall.service.js';
 import type { NewPhotoEmails } from '../services/new-photo-emails.service.js';
 import type { SelfieService } from '../services/selfie.service.js';
@@ -24,6 +25,7 @@ export interface RequestServices {
   archives: ArchiveService;
   newPhotoEmails: NewPhotoEmails;
   walls: WallService;
+  drive: DriveImportService;
 }
 
 /** The refresh-token cookie of an HTTP request (there is none over graphql-ws). */

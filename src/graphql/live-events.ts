@@ -15,6 +15,7 @@ export class LiveEvents {
   private readonly matches = new Map<string, Set<(m: BusMessages['match.created']) => void>>();
   private readonly access = new Map<string, Set<(m: BusMessages['access.changed']) => void>>();
   private readonly shown = new Map<string, Set<(m: Change) => void>>();
+  private readonly drive = new Map<string, Set<(m: BusMessages['drive.import']) => void>>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly loads = new Map<string, Promise<unknown>>();
 
@@ -36,6 +37,9 @@ export class LiveEvents {
       }),
       bus.subscribe('match.created', (m) => {
         for (const l of this.matches.get(`${m.userId}:${m.eventId}`) ?? []) l(m);
+      }),
+      bus.subscribe('drive.import', (m) => {
+        for (const l of this.drive.get(m.eventId) ?? []) l(m);
       }),
       bus.subscribe('access.changed', (m) => {
         for (const l of this.access.get(m.eventId) ?? []) l(m);
@@ -79,6 +83,11 @@ export class LiveEvents {
   /** Progress of a user's rematch jobs. */
   rematchProgress(userId: string): Repeater<BusMessages['rematch.progress']> {
     return listen(this.rematch, userId);
+  }
+
+  /** Changes to the event's Drive imports. */
+  driveImports(eventId: string): Repeater<BusMessages['drive.import']> {
+    return listen(this.drive, eventId);
   }
 
   /** Photos newly matched to a user in an event. */
@@ -132,7 +141,7 @@ export class LiveEvents {
   /** Open subscriptions, for metrics. */
   get listenerCount(): number {
     let n = 0;
-    for (const map of [this.status, this.changes, this.rematch, this.matches, this.shown] as Map<string, Set<unknown>>[]) {
+    for (const map of [this.status, this.changes, this.rematch, this.matches, this.shown, this.drive] as Map<string, Set<unknown>>[]) {
       for (const set of map.values()) n += set.size;
     }
     return n;

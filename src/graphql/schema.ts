@@ -11,6 +11,7 @@ import { PrivacyResolver } from './resolvers/privacy.resolver.js';
 import { ProgressResolver } from './resolvers/progress.resolver.js';
 import { SelfieResolver } from './resolvers/selfie.resolver.js';
 import { WallResolver } from './resolvers/wall.resolver.js';
+import { DriveResolver } from './resolvers/drive.resolver.js';
 
 const resolvers = [
   AccountResolver,
@@ -23,6 +24,7 @@ const resolvers = [
   HeartbeatResolver,
   AdminResolver,
   WallResolver,
+  DriveResolver,
 ] as const;
 
 /**

@@ -20,6 +20,8 @@ export interface BusMessages {
    * subscriptions check their subscriber's access again, and end without it.
    */
   'access.changed': { eventId: string; userId?: string };
+  /** A Drive import of the event changed (counts, status, error) or was disconnected (`gone`). */
+  'drive.import': { eventId: string; importId: string; gone?: boolean };
   /** A rematch job moved; subscribers reload it. */
   'rematch.progress': { userId: string; jobId: string };
 }

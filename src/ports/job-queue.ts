@@ -20,6 +20,8 @@ export interface JobPayloads {
   'account.link': { link: EmailedLink; email: string };
   /** Search one guest in an event's photos (they were just approved). */
   'participant.match': { eventId: string; userId: string };
+  /** Check a connected Google Drive folder for new photos and import them (one check at a time per folder). */
+  'drive.poll': { importId: string };
 }
 
 export type JobName = keyof JobPayloads;

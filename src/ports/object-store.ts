@@ -59,6 +59,11 @@ export interface ObjectStore {
   /** The object's bytes as a stream, never whole in memory (ObjectNotFoundError when there is none). */
   stream(key: string): Promise<Readable>;
   put(key: string, body: Buffer, contentType: string): Promise<void>;
+  /**
+   * Writes a stream of exactly `size` bytes without holding it in memory (an
+   * import's download). Nothing is stored when the stream fails.
+   */
+  putStream(key: string, body: Readable, options: { contentType: string; size: number }): Promise<void>;
   /** Deletes the keys; missing ones are fine. */
   delete(keys: string[]): Promise<void>;
   /** Deletes every object whose key starts with `prefix` (which ends with `/`). */

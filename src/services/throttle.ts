@@ -18,6 +18,7 @@ export const quotaKeys = {
   selfiesIp: (ip: string) => `selfies:ip:${ip}`,
   codeLookupsIp: (ip: string) => `codes:ip:${ip}`,
   codeLookupsUser: (userId: string) => `codes:user:${userId}`,
+  driveUser: (userId: string) => `drive:user:${userId}`,
   /** Every key that names this account (by email or id). */
   ofAccount: (user: { id: string; email: string }): string[] => [
     quotaKeys.loginEmail(user.email),
@@ -26,6 +27,7 @@ export const quotaKeys = {
     quotaKeys.uploadsUser(user.id),
     quotaKeys.selfiesUser(user.id),
     quotaKeys.codeLookupsUser(user.id),
+    quotaKeys.driveUser(user.id),
   ],
 };
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { JobHandler, JobName, JobOutcome, JobQueue } from '../ports/job-queue.js';
 
 /** Every job the system runs: the registry refuses to start without a handler for each. */
-export const JOB_NAMES = ['photo.process', 'selfie.process', 'event.match', 'storage.purge', 'digest.send', 'event.delete', 'account.link', 'participant.match'] as const satisfies readonly JobName[];
+export const JOB_NAMES = ['photo.process', 'selfie.process', 'event.match', 'storage.purge', 'digest.send', 'event.delete', 'account.link', 'participant.match', 'drive.poll'] as const satisfies readonly JobName[];
 
 /** A handler and how many jobs of its name one process runs at once. */
 export interface JobRegistration<N extends JobName> {

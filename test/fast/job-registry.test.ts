@@ -50,6 +50,7 @@ describe('job registry', () => {
         'event.delete': { handler: done, concurrency: 1 },
         'account.link': { handler: done, concurrency: 1 },
         'participant.match': { handler: done, concurrency: 1 },
+        'drive.poll': { handler: done, concurrency: 1 },
       })
       .start(queue);
     assert.deepEqual(queue.started, [...JOB_NAMES]);

@@ -129,6 +129,21 @@ export class LocalObjectStore implements ObjectStore {
     await this.commit(key, tmp, { contentType, size: body.length });
   }
 
+  async putStream(key: string, body: Readable, options: { contentType: string; size: number }): Promise<void> {
+    const file = this.file(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${randomUUID()}.tmp`;
+    try {
+      await pipeline(body, createWriteStream(tmp));
+      const { size } = await stat(tmp);
+      if (size !== options.size) throw new Error(`stream of ${size} bytes for ${key}, ${options.size} announced`);
+      await this.commit(key, tmp, { contentType: options.contentType, size });
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
   async delete(keys: string[]): Promise<void> {
     for (const key of keys) this.immutableMeta.delete(key);
     await Promise.all(keys.flatMap((key) => [rm(this.file(key), { force: true }), rm(this.metaFile(key), { force: true })]));

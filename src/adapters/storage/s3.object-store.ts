@@ -138,6 +138,11 @@ export class S3ObjectStore implements ObjectStore {
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
   }
 
+  async putStream(key: string, body: Readable, options: { contentType: string; size: number }): Promise<void> {
+    // The length is known (S3 needs it for a streamed body); a stream that ends short or runs long fails the request.
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType, ContentLength: options.size }));
+  }
+
   async delete(keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const chunk = keys.slice(i, i + 1000);

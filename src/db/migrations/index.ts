@@ -16,6 +16,7 @@ import { Migration20261202060000 } from './Migration20261202060000.js';
 import { Migration20261204000000 } from './Migration20261204000000.js';
 import { Migration20261204010000 } from './Migration20261204010000.js';
 import { Migration20261204020000 } from './Migration20261204020000.js';
+import { Migration20261204030000 } from './Migration20261204030000.js';
 
 /** Every migration, in order. Listed explicitly so the compiled app needs no file globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -36,4 +37,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204000000', class: Migration20261204000000 },
   { name: 'Migration20261204010000', class: Migration20261204010000 },
   { name: 'Migration20261204020000', class: Migration20261204020000 },
+  { name: 'Migration20261204030000', class: Migration20261204030000 },
 ];

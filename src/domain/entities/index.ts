@@ -10,8 +10,9 @@ import { RematchJob } from './rematch-job.entity.js';
 import { Selfie } from './selfie.entity.js';
 import { User } from './user.entity.js';
 import { FaceEngineCall, JobKey, WorkerHeartbeat } from './operations.entity.js';
+import { DriveFile, DriveImport } from './drive-import.entity.js';
 
-export { AuthSession, Event, Face, FaceEngineCall, JobKey, Match, MatchRejection, Participation, PasswordResetToken, Photo, RateLimitBucket, RefreshToken, RematchJob, Selfie, SignInLink, User, WorkerHeartbeat };
+export { AuthSession, DriveFile, DriveImport, Event, Face, FaceEngineCall, JobKey, Match, MatchRejection, Participation, PasswordResetToken, Photo, RateLimitBucket, RefreshToken, RematchJob, Selfie, SignInLink, User, WorkerHeartbeat };
 export { RematchStatus } from './rematch-job.entity.js';
 export { Role } from './user.entity.js';
 export { PhotoStatus } from './photo.entity.js';
@@ -19,6 +20,7 @@ export { SelfieStatus } from './selfie.entity.js';
 export { MatchSource } from './match.entity.js';
 export { OriginalsPolicy } from './event.entity.js';
 export { ParticipantStatus } from './participation.entity.js';
+export { DriveFileOutcome, DriveImportStatus } from './drive-import.entity.js';
 
 /** Every entity, for the ORM configuration. */
-export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket, RematchJob, FaceEngineCall, WorkerHeartbeat, JobKey, AuthSession, RefreshToken, MatchRejection, SignInLink];
+export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket, RematchJob, FaceEngineCall, WorkerHeartbeat, JobKey, AuthSession, RefreshToken, MatchRejection, SignInLink, DriveImport, DriveFile];

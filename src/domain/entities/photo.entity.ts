@@ -88,6 +88,10 @@ export class Photo extends BaseEntity {
   @Property({ type: 'timestamptz', nullable: true })
   processedAt: Date | null = null;
 
+  /** When the file was last modified where it came from (Google Drive's modifiedTime), when known. */
+  @Property({ type: 'timestamptz', nullable: true })
+  sourceModifiedAt: Date | null = null;
+
   /** When the event's participants were searched for in this photo; null while a batched search is pending. */
   @Property({ type: 'timestamptz', nullable: true })
   participantsMatchedAt: Date | null = null;
