@@ -7,7 +7,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import S3rver from 's3rver';
 import sharp from 'sharp';
+import { DriveStandIn } from './support/drive-stand-in.js';
 import {
+  ConnectDriveFolderDocument,
+  DriveImportsDocument,
   CompletePhotoUploadsDocument,
   DeletePhotoDocument,
   PhotoDocument,
@@ -26,8 +29,10 @@ describe('S3 object store (against s3rver)', () => {
   let server: TestServer;
   let owner: string;
   let eventId: string;
+  let drive: DriveStandIn;
 
   before(async () => {
+    drive = await DriveStandIn.start();
     dir = await mkdtemp(path.join(os.tmpdir(), 'findme-s3rver-'));
     s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: 'findme-photos', configs: [] }] });
     const address = (await s3.run()) as unknown as AddressInfo;
@@ -38,13 +43,14 @@ describe('S3 object store (against s3rver)', () => {
     server = await startTestServer({
       hasher: plainHasher,
       worker: true,
-      env: { PHOTO_BUCKET_NAME: 'findme-photos', S3_ENDPOINT: `http://127.0.0.1:${address.port}`, AWS_REGION: 'us-east-1' },
+      env: { PHOTO_BUCKET_NAME: 'findme-photos', S3_ENDPOINT: `http://127.0.0.1:${address.port}`, AWS_REGION: 'us-east-1', ...drive.env(), DRIVE_POLL_SECONDS: '1' },
     });
     assert.equal(server.app.store.driver, 's3', 'a bucket name selects the S3 store');
     ({ owner, eventId } = await newEvent(server, 'S3'));
   });
   after(async () => {
     await server.close();
+    await drive.close();
     await s3.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -107,6 +113,26 @@ describe('S3 object store (against s3rver)', () => {
     assert.equal(done!.status, 'FAILED');
     const photo = (await server.gql(PhotoDocument, { id: t!.photo.id }, { token: owner })).data!.photo!;
     assert.equal(photo.errorCode, 'FILE_TOO_LARGE');
+  });
+
+  it('should stream photos imported from Google Drive into the bucket, and process them from there', async () => {
+    const { owner: photographer, eventId: driveEvent } = await newEvent(server, 'S3 Drive');
+    const folder = drive.folder('To S3');
+    const photos = await generatedPhotos(2, 900);
+    drive.file(folder, 'one.jpg', photos[0]!);
+    drive.file(folder, 'two.jpg', photos[1]!);
+    assert.ok((await server.gql(ConnectDriveFolderDocument, { eventId: driveEvent, folderUrl: folder }, { token: photographer })).data);
+    const deadline = Date.now() + 30_000;
+    while ((await server.gql(DriveImportsDocument, { eventId: driveEvent }, { token: photographer })).data!.driveImports[0]!.filesImported < 2) {
+      assert.ok(Date.now() < deadline, 'imported in time');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const rows = await server.sql<{ id: string; original_key: string; byte_size: number }>(`select id, original_key, byte_size from photos where event_id = ?`, [driveEvent]);
+    assert.equal(rows.length, 2);
+    for (const row of rows) {
+      assert.equal((await server.app.store.head(row.original_key))?.size, row.byte_size, 'the original is in the bucket, whole');
+      assert.equal((await waitForPhoto(server, photographer, row.id)).status, 'DONE');
+    }
   });
 
   it("should delete a photo's objects from the bucket", async () => {

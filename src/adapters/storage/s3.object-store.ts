@@ -63,7 +63,9 @@ export class S3ObjectStore implements ObjectStore {
   static create(options: { bucket: string; region: string | undefined; endpoint: string | undefined; forcePathStyle: boolean }): S3ObjectStore {
     const client = new S3Client({
       region: options.region ?? 'us-east-1',
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      // S3-compatible servers (MinIO, s3rver…) may not decode the aws-chunked bodies the SDK sends with a
+      // checksum for streamed uploads (Drive imports): with an endpoint of its own, checksums only where S3 requires them.
+      ...(options.endpoint ? { endpoint: options.endpoint, requestChecksumCalculation: 'WHEN_REQUIRED' as const } : {}),
       forcePathStyle: options.forcePathStyle,
     });
     return new S3ObjectStore(client, options.bucket);
