@@ -10,6 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page, type Route } fr
 import yauzl from 'yauzl';
 import { CreateEventDocument, MyPhotosDocument, RegisterDocument } from './generated/graphql.js';
 import { uploadPhotos } from './support/flows.js';
+import { DriveStandIn } from './support/drive-stand-in.js';
 import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
 import { FACES, generatedPhotos } from './support/images.js';
 
@@ -62,6 +63,8 @@ describe('the web app in Chromium', () => {
   const who = new Map<string, string[]>();
   let code = '';
   const studioEmail = uniqueEmail('studio');
+  /** Google Drive, stood in for locally. */
+  let drive: DriveStandIn;
 
   /**
    * A browser. Phones reach the server as guests at a venue do, at another
@@ -138,7 +141,8 @@ describe('the web app in Chromium', () => {
 
   before(async () => {
     // Listening on every interface, as `npm start` does: phones come in at another address than localhost.
-    server = await startTestServer({ hasher: plainHasher, worker: true, listenHost: '0.0.0.0', env: { FACE_RECOGNIZER_PROVIDER: 'local', FACE_WORKER_THREADS: '2' } });
+    drive = await DriveStandIn.start();
+    server = await startTestServer({ hasher: plainHasher, worker: true, listenHost: '0.0.0.0', env: { FACE_RECOGNIZER_PROVIDER: 'local', FACE_WORKER_THREADS: '2', ...drive.env(), DRIVE_POLL_SECONDS: '1' } });
     assert.match(server.baseUrl, /^http:\/\/localhost:\d+$/);
     browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
     await mkdir(ARTIFACTS, { recursive: true });
@@ -156,6 +160,7 @@ describe('the web app in Chromium', () => {
   after(async () => {
     await browser?.close();
     await server?.close();
+    await drive?.close();
     if (folder) await rm(path.dirname(folder), { recursive: true, force: true });
   });
 
@@ -643,6 +648,52 @@ describe('the web app in Chromium', () => {
     await desk.close();
     await phone.close();
     await rm(gala, { recursive: true, force: true });
+    assertClean();
+  });
+
+  journey('should let a photographer on a phone connect a Google Drive folder and watch it import', {}, async () => {
+    const email = uniqueEmail('drive');
+    const owner = (await server.gql(RegisterDocument, { input: { email, password: 'a long enough password', displayName: 'Drive Studio', role: 'PHOTOGRAPHER' } })).data!.register.token;
+    assert.ok((await server.gql(CreateEventDocument, { input: { name: 'Harbour run', date: '2026-09-12' } }, { token: owner })).data);
+    const hidden = drive.folder('Not shared yet', { shared: false });
+    const root = drive.folder('Harbour run – finish line');
+    const photos = await generatedPhotos(2, 640);
+    drive.file(root, 'FINISH_01.JPG', photos[0]!);
+    drive.file(root, 'FINISH_02.JPG', photos[1]!);
+    drive.file(root, 'results.pdf', Buffer.from('%PDF-1.7'), 'application/pdf');
+
+    const phone = await context(PHONE);
+    const studio = await phone.newPage();
+    await studio.goto('/login');
+    await signIn(studio, email, 'a long enough password');
+    await studio.getByRole('link', { name: 'Harbour run' }).click();
+    const panel = studio.getByRole('region', { name: 'Import from Google Drive' });
+    await panel.getByText(drive.key.client_email).waitFor();
+    await panel.getByText('No folder connected yet.').waitFor();
+    await audit(studio, 'drive-empty-phone');
+    // A folder nobody shared: the sentence says with whom to share it.
+    await panel.getByLabel('Folder link').fill(`https://drive.google.com/drive/folders/${hidden}?usp=sharing`);
+    await panel.getByRole('button', { name: 'Connect the folder' }).click();
+    await panel.getByRole('alert').getByText(`FindMe cannot read this folder. In Google Drive, share it with ${drive.key.client_email} as Viewer, then connect it again.`).waitFor();
+    await panel.getByLabel('Folder link').fill(`https://drive.google.com/drive/folders/${root}?usp=sharing`);
+    await panel.getByRole('button', { name: 'Connect the folder' }).click();
+    const folder = panel.getByRole('listitem').filter({ hasText: 'Harbour run – finish line' });
+    await folder.getByText('3 files found · 2 imported · 1 skipped').waitFor({ timeout: 30_000 });
+    await folder.getByText(/^Last checked at /).waitFor();
+    await folder.getByText('Why some files were skipped').click();
+    await folder.getByText('It is not a photo FindMe reads (application/pdf).').waitFor();
+    await audit(studio, 'drive-imported-phone');
+    // The photos are the event's, through the pipeline.
+    await studio.getByText('FINISH_01.JPG', { exact: true }).waitFor({ timeout: 30_000 });
+    // Live: a new file shows up by itself.
+    drive.file(root, 'FINISH_03.JPG', (await generatedPhotos(3, 640))[2]!);
+    await folder.getByText('4 files found · 3 imported · 1 skipped').waitFor({ timeout: 30_000 });
+    await folder.getByRole('button', { name: 'Pause' }).click();
+    await folder.getByText('Paused').waitFor();
+    await folder.getByRole('button', { name: 'Disconnect' }).click();
+    await folder.getByRole('button', { name: 'Disconnect it' }).click();
+    await panel.getByText('No folder connected yet.').waitFor();
+    await phone.close();
     assertClean();
   });
 

@@ -2,7 +2,7 @@ import { CombinedGraphQLErrors, ServerError } from '@apollo/client';
 import type { TFunction } from 'i18next';
 
 /** Codes whose server message names the very input at fault: shown as the server wrote it. */
-const SPECIFIC = new Set(['BAD_USER_INPUT', 'CONFLICT', 'RATE_LIMITED']);
+const SPECIFIC = new Set(['BAD_USER_INPUT', 'CONFLICT', 'RATE_LIMITED', 'DRIVE_UNAVAILABLE']);
 
 /** The code of the first GraphQL error, or null. */
 export function errorCode(error: unknown): string | null {
@@ -22,7 +22,8 @@ export function errorSentence(error: unknown, t: TFunction, overrides: Record<st
     const code = (first?.extensions?.['code'] as string | undefined) ?? 'INTERNAL_SERVER_ERROR';
     if (overrides[code]) return overrides[code];
     if (first && SPECIFIC.has(code)) return first.message.replace(/^[a-zA-Z.[\]0-9]+: /, '');
-    return t(`errors.${code}`, { defaultValue: t('errors.INTERNAL_SERVER_ERROR') });
+    // Details the server adds (the address to share a Drive folder with) fill the translated sentence.
+    return t(`errors.${code}`, { ...first?.extensions, defaultValue: t('errors.INTERNAL_SERVER_ERROR') });
   }
   if (ServerError.is(error)) return error.statusCode >= 500 ? t('errors.unavailable') : t('errors.INTERNAL_SERVER_ERROR');
   if (error instanceof TypeError || (error instanceof Error && /fetch|network/i.test(error.message))) return t('errors.network');

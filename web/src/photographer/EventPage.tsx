@@ -12,6 +12,7 @@ import { ReachableAt } from './ReachableAt';
 import { Settings } from './Settings';
 import { Uploader } from './Uploader';
 import { WallLink } from './WallLink';
+import { DriveImports } from './DriveImports';
 
 const EventDocument = graphql(`
   query PhotographerEvent($id: ID!) {
@@ -316,6 +317,7 @@ export default function EventPage() {
       </header>
       <LiveProgress eventId={eventId} />
       <Uploader eventId={eventId} onQueued={() => setQueued((n) => n + 1)} />
+      <DriveImports eventId={eventId} />
       <PhotoGrid eventId={eventId} refetchSignal={queued} />
       {event.wallUrl && event.settings && <WallLink eventId={eventId} url={event.wallUrl} publicGallery={event.settings.publicGallery} />}
       <Participants eventId={eventId} />
