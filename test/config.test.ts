@@ -95,6 +95,37 @@ describe('config', () => {
     assert.equal(config.http.publicUrl, 'https://photos.example.org');
   });
 
+  it('should read a Google service account key from a file or inline, and refuse a bad one with a sentence that quotes no key', async () => {
+    const dir = await tempDir();
+    const key = { type: 'service_account', client_email: 'importer@proj.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\nSECRETMATERIAL\n-----END PRIVATE KEY-----\n', private_key_id: 'abc123' };
+    const file = path.join(dir, 'key.json');
+    await writeFile(file, JSON.stringify(key));
+    const off = await loadConfig({ envFile: '/nonexistent', env: { DATA_DIR: dir } });
+    assert.equal(off.drive.credentials, undefined, 'no key, no Drive import');
+    assert.equal(off.drive.tokenUrl, 'https://oauth2.googleapis.com/token');
+    assert.equal(off.drive.pollSeconds, 60);
+    for (const value of [file, JSON.stringify(key)]) {
+      const config = await loadConfig({ envFile: '/nonexistent', env: { DATA_DIR: dir, GOOGLE_SERVICE_ACCOUNT_JSON: value, GOOGLE_API_ROOT_URL: 'http://127.0.0.1:9/', DRIVE_POLL_SECONDS: '15' } });
+      assert.deepEqual(config.drive.credentials, { clientEmail: key.client_email, privateKey: key.private_key, privateKeyId: 'abc123' });
+      assert.equal(config.drive.apiRootUrl, 'http://127.0.0.1:9/');
+      assert.equal(config.drive.pollSeconds, 15);
+    }
+    const cases: [string, RegExp][] = [
+      [path.join(dir, 'missing.json'), /GOOGLE_SERVICE_ACCOUNT_JSON: cannot read the key file .*missing\.json \(ENOENT\)/],
+      ['{not json', /GOOGLE_SERVICE_ACCOUNT_JSON: is not valid JSON/],
+      [JSON.stringify({ ...key, private_key: 'SECRETMATERIAL' }), /GOOGLE_SERVICE_ACCOUNT_JSON: not a service account key \(missing or wrong: private_key\)/],
+    ];
+    for (const [value, message] of cases) {
+      await assert.rejects(loadConfig({ envFile: '/nonexistent', env: { DATA_DIR: dir, GOOGLE_SERVICE_ACCOUNT_JSON: value } }), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, message);
+        assert.ok(!err.message.includes('SECRETMATERIAL'), 'the key is never quoted');
+        return true;
+      });
+    }
+    await assert.rejects(loadConfig({ envFile: '/nonexistent', env: { DATA_DIR: dir, DRIVE_POLL_SECONDS: '3600' } }), /DRIVE_POLL_SECONDS/);
+  });
+
   it('should generate a secret key once, keep it under DATA_DIR with 0600, and reuse it', async () => {
     const dir = await tempDir();
     const first = await loadConfig({ envFile: '/nonexistent', env: { DATA_DIR: dir } });
