@@ -14,6 +14,7 @@ import {
   PhotosDocument,
   RequestPhotoUploadsDocument,
   CompletePhotoUploadsDocument,
+  DeleteEventDocument,
   ResumeDriveImportDocument,
   type DriveImportChangedSubscription,
   type DriveImportsQuery,
@@ -282,6 +283,25 @@ describe('Google Drive import', () => {
     const requests = drive.requestsAbout(root);
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(drive.requestsAbout(root), requests, 'a disconnected folder is not checked');
+  });
+
+  it('should stop checking the folder of an event being deleted, and forget it with the event', async () => {
+    const { owner, eventId } = await newEvent(server, 'Drive deleted event');
+    const root = drive.folder('Deleted event');
+    drive.file(root, 'D1.JPG', photos[2]!);
+    assert.ok((await connect(owner, eventId, root)).data);
+    await until(owner, eventId, (i) => i.filesImported === 1);
+    assert.equal((await server.gql(DeleteEventDocument, { id: eventId }, { token: owner })).data?.deleteEvent, eventId);
+    await new Promise((r) => setTimeout(r, 1500));
+    const requests = drive.requestsAbout(root);
+    drive.file(root, 'D2.JPG', photos[3]!);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(drive.requestsAbout(root), requests, 'no check once the event is being deleted');
+    const deadline = Date.now() + 20_000;
+    while ((await server.sql(`select 1 from drive_imports where event_id = ?`, [eventId])).length > 0) {
+      assert.ok(Date.now() < deadline, 'the import went with the event');
+      await new Promise((r) => setTimeout(r, 200));
+    }
   });
 
   it("should refuse another photographer and the event's guests everything about an event's imports", async () => {

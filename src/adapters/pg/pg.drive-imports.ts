@@ -12,7 +12,8 @@ export class PgDriveImports implements DriveImportRepository {
   async acquire(importId: string, owner: string, seconds: number): Promise<boolean> {
     const rows = await this.run(
       `update drive_imports set lease_owner = ?, lease_until = now() + make_interval(secs => ?)
-       where id = ? and status = 'ACTIVE' and (lease_owner is null or lease_owner = ? or lease_until < now()) returning id`,
+       where id = ? and status = 'ACTIVE' and (lease_owner is null or lease_owner = ? or lease_until < now())
+         and not exists (select 1 from events e where e.id = drive_imports.event_id and e.deleting_at is not null) returning id`,
       [owner, seconds, importId, owner],
     );
     return rows.length === 1;
@@ -20,7 +21,8 @@ export class PgDriveImports implements DriveImportRepository {
 
   async renew(importId: string, owner: string, seconds: number): Promise<boolean> {
     const rows = await this.run(
-      `update drive_imports set lease_until = now() + make_interval(secs => ?) where id = ? and lease_owner = ? and status = 'ACTIVE' returning id`,
+      `update drive_imports set lease_until = now() + make_interval(secs => ?) where id = ? and lease_owner = ? and status = 'ACTIVE'
+         and not exists (select 1 from events e where e.id = drive_imports.event_id and e.deleting_at is not null) returning id`,
       [seconds, importId, owner],
     );
     return rows.length === 1;
@@ -32,8 +34,9 @@ export class PgDriveImports implements DriveImportRepository {
 
   async overdue(limit: number): Promise<string[]> {
     const rows = await this.run<{ id: string }>(
-      `select id from drive_imports where status = 'ACTIVE' and (next_check_at is null or next_check_at < now())
-         and (lease_until is null or lease_until < now()) order by next_check_at nulls first limit ?`,
+      `select i.id from drive_imports i join events e on e.id = i.event_id and e.deleting_at is null
+       where i.status = 'ACTIVE' and (i.next_check_at is null or i.next_check_at < now())
+         and (i.lease_until is null or i.lease_until < now()) order by i.next_check_at nulls first limit ?`,
       [limit],
     );
     return rows.map((r) => r.id);

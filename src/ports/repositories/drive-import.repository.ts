@@ -15,9 +15,9 @@ export interface DriveSkip {
 
 /** What SQL does for Drive imports: the lease that lets one process at a time check a folder, and the counts. */
 export interface DriveImportRepository {
-  /** Takes the import for `owner` for `seconds`, when it is ACTIVE and nobody else holds it (or their lease ran out). */
+  /** Takes the import for `owner` for `seconds`, when it is ACTIVE, its event is not being deleted, and nobody else holds it (or their lease ran out). */
   acquire(importId: string, owner: string, seconds: number): Promise<boolean>;
-  /** Extends `owner`'s lease; false when it was lost, or the import was paused or disconnected (the check stops). */
+  /** Extends `owner`'s lease; false when it was lost, the import was paused or disconnected, or its event is being deleted (the check stops). */
   renew(importId: string, owner: string, seconds: number): Promise<boolean>;
   release(importId: string, owner: string): Promise<void>;
   /** ACTIVE imports whose next check is overdue and that nobody holds: their job was lost (a crash, a restart). */
