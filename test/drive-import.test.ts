@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import {
   ConnectDriveFolderDocument,
@@ -54,6 +54,11 @@ describe('Google Drive import', () => {
     if (process.env['DEBUG_DRIVE']) for (const l of logs) if (/"level":(40|50)/.test(l)) process.stderr.write(l);
     await server?.close();
     await drive?.close();
+  });
+
+  // Each test's folders stop being checked when it ends: the next test's checks do not queue behind them.
+  afterEach(async () => {
+    await server.sql(`update drive_imports set status = 'PAUSED'`);
   });
 
   /** The event's imports, as its photographer sees them. */
@@ -250,6 +255,32 @@ describe('Google Drive import', () => {
     const waits = [...new Set(live.values.map((m) => m.driveImportChanged.lastError).filter((e): e is string => e !== null).map((e) => Number(/in (\d+) s/.exec(e)![1])))];
     assert.deepEqual(waits, [1, 2, 4], 'the wait doubles after each refusal');
     live.dispose();
+  });
+
+  it('should page through a folder of thousands of files, and check it again without fetching any of them twice', async () => {
+    const { owner, eventId } = await newEvent(server, 'Drive large folder');
+    const root = drive.folder('Large');
+    const sub = drive.folder('Sub', { parent: root });
+    // Drive pages hold fewer files than asked (here 460 of the 1,000 FindMe asks for).
+    drive.pageLimit = 460;
+    for (let i = 0; i < 2500; i += 1) drive.file(i % 2 ? root : sub, `sidecar_${i}.xmp`, Buffer.from(`<x:xmpmeta n="${i}"/>`), 'application/rdf+xml');
+    const shots = [drive.file(root, 'L1.JPG', photos[4]!), drive.file(sub, 'L2.JPG', photos[5]!)];
+    try {
+      const started = Date.now();
+      assert.ok((await connect(owner, eventId, root)).data);
+      const first = await until(owner, eventId, (i) => i.filesSeen === 2502 && i.lastCheckedAt !== null, 60_000);
+      const firstSeconds = (Date.now() - started) / 1000;
+      assert.equal(first.filesImported, 2);
+      assert.equal(first.filesSkipped, 2500);
+      const lists = drive.requests.filter((r) => r.path.startsWith('/drive/v3/files?') && r.within.includes(root)).length;
+      await until(owner, eventId, (i) => new Date(i.lastCheckedAt!).getTime() > new Date(first.lastCheckedAt!).getTime(), 30_000);
+      const perCheck = drive.requests.filter((r) => r.path.startsWith('/drive/v3/files?') && r.within.includes(root)).length - lists;
+      assert.ok(perCheck >= 6 && perCheck <= 9, `a check lists both folders page by page (${perCheck} pages)`);
+      for (const id of shots) assert.equal(drive.downloads.get(id), 1);
+      assert.ok(firstSeconds < 30, `the first check of 2,502 files took ${firstSeconds.toFixed(1)} s`);
+    } finally {
+      drive.pageLimit = 3;
+    }
   });
 
   it('should skip a file deleted between listing and download, and pause, resume and disconnect', async () => {

@@ -58,6 +58,16 @@ export class DriveImportService {
     },
   ) {}
 
+  /**
+   * A check now, under a key of its own: the next scheduled check (keyed by the
+   * import's id) may be waiting its delay, and would swallow a job with its key.
+   * Two checks never overlap (the importer's lease), and the scheduled one finds
+   * little left to do.
+   */
+  private checkNow(importId: string): Promise<void> {
+    return this.deps.queue.enqueue('drive.poll', { importId }, { key: `${importId}:now` });
+  }
+
   /** The address folders are shared with; null when Drive import is not configured. */
   serviceAccountEmail(): string | null {
     return this.deps.source?.serviceAccountEmail ?? null;
@@ -92,7 +102,7 @@ export class DriveImportService {
     }
     Object.assign(driveImport, { folderName: folder.name, status: DriveImportStatus.ACTIVE, lastError: null, failures: 0, nextCheckAt: new Date() });
     await this.em.flush();
-    await this.deps.queue.enqueue('drive.poll', { importId: driveImport.id }, { key: driveImport.id });
+    await this.checkNow(driveImport.id);
     await this.deps.bus.publish('drive.import', { eventId: event.id, importId: driveImport.id });
     this.deps.logger.info({ eventId: event.id, importId: driveImport.id, folderId, actorId: actor.id }, 'drive folder connected');
     return (await this.views([driveImport]))[0]!;
@@ -113,7 +123,7 @@ export class DriveImportService {
     const driveImport = await this.loadManaged(actor, id);
     Object.assign(driveImport, { status: DriveImportStatus.ACTIVE, lastError: null, failures: 0, nextCheckAt: new Date() });
     await this.em.flush();
-    await this.deps.queue.enqueue('drive.poll', { importId: driveImport.id }, { key: driveImport.id });
+    await this.checkNow(driveImport.id);
     await this.deps.bus.publish('drive.import', { eventId: driveImport.event.id, importId: driveImport.id });
     return (await this.views([driveImport]))[0]!;
   }
