@@ -47,7 +47,7 @@ describe('Google Drive import', () => {
         done();
       },
     });
-    server = await startTestServer({ hasher: plainHasher, worker: true, logStream, env: { ...drive.env(), DRIVE_POLL_SECONDS: '1', LOG_LEVEL: 'info' } });
+    server = await startTestServer({ hasher: plainHasher, worker: true, logStream, env: { ...drive.env(), DRIVE_POLL_SECONDS: '1', DRIVE_TIMEOUT_SECONDS: '2', LOG_LEVEL: 'info' } });
     photos = await generatedPhotos(16, 640);
   });
   after(async () => {
@@ -281,6 +281,22 @@ describe('Google Drive import', () => {
     } finally {
       drive.pageLimit = 3;
     }
+  });
+
+  it('should give up on a download that stalls, say so, and fetch the file again on a later check', async () => {
+    const { owner, eventId } = await newEvent(server, 'Drive stalled');
+    const root = drive.folder('Stalled');
+    const id = drive.file(root, 'S1.JPG', photos[6]!);
+    const stall = drive.stall(id); // half the bytes, then nothing, for good
+    assert.ok((await connect(owner, eventId, root)).data);
+    await stall.reached;
+    const waiting = await until(owner, eventId, (i) => i.lastError !== null, 15_000);
+    assert.equal(waiting.status, 'ACTIVE');
+    assert.match(waiting.lastError!, /^Google Drive did not answer; the import goes on in \d+ s\.$/);
+    await until(owner, eventId, (i) => i.filesImported === 1 && i.lastError === null, 20_000);
+    assert.equal(drive.downloads.get(id), 1, 'the stalled download never finished; the second did');
+    const [photo] = await eventPhotos(owner, eventId);
+    assert.equal((await waitForPhoto(server, owner, photo!.id)).status, 'DONE');
   });
 
   it('should skip a file deleted between listing and download, and pause, resume and disconnect', async () => {

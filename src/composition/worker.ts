@@ -83,7 +83,7 @@ export class WorkerProcess {
           sniff: sharpImageProcessor.sniff,
           logger: workerLogger.child({ component: 'drive' }),
           owner: this.heartbeat.workerId,
-          settings: { pollSeconds: config.drive.pollSeconds, maxBytes: config.photos.maxBytes, acceptedTypes: acceptedPhotoTypes() },
+          settings: { pollSeconds: config.drive.pollSeconds, timeoutSeconds: config.drive.timeoutSeconds, maxBytes: config.photos.maxBytes, acceptedTypes: acceptedPhotoTypes() },
         })
       : undefined;
     this.driveImporter = driveImporter;

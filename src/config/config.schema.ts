@@ -139,6 +139,8 @@ export const rawConfigSchema = z.object({
   GOOGLE_TOKEN_URL: optionalString.pipe(z.url().optional()),
   /** How often a connected Drive folder is checked for new photos (SQS delays a message 15 minutes at most). */
   DRIVE_POLL_SECONDS: int(1, 900).default(60),
+  /** A Drive call, or a download that sends nothing, for this long is abandoned and tried again later. */
+  DRIVE_TIMEOUT_SECONDS: int(1, 600).default(60),
   APP_CONFIG_PREFIX: optionalString,
   AWS_REGION: optionalString,
 });

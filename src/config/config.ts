@@ -133,6 +133,8 @@ export interface AppConfig {
     apiRootUrl: string;
     tokenUrl: string;
     pollSeconds: number;
+    /** A call, or a download that sends nothing, for this long is abandoned (and tried again later). */
+    timeoutSeconds: number;
   };
   /** Prometheus metrics at /metrics, behind a bearer token when one is set. */
   metrics: { enabled: boolean; token: string | undefined; /** Port of `findme worker`'s own /metrics. */ workerPort: number | undefined };
@@ -342,6 +344,7 @@ async function toAppConfig(raw: RawConfig, sources: ConfigSource[], ssmPrefix: s
       apiRootUrl: withTrailingSlash(raw.GOOGLE_API_ROOT_URL ?? GOOGLE_API_ROOT_URL),
       tokenUrl: raw.GOOGLE_TOKEN_URL ?? GOOGLE_TOKEN_URL,
       pollSeconds: raw.DRIVE_POLL_SECONDS,
+      timeoutSeconds: raw.DRIVE_TIMEOUT_SECONDS,
     },
     metrics: { enabled: raw.METRICS_ENABLED, token: raw.METRICS_TOKEN, workerPort: raw.METRICS_PORT },
     prices: { usdPer1000Calls: raw.REKOGNITION_USD_PER_1000_CALLS, usdPerFaceMonth: raw.REKOGNITION_USD_PER_FACE_MONTH },

@@ -27,6 +27,8 @@ const PUBLISH_INTERVAL_MS = 500;
 
 export interface DriveImporterSettings {
   pollSeconds: number;
+  /** A download that sends nothing for this long is abandoned (the check backs off and tries again). */
+  timeoutSeconds: number;
   maxBytes: number;
   acceptedTypes: readonly string[];
 }
@@ -286,8 +288,19 @@ class Check {
     let head = Buffer.alloc(0);
     let size = 0;
     const limit = photo.byteSize;
+    const silence = this.deps.settings.timeoutSeconds * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const watch = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const stalled = new DriveError('unavailable', `the download of ${fileId} sent nothing for ${silence / 1000} s`);
+        body.destroy(stalled);
+        meter.destroy(stalled);
+      }, silence);
+    };
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
+        watch();
         size += chunk.length;
         if (size > limit) return done(new Error(`the file grew past the ${limit} bytes Drive announced`));
         if (head.length < 64) head = Buffer.concat([head, chunk.subarray(0, 64 - head.length)]);
@@ -296,7 +309,12 @@ class Check {
       },
     });
     body.on('error', (err) => meter.destroy(err));
-    await this.deps.store.putStream(photo.originalKey, body.pipe(meter), { contentType: photo.contentType, size: photo.byteSize });
+    watch();
+    try {
+      await this.deps.store.putStream(photo.originalKey, body.pipe(meter), { contentType: photo.contentType, size: photo.byteSize });
+    } finally {
+      clearTimeout(timer);
+    }
     return { sha256: hash.digest('hex'), format: this.deps.sniff(head) };
   }
 

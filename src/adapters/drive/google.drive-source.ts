@@ -23,8 +23,9 @@ export class GoogleDriveSource implements DriveSource {
 
   constructor(
     credentials: DriveCredentials,
-    options: { apiRootUrl: string; tokenUrl: string },
+    options: { apiRootUrl: string; tokenUrl: string; timeoutSeconds: number },
   ) {
+    this.timeout = options.timeoutSeconds * 1000;
     this.serviceAccountEmail = credentials.clientEmail;
     const jwt = new auth.JWT({ email: credentials.clientEmail, key: credentials.privateKey, keyId: credentials.privateKeyId, scopes: [SCOPE] });
     if (options.tokenUrl !== GOOGLE_TOKEN_URL) {
@@ -40,9 +41,11 @@ export class GoogleDriveSource implements DriveSource {
   }
 
   readonly serviceAccountEmail: string;
+  /** Until the answer's headers (downloads then watch their own silence). */
+  private readonly timeout: number;
 
   async folder(id: string): Promise<DriveFolder> {
-    const res = await call(() => this.client.files.get({ fileId: id, fields: 'id,name,mimeType,trashed', supportsAllDrives: true }, { retryConfig: RETRY }));
+    const res = await call(() => this.client.files.get({ fileId: id, fields: 'id,name,mimeType,trashed', supportsAllDrives: true }, { retryConfig: RETRY, timeout: this.timeout }));
     const file = res.data;
     if (file.mimeType !== FOLDER || file.trashed) throw new DriveError('not-found', `${id} is not a folder`);
     return { id: file.id ?? id, name: file.name ?? id };
@@ -59,15 +62,22 @@ export class GoogleDriveSource implements DriveSource {
           supportsAllDrives: true,
           includeItemsFromAllDrives: true,
         },
-        { retryConfig: RETRY },
+        { retryConfig: RETRY, timeout: this.timeout },
       ),
     );
     return { entries: (res.data.files ?? []).map(toEntry), nextPageToken: res.data.nextPageToken ?? null };
   }
 
   async download(fileId: string): Promise<Readable> {
-    const res = await call(() => this.client.files.get({ fileId, alt: 'media', supportsAllDrives: true }, { responseType: 'stream', retryConfig: RETRY }));
-    return res.data as unknown as Readable;
+    // A time limit until the headers only: the body takes as long as it takes while bytes flow (the importer watches its silence).
+    const headers = new AbortController();
+    const timer = setTimeout(() => headers.abort(), this.timeout);
+    try {
+      const res = await call(() => this.client.files.get({ fileId, alt: 'media', supportsAllDrives: true }, { responseType: 'stream', retryConfig: RETRY, signal: headers.signal }));
+      return res.data as unknown as Readable;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
