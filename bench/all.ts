@@ -30,6 +30,13 @@ const BENCHES: Bench[] = [
     what: 'the local face engine: naive single-threaded loop vs the worker-thread pool vs the whole worker; then 24-megapixel photos against a plain face-api pass',
   },
   { name: 'rematch', file: 'rematch.js', args: ['--faces', '50000', '--runs', '10'], what: 'selfie rematch on an event of 50,000 stored faces, against reading the vectors from PostgreSQL' },
+  { name: 'rematch-festival', file: 'rematch.js', args: ['--faces', '500000', '--runs', '6'], what: 'the same at festival scale: an event of 500,000 stored faces (target: p50 under 2 s)' },
+  {
+    name: 'compare-cutoff',
+    file: 'compare-cutoff.js',
+    args: [],
+    what: "where `findme faces compare` draws the line for two photos: every pair of the dev set's 40 identity photos, at the selfie cutoff and at the photo-to-photo cutoff",
+  },
   { name: 'rekognition', file: 'rekognition.js', args: ['--photos', '200'], what: 'Rekognition calls per photo against the older design (1 + 2 × faces)' },
   {
     name: 'load',

@@ -106,6 +106,17 @@ describe('findme CLI', () => {
     ) as { same: boolean; similarity: number };
     assert.equal(other.same, false);
     assert.ok(other.similarity < 50);
+    // Two photos of one person further apart than the selfie cutoff allows: a photo pair has a cutoff of its own (bench/compare-cutoff).
+    const apart = JSON.parse(
+      (await run(process.execPath, [bin, 'faces', 'compare', new URL('identities/leonard/3.png', fixtures).pathname, new URL('identities/leonard/4.png', fixtures).pathname], { env })).stdout,
+    ) as { distance: number; same: boolean; threshold: number; thresholdKind: string; selfieThreshold: number };
+    assert.ok(apart.distance > apart.selfieThreshold, `${apart.distance} lies beyond the selfie cutoff ${apart.selfieThreshold}`);
+    assert.deepEqual([apart.same, apart.threshold, apart.thresholdKind], [true, 0.58, 'photo-to-photo']);
+    // Two people stay two people.
+    const close = JSON.parse(
+      (await run(process.execPath, [bin, 'faces', 'compare', new URL('identities/howard/1.png', fixtures).pathname, new URL('identities/stuart/1.png', fixtures).pathname], { env })).stdout,
+    ) as { same: boolean };
+    assert.equal(close.same, false);
   });
 
   it('should exit non-zero with one clear line on a bad setting', async () => {

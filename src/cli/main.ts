@@ -12,7 +12,7 @@ import { createSchema, printSortedSchema } from '../graphql/schema.js';
 import { createLogger } from '../logger.js';
 import { FacePool } from '../adapters/faces/local/face-pool.js';
 import { S3ObjectStore } from '../adapters/storage/s3.object-store.js';
-import { distance, similarityOf } from '../adapters/faces/local/local.face-engine.js';
+import { distance, PHOTO_PAIR_MAX_DISTANCE, similarityOf } from '../adapters/faces/local/local.face-engine.js';
 import { CliError, describeFailure } from './client/api.js';
 import { readStdinLine } from './client/prompt.js';
 import { registerClientCommands } from './client/commands.js';
@@ -176,7 +176,8 @@ async function facesCompare(a: string, b: string): Promise<void> {
     const fa = largest(ra);
     const fb = largest(rb);
     const d = fa && fb ? distance(fa.descriptor, fb.descriptor) : null;
-    const threshold = config.faces.maxDistance;
+    // Two photos, not a selfie against photos: the cutoff of its own, calibrated for single descriptors (bench/compare-cutoff).
+    const threshold = PHOTO_PAIR_MAX_DISTANCE;
     return {
       facesA: ra.faces.length,
       facesB: rb.faces.length,
@@ -184,6 +185,8 @@ async function facesCompare(a: string, b: string): Promise<void> {
       similarity: d === null ? null : similarityOf(d, threshold),
       same: d !== null && d <= threshold,
       threshold,
+      thresholdKind: 'photo-to-photo',
+      selfieThreshold: config.faces.maxDistance,
     };
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -26,6 +26,16 @@ export type LocalFaceSettings = Pick<
   'maxDistance' | 'minConfidence' | 'tileSize' | 'maxSide' | 'selfieMinFacePx' | 'selfieMinSharpness' | 'threads'
 >;
 
+/**
+ * The cutoff of a photo-to-photo comparison (`findme faces compare`): two
+ * single descriptors, without the flip-averaged selfie the matching cutoff
+ * (LOCAL_MATCH_MAX_DISTANCE) assumes, so same-person distances run higher.
+ * Calibrated on the dev set's 40 identity photos (`npm run bench:compare-cutoff`):
+ * same-person pairs reach 0.574 (7 of 80 lie above the selfie cutoff 0.54),
+ * the closest two people are 0.598 apart. 0.58 calls every dev pair right.
+ */
+export const PHOTO_PAIR_MAX_DISTANCE = 0.58;
+
 /** Descriptor distance → similarity 0..100: 100 identical, 50 at the threshold, 0 at twice it. */
 export function similarityOf(distance: number, maxDistance: number): number {
   return Math.max(0, Math.min(100, Math.round(1000 * (1 - distance / (2 * maxDistance))) / 10));
