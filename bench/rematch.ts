@@ -4,7 +4,7 @@
  * DONE, through the queue and the worker. Baseline in the same run: the same
  * search without the in-memory index (read every vector from PostgreSQL, scan).
  *
- *   npm run bench:rematch [-- --faces 50000 --runs 20]
+ *   npm run bench:rematch [-- --faces 50000 --runs 20]   (--faces 500000: a festival; target p50 2 s)
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +26,8 @@ import sharp from 'sharp';
 
 const TOTAL_FACES = arg('--faces', 50_000);
 const RUNS = arg('--runs', 20);
+/** The p50 to beat: 1 s for a wedding-sized event, 2 s at festival scale (500,000 faces). */
+const TARGET_MS = TOTAL_FACES >= 500_000 ? 2000 : 1000;
 const FACES_PER_PHOTO = 5;
 
 function gaussian(): number {
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `machine: ${os.cpus().length} cores, node ${process.version}; event with ${TOTAL_FACES} faces; ${RUNS} runs; selfie matched ${small.matched} photos`,
-        `rematch   completeSelfieUpload → DONE (queue, validation, search, swap): p50 ${small.p50.toFixed(0)} ms, p95 ${small.p95.toFixed(0)} ms  (target < 1000 ms)`,
+        `rematch   completeSelfieUpload → DONE (queue, validation, search, swap): p50 ${small.p50.toFixed(0)} ms, p95 ${small.p95.toFixed(0)} ms  (target p50 < ${TARGET_MS} ms)`,
         `rematch   same, 12-megapixel phone JPEG (4000 × 3000): p50 ${large.p50.toFixed(0)} ms, p95 ${large.p95.toFixed(0)} ms, matched ${large.matched} photos`,
         `search    in-memory scan of ${TOTAL_FACES} vectors: ${scanMs.toFixed(1)} ms`,
         `baseline  same search reading every vector from PostgreSQL: p50 ${percentile(baseline, 50).toFixed(0)} ms → the index is ${(percentile(baseline, 50) / scanMs).toFixed(0)}× faster`,
