@@ -337,7 +337,8 @@ function crowdHeights(photos: { faces: PlacedFace[] }[]): string {
   return `${Math.min(...heights)}–${Math.max(...heights)}`;
 }
 
-const STAGES = ['read', 'renditions', 'faces', 'database', 'matching'] as const;
+// decode, boxes and descriptors split faces (the engine's own stages); renditions run beside faces.
+const STAGES = ['read', 'renditions', 'faces', 'decode', 'boxes', 'descriptors', 'database', 'matching'] as const;
 
 /** Each stage's median and worst over the photos the worker processed. */
 function stageSummary(stages: Record<string, number>[]): string {

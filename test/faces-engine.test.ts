@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { FacePool } from '../src/adapters/faces/local/face-pool.js';
 import { LocalFaceEngine, distance } from '../src/adapters/faces/local/local.face-engine.js';
-import type { FaceVector, SelfieCheck } from '../src/ports/face-engine.js';
+import type { FaceStages, FaceVector, SelfieCheck } from '../src/ports/face-engine.js';
 import { createLogger } from '../src/logger.js';
 import { FACES, groupLabels, identityPhoto } from './support/images.js';
 
@@ -201,8 +201,12 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
       .jpeg({ quality: 90 })
       .toBuffer();
     const started = Date.now();
-    const tiled = await engine.indexPhotoFaces({ photoId: 'big', eventId: 'x', original: big, objectKey: 'big' });
+    let stages: FaceStages | undefined;
+    const tiled = await engine.indexPhotoFaces({ photoId: 'big', eventId: 'x', original: big, objectKey: 'big', onStages: (s) => (stages = s) });
     const tiledMs = Date.now() - started;
+    // Where the engine's time went: decoding, boxes, descriptors, each measured and each within the call.
+    assert.ok(stages && stages.decode > 0 && stages.boxes > 0 && stages.descriptors > 0, JSON.stringify(stages));
+    for (const ms of Object.values(stages)) assert.ok(ms <= tiledMs + 5, `${JSON.stringify(stages)} within ${tiledMs} ms`);
     const singlePass = new LocalFaceEngine({ ...SETTINGS, tileSize: 0, threads: 1 }, { eventVectors: async () => [], recentVectors: async () => [] }, createLogger('silent'));
     try {
       const t0 = Date.now();

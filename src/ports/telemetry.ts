@@ -1,5 +1,6 @@
 /** The stages of processing one photo (faces and renditions overlap). */
-export type PhotoStage = 'read' | 'renditions' | 'faces' | 'database' | 'matching';
+/** `decode`, `boxes` and `descriptors` split `faces`, for engines that report them (the local one). */
+export type PhotoStage = 'read' | 'renditions' | 'faces' | 'decode' | 'boxes' | 'descriptors' | 'database' | 'matching';
 
 /** What the application reports about itself (Prometheus in production, nothing in tools). */
 export interface Telemetry {

@@ -43,7 +43,8 @@ export interface PhotoRun {
  * and observed as findme_photo_stage_seconds): reading the original, the
  * renditions (display copy, thumbnail, guests' original, stored) and the faces
  * (found and described, in the face engine), which run at the same time, then
- * the database write and the matching.
+ * the database write and the matching. Engines that can say so split the faces
+ * into decoding, finding the boxes and describing them.
  */
 export type PhotoStages = Partial<Record<PhotoStage, number>>;
 
@@ -134,7 +135,7 @@ export class PhotoPipeline {
     const purged = (await this.deps.orm.em.fork().findOne(Event, { id: eventId }, { fields: ['faceDataPurgedAt'] }))?.faceDataPurgedAt ?? null;
     // Faces (worker threads) and renditions (libvips) at the same time: the photo is ready when the longer is done.
     const parallelStarted = performance.now();
-    const detecting = (purged ? Promise.resolve<DetectedFace[]>([]) : faces.indexPhotoFaces({ photoId: photo.id, eventId, original: bytes, objectKey: photo.originalKey })).then((found) => {
+    const detecting = (purged ? Promise.resolve<DetectedFace[]>([]) : faces.indexPhotoFaces({ photoId: photo.id, eventId, original: bytes, objectKey: photo.originalKey, onStages: (s) => Object.assign(stages, s) })).then((found) => {
       stages.faces = since(parallelStarted);
       return found;
     });

@@ -40,7 +40,7 @@ describe('where the detector looks in a big photo (tiling)', () => {
 
 describe('one result from the parts of a photo analysed on several threads', () => {
   const face = (left: number, top: number, score: number) => ({ box: { left, top, width: 0.02, height: 0.03 }, score, descriptor: new Float32Array(128) });
-  const part = (faces: DetectResult['faces'], tiles: number): DetectResult => ({ width: 6000, height: 4000, faces, sharpness: [], tiles });
+  const part = (faces: DetectResult['faces'], tiles: number, timings = { decode: 400, boxes: 3000, descriptors: 900 }): DetectResult => ({ width: 6000, height: 4000, faces, sharpness: [], tiles, timings });
 
   it('should count a face on the border of two bands once (the surer), and keep every other', () => {
     const merged = mergeParts([part([face(0.1, 0.1, 0.9), face(0.5, 0.49, 0.7)], 18), part([face(0.501, 0.492, 0.8), face(0.7, 0.8, 0.6)], 18)]);
@@ -53,5 +53,10 @@ describe('one result from the parts of a photo analysed on several threads', () 
         [0.7, 0.6],
       ],
     );
+  });
+
+  it("should time each stage by its slowest part, since the parts run at the same time", () => {
+    const merged = mergeParts([part([], 18, { decode: 410, boxes: 2900, descriptors: 1200 }), part([], 18, { decode: 390, boxes: 3300, descriptors: 700 })]);
+    assert.deepEqual(merged.timings, { decode: 410, boxes: 3300, descriptors: 1200 });
   });
 });

@@ -43,7 +43,7 @@ export class PrometheusTelemetry implements Telemetry {
     });
     this.photoStages = new Histogram({
       name: 'findme_photo_stage_seconds',
-      help: 'Time a photo spent in each stage of processing (read, renditions and faces at the same time, database, matching)',
+      help: 'Time a photo spent in each stage of processing (read, renditions and faces at the same time, database, matching; the local engine splits faces into decode, boxes and descriptors)',
       labelNames: ['stage'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
       registers,

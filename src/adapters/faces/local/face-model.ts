@@ -79,6 +79,8 @@ export interface DetectResult {
   /** Variance of the Laplacian of each face (sharpness), same order as faces; empty unless asked for. */
   sharpness: number[];
   tiles: number;
+  /** Where this call's time went, in ms (for parts run at once, the slowest part's). */
+  timings: { decode: number; boxes: number; descriptors: number };
 }
 
 export class FaceModel {
@@ -110,6 +112,7 @@ export class FaceModel {
    * image (downscaled with a proper filter when the face is large).
    */
   async detect(image: Buffer, options: DetectOptions): Promise<DetectResult> {
+    const started = performance.now();
     const { data, info } = await sharp(image, { limitInputPixels: 200_000_000 })
       .rotate()
       .resize({ width: options.maxSide, height: options.maxSide, fit: 'inside', withoutEnlargement: true })
@@ -118,22 +121,26 @@ export class FaceModel {
       .raw()
       .toBuffer({ resolveWithObject: true });
     const { width, height } = info;
+    const decoded = performance.now();
     let { boxes, tiles } = options.padOnly ? { boxes: [] as Box[], tiles: 0 } : await this.findBoxes(data, width, height, options);
     if (boxes.length === 0 && (options.padOnly || (options.padIfNone && !options.part))) {
       boxes = await this.findBoxesPadded(data, width, height, options);
       tiles += 1;
     }
+    const boxed = performance.now();
     const faces: RawFace[] = [];
     for (const box of boxes) {
       const descriptor = await this.describe(data, width, height, box, options.flipAverage ?? false);
       if (descriptor) faces.push({ ...box, descriptor });
     }
     const sharpness = options.sharpness ? await Promise.all(faces.map((f) => laplacianVariance(data, width, height, clampBox(f.box, width, height)))) : [];
+    const ms = (ms: number) => Math.round(ms);
     return {
       width,
       height,
       tiles,
       sharpness,
+      timings: { decode: ms(decoded - started), boxes: ms(boxed - decoded), descriptors: ms(performance.now() - boxed) },
       faces: faces.map((f) => {
         const box = clampBox(f.box, width, height);
         return { box: { left: box.x / width, top: box.y / height, width: box.width / width, height: box.height / height }, score: f.score, descriptor: f.descriptor };
@@ -320,7 +327,16 @@ export function mergeParts(parts: DetectResult[]): DetectResult {
   const box = (f: Face) => ({ x: f.box.left, y: f.box.top, width: f.box.width, height: f.box.height });
   const kept: Face[] = [];
   for (const face of all) if (!kept.some((k) => overlap(box(k), box(face)) > 0.3)) kept.push(face);
-  return { width: first.width, height: first.height, faces: kept, sharpness: [], tiles: parts.reduce((n, p) => n + p.tiles, 0) };
+  // The parts run at once: each stage waited for its slowest part.
+  const slowest = (stage: keyof DetectResult['timings']) => Math.max(...parts.map((p) => p.timings[stage]));
+  return {
+    width: first.width,
+    height: first.height,
+    faces: kept,
+    sharpness: [],
+    tiles: parts.reduce((n, p) => n + p.tiles, 0),
+    timings: { decode: slowest('decode'), boxes: slowest('boxes'), descriptors: slowest('descriptors') },
+  };
 }
 
 /**

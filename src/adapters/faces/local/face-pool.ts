@@ -46,7 +46,9 @@ export class FacePool {
     const merged = mergeParts(results);
     if (merged.faces.length > 0 || !options.padIfNone) return merged;
     const padded = await this.run(image, { ...options, padOnly: true });
-    return { ...padded, tiles: merged.tiles + padded.tiles };
+    const t = merged.timings;
+    const timings = { decode: t.decode + padded.timings.decode, boxes: t.boxes + padded.timings.boxes, descriptors: t.descriptors + padded.timings.descriptors };
+    return { ...padded, tiles: merged.tiles + padded.tiles, timings };
   }
 
   /** Threads free now, for a photo big enough to be tiled (one part otherwise, or when photos wait). */

@@ -114,6 +114,7 @@ export class LocalFaceEngine implements FaceEngine {
 
   async indexPhotoFaces(image: PhotoImage): Promise<DetectedFace[]> {
     const result = await this.pool.detect(image.original, this.photoOptions());
+    image.onStages?.(result.timings);
     return result.faces.map((f) => ({ box: f.box, confidence: f.score, vector: f.descriptor, engineFaceId: null }));
   }
 
