@@ -683,6 +683,7 @@ describe('the web app in Chromium', () => {
     await folder.getByText('Why some files were skipped').click();
     await folder.getByText('It is not a photo FindMe reads (application/pdf).').waitFor();
     await audit(studio, 'drive-imported-phone');
+    await panel.screenshot({ path: path.join(ARTIFACTS, 'drive-card-phone.png') });
     // The photos are the event's, through the pipeline.
     await studio.getByText('FINISH_01.JPG', { exact: true }).waitFor({ timeout: 30_000 });
     // Live: a new file shows up by itself.
