@@ -32,6 +32,12 @@ const BENCHES: Bench[] = [
   { name: 'rematch', file: 'rematch.js', args: ['--faces', '50000', '--runs', '10'], what: 'selfie rematch on an event of 50,000 stored faces, against reading the vectors from PostgreSQL' },
   { name: 'rematch-festival', file: 'rematch.js', args: ['--faces', '500000', '--runs', '6'], what: 'the same at festival scale: an event of 500,000 stored faces (target: p50 under 2 s)' },
   {
+    name: 'recall-levers',
+    file: 'recall-levers.js',
+    args: [],
+    what: "a lever on recall, on the dev set: event faces described once against flip-averaged (test-time flips), for every identity photo searched as a selfie in the 5 group photos, at three cutoffs, with the descriptor stage's cost",
+  },
+  {
     name: 'compare-cutoff',
     file: 'compare-cutoff.js',
     args: [],
