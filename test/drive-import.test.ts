@@ -128,7 +128,7 @@ describe('Google Drive import', () => {
     assert.equal(done.filesSeen, 8, 'Google Docs, shortcuts and trashed files are not counted');
     assert.equal(done.lastError, null);
     assert.ok(drive.grants > grantsBefore, 'the stand-in verified a signed assertion and granted a token');
-    const reasons = Object.fromEntries(((await server.gql(DriveImportsDocument, { eventId }, { token: owner })).data!.driveImports[0]!.skippedFiles).map((s) => [s.name, s.reason]));
+    const reasons = Object.fromEntries((await imports(owner, eventId))[0]!.skippedFiles.map((s) => [s.name, s.reason]));
     assert.match(reasons['contract.pdf']!, /not a photo FindMe reads \(application\/pdf\)/);
     assert.match(reasons['fake.jpg']!, /content is not JPEG, PNG, WebP or HEIC/);
 
@@ -194,7 +194,7 @@ describe('Google Drive import', () => {
     const done = await until(owner, eventId, (i) => i.filesSeen === 3 && i.lastCheckedAt !== null);
     assert.equal(done.filesImported, 1);
     assert.equal(done.filesSkipped, 2);
-    const reasons = Object.fromEntries((await imports(owner, eventId).then(async () => (await server.gql(DriveImportsDocument, { eventId }, { token: owner })).data!.driveImports[0]!.skippedFiles)).map((s) => [s.name, s.reason]));
+    const reasons = Object.fromEntries((await imports(owner, eventId))[0]!.skippedFiles.map((s) => [s.name, s.reason]));
     assert.match(reasons['A copy.JPG']!, /same photo is already in the event \(A\.JPG\)/);
     assert.match(reasons['from-card (1).jpg']!, /same photo is already in the event \(from-card\.jpg\)/);
     assert.equal(drive.downloads.get(original), 1);
@@ -308,7 +308,7 @@ describe('Google Drive import', () => {
     assert.ok((await connect(owner, eventId, root)).data);
     const first = await until(owner, eventId, (i) => i.filesSeen === 2 && i.lastCheckedAt !== null);
     assert.equal(first.filesImported, 1);
-    const skipped = (await server.gql(DriveImportsDocument, { eventId }, { token: owner })).data!.driveImports[0]!.skippedFiles;
+    const skipped = (await imports(owner, eventId))[0]!.skippedFiles;
     assert.deepEqual(skipped.map((s) => [s.name, s.reason]), [['deleted.JPG', 'It was deleted from Drive before it could be imported.']]);
     assert.equal((await eventPhotos(owner, eventId)).length, 1, 'no photo is left behind for it');
 

@@ -6,6 +6,7 @@ import { DriveStandIn } from './support/drive-stand-in.js';
 import { newEvent } from './support/flows.js';
 import { plainHasher, startTestServer, type TestServer } from './support/harness.js';
 import { generatedPhotos } from './support/images.js';
+import { joinEnv } from './support/processes.js';
 
 const bin = new URL('../../bin/findme.js', import.meta.url).pathname;
 const ENV = { FACE_RECOGNIZER_PROVIDER: 'none', PHOTO_JOB_TIMEOUT_SECONDS: '5', QUEUE_MAINTENANCE_INTERVAL_SECONDS: '1', PHOTO_JOB_RETRY_DELAY_SECONDS: '1', DRIVE_POLL_SECONDS: '1' };
@@ -33,10 +34,7 @@ describe('Drive import across workers and restarts', () => {
   function startWorker(): ChildProcess {
     const child = spawn(process.execPath, [bin, 'worker'], {
       env: {
-        PATH: process.env['PATH'] ?? '',
-        DATABASE_URL: server.databaseUrl,
-        DATA_DIR: server.dataDir,
-        SECRET_KEY: server.app.config.auth.secretKey,
+        ...joinEnv(server),
         LOG_LEVEL: 'warn',
         PHOTO_WORKER_CONCURRENCY: '2',
         ...ENV,

@@ -13,6 +13,7 @@ import { freePort } from '../src/db/embedded-postgres.js';
 import { newEvent } from './support/flows.js';
 import { plainHasher, startTestServer, type TestServer } from './support/harness.js';
 import { generatedPhotos } from './support/images.js';
+import { joinEnv } from './support/processes.js';
 import { collect } from './support/live.js';
 import { uploadTo } from './support/upload.js';
 
@@ -38,10 +39,7 @@ describe('findme worker / findme serve killed mid-batch (SIGKILL)', () => {
         HOST: '127.0.0.1',
         PORT: String(port),
         ...(metricsPort ? { METRICS_PORT: String(metricsPort) } : {}),
-        PATH: process.env['PATH'] ?? '',
-        DATABASE_URL: server.databaseUrl,
-        DATA_DIR: server.dataDir,
-        SECRET_KEY: server.app.config.auth.secretKey,
+        ...joinEnv(server),
         LOG_LEVEL: 'warn',
         PHOTO_WORKER_CONCURRENCY: '2',
         ...QUEUE_ENV,

@@ -23,7 +23,6 @@ export interface DriveImportView {
   filesSkipped: number;
   lastCheckedAt: Date | null;
   lastError: string | null;
-  createdAt: Date;
 }
 
 /** Folders one event may import from at once. */
@@ -168,7 +167,6 @@ export class DriveImportService {
         filesSkipped: c.skipped,
         lastCheckedAt: i.lastCheckedAt,
         lastError: i.lastError,
-        createdAt: i.createdAt,
       };
     });
   }

@@ -241,7 +241,7 @@ class Check {
   /** Decides a new file: skipped at once (not a photo, too large, already in the event), or claimed with a PENDING photo. */
   private async claim(em: EntityManager, entry: DriveEntry): Promise<DriveFile | null> {
     const { settings } = this.deps;
-    const base = { driveImport: em.getReference(DriveImport, this.importId), fileId: entry.id, name: entry.name, contentMd5: entry.md5Checksum };
+    const base = { fileId: entry.id, name: entry.name, contentMd5: entry.md5Checksum };
     const reason = !settings.acceptedTypes.includes(entry.mimeType)
       ? `It is not a photo FindMe reads (${entry.mimeType}).`
       : !entry.size
@@ -269,7 +269,7 @@ class Check {
       sourceModifiedAt: entry.modifiedTime,
     });
     photo.originalKey = photoKeys(this.eventId, photo.id).original;
-    const file = em.create(DriveFile, { ...base, outcome: DriveFileOutcome.IMPORTING, photo });
+    const file = em.create(DriveFile, { ...base, driveImport: em.getReference(DriveImport, this.importId), outcome: DriveFileOutcome.IMPORTING, photo });
     try {
       await em.flush();
     } catch (err) {

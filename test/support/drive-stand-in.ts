@@ -29,7 +29,7 @@ export class DriveStandIn {
   private readonly items = new Map<string, Item>();
   private readonly tokens = new Set<string>();
   private readonly faults: { kind: Fault; under: string }[] = [];
-  private readonly stalls = new Map<string, { reached: () => void; release: Promise<void>; go: () => void; reachedPromise: Promise<void> }>();
+  private readonly stalls = new Map<string, { reached: () => void; release: Promise<void>; go: () => void }>();
   private revoked = false;
   private readonly vanishing = new Set<string>();
   /** The most files one page holds, whatever the client asks (Drive may return fewer than pageSize). */
@@ -139,7 +139,7 @@ export class DriveStandIn {
     let go!: () => void;
     const reachedPromise = new Promise<void>((r) => (reached = r));
     const release = new Promise<void>((r) => (go = r));
-    this.stalls.set(fileId, { reached, release, go, reachedPromise });
+    this.stalls.set(fileId, { reached, release, go });
     return { reached: reachedPromise, release: go };
   }
 

@@ -1,5 +1,6 @@
 import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { TestServer } from './harness.js';
 
 /** Waits until a `findme serve` child answers /healthz. */
 export async function ready(base: string, timeoutMs = 60_000): Promise<void> {
@@ -21,4 +22,9 @@ export async function gqlAt<R, V>(base: string, doc: TypedDocumentNode<R, V>, va
   const body = (await res.json()) as { data?: R; errors?: unknown };
   if (!body.data) throw new Error(JSON.stringify(body.errors));
   return body.data;
+}
+
+/** What a `findme serve` or `findme worker` child needs to share a test server's database, files and key. */
+export function joinEnv(server: TestServer): Record<string, string> {
+  return { PATH: process.env['PATH'] ?? '', DATABASE_URL: server.databaseUrl, DATA_DIR: server.dataDir, SECRET_KEY: server.app.config.auth.secretKey };
 }

@@ -2,6 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DriveFileOutcome } from '../../domain/entities/index.js';
 import type { DriveImportCounts, DriveImportRepository, DriveSkip } from '../../ports/repositories/drive-import.repository.js';
 
+/** The import's event is not being deleted: no check starts or goes on for it. */
+const EVENT_LIVE = 'not exists (select 1 from events e where e.id = drive_imports.event_id and e.deleting_at is not null)';
+
 export class PgDriveImports implements DriveImportRepository {
   constructor(private readonly em: () => EntityManager) {}
 
@@ -13,7 +16,7 @@ export class PgDriveImports implements DriveImportRepository {
     const rows = await this.run(
       `update drive_imports set lease_owner = ?, lease_until = now() + make_interval(secs => ?)
        where id = ? and status = 'ACTIVE' and (lease_owner is null or lease_owner = ? or lease_until < now())
-         and not exists (select 1 from events e where e.id = drive_imports.event_id and e.deleting_at is not null) returning id`,
+         and ${EVENT_LIVE} returning id`,
       [owner, seconds, importId, owner],
     );
     return rows.length === 1;
@@ -22,7 +25,7 @@ export class PgDriveImports implements DriveImportRepository {
   async renew(importId: string, owner: string, seconds: number): Promise<boolean> {
     const rows = await this.run(
       `update drive_imports set lease_until = now() + make_interval(secs => ?) where id = ? and lease_owner = ? and status = 'ACTIVE'
-         and not exists (select 1 from events e where e.id = drive_imports.event_id and e.deleting_at is not null) returning id`,
+         and ${EVENT_LIVE} returning id`,
       [seconds, importId, owner],
     );
     return rows.length === 1;

@@ -68,7 +68,7 @@ export class DriveResolver {
     description: "Each change of the event's Drive folders (counts, status, last check, error), live (owner, admin).",
     subscribe: async ({ args, context }: SubscribeResolverData<unknown, { eventId: string }, GraphQLContext>) => {
       const viewer = viewerOf(context);
-      await context.services.drive.list(viewer, args.eventId);
+      await context.services.photos.assertCanWatch(viewer, args.eventId);
       // Few watch an event's imports (its photographers): each reloads what changed, so none is shown a stale count.
       const changes = mapAsync(context.live.driveImports(args.eventId), (m) => (m.gone ? Promise.resolve(null) : context.freshServices().drive.reload(m.importId)));
       return context.live.whileAllowed(changes, { eventId: args.eventId, userId: viewer.id }, () => context.freshServices().photos.stillManages(viewer, args.eventId));

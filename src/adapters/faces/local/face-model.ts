@@ -134,13 +134,12 @@ export class FaceModel {
       if (descriptor) faces.push({ ...box, descriptor });
     }
     const sharpness = options.sharpness ? await Promise.all(faces.map((f) => laplacianVariance(data, width, height, clampBox(f.box, width, height)))) : [];
-    const ms = (ms: number) => Math.round(ms);
     return {
       width,
       height,
       tiles,
       sharpness,
-      timings: { decode: ms(decoded - started), boxes: ms(boxed - decoded), descriptors: ms(performance.now() - boxed) },
+      timings: { decode: Math.round(decoded - started), boxes: Math.round(boxed - decoded), descriptors: Math.round(performance.now() - boxed) },
       faces: faces.map((f) => {
         const box = clampBox(f.box, width, height);
         return { box: { left: box.x / width, top: box.y / height, width: box.width / width, height: box.height / height }, score: f.score, descriptor: f.descriptor };
