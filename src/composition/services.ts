@@ -15,6 +15,8 @@ import { EventService } from '../services/event.service.js';
 import { PhotoService } from '../services/photo.service.js';
 import { PrivacyService } from '../services/privacy.service.js';
 import { SelfieService } from '../services/selfie.service.js';
+import { PEOPLE_LIMITS, PeopleService } from '../services/people.service.js';
+import { PgMatchRepository } from '../adapters/pg/pg.match.repository.js';
 import { WallService } from '../services/wall.service.js';
 import { DriveImportService } from '../services/drive-import.service.js';
 import { PgDriveImports } from '../adapters/pg/pg.drive-imports.js';
@@ -39,7 +41,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
     const limiter = new PgRateLimiter(em);
     const throttle = new Throttle(limiter, clock, logger);
     // Built on first use: a request needs one or two of them, and a gallery page is the hot path.
-    return lazily({
+    const services: RequestServices = lazily({
       accounts: () => new AccountService(em, {
         hasher: adapters.hasher,
         tokens: adapters.tokens,
@@ -66,6 +68,17 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         throttle,
         settings: { faceRetentionDays: config.privacy.faceRetentionDays, codeLookups: limits },
       }),
+      people: () => new PeopleService(em, {
+        faces,
+        queue,
+        bus,
+        throttle,
+        logger,
+        matches: new PgMatchRepository(em),
+        visiblePhoto: (actor, photoId) => services.photos.getVisible(actor, photoId),
+        erasePerson: (actor, personId) => services.privacy.erasePerson(actor, personId),
+        settings: PEOPLE_LIMITS,
+      }),
       selfies: () => new SelfieService(em, {
         store,
         origin,
@@ -73,6 +86,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         bus,
         throttle,
         logger,
+        faces,
         settings: {
           maxBytes: config.faces.selfieMaxBytes,
           acceptedTypes,
@@ -125,6 +139,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
         },
       }),
     });
+    return services;
   };
 }
 

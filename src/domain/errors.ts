@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'DRIVE_FOLDER_UNREADABLE'
   /** Google Drive refused the credentials, asked to slow down, or did not answer. */
   | 'DRIVE_UNAVAILABLE'
+  /** "This is me" on a face too far from the person's selfies. */
+  | 'FACE_NOT_YOURS'
   | 'INTERNAL_SERVER_ERROR';
 
 /**
@@ -57,6 +59,13 @@ export class BadUserInputError extends DomainError {
 export class ConflictError extends DomainError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('CONFLICT', message, details);
+  }
+}
+
+/** A claimed face ("this is me") that does not look like the person's selfies. */
+export class FaceNotYoursError extends DomainError {
+  constructor(message: string) {
+    super('FACE_NOT_YOURS', message);
   }
 }
 

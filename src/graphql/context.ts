@@ -10,6 +10,7 @@ import type { ArchiveService } from '../services/archive.service.js';
 import type { DriveImportService } from '../services/drive-import.service.js';
 import type { WallService } from '../services/wall.service.js';
 import type { NewPhotoEmails } from '../services/new-photo-emails.service.js';
+import type { PeopleService } from '../services/people.service.js';
 import type { SelfieService } from '../services/selfie.service.js';
 import type { PrivacyPolicy } from '../services/privacy-policy.js';
 import type { LiveEvents } from './live-events.js';
@@ -20,6 +21,7 @@ export interface RequestServices {
   events: EventService;
   photos: PhotoService;
   selfies: SelfieService;
+  people: PeopleService;
   privacy: PrivacyService;
   admin: AdminService;
   archives: ArchiveService;

@@ -12,6 +12,7 @@ import { ProgressResolver } from './resolvers/progress.resolver.js';
 import { SelfieResolver } from './resolvers/selfie.resolver.js';
 import { WallResolver } from './resolvers/wall.resolver.js';
 import { DriveResolver } from './resolvers/drive.resolver.js';
+import { PeopleResolver } from './resolvers/people.resolver.js';
 
 const resolvers = [
   AccountResolver,
@@ -25,6 +26,7 @@ const resolvers = [
   AdminResolver,
   WallResolver,
   DriveResolver,
+  PeopleResolver,
 ] as const;
 
 /**

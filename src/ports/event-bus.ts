@@ -9,7 +9,7 @@ export interface BusMessages {
   /** A photo's faces were (re)written: vector indexes catch up. */
   'faces.indexed': { eventId: string; photoId: string };
   /** A participant was found in a photo (the photo is DONE). */
-  'match.created': { eventId: string; photoId: string; userId: string };
+  'match.created': { eventId: string; photoId: string; userId: string; personId: string };
   /** A user's sessions ended (account deleted, new password, logout): all of them, or only `sessionId` (one device); their sockets close. */
   'sessions.revoked': { userId: string; sessionId?: string };
   /** Face data of an event was erased (retention, deletion): vector indexes forget it. */

@@ -50,23 +50,28 @@ export interface StoredFace {
   engineFaceId: string | null;
 }
 
-/** A participant's reference face (their active selfie). */
+/**
+ * One reference face of a person a guest looks for (one of their active
+ * selfies): the guest themself, whose person id is their user id, or
+ * someone they added.
+ */
 export interface ParticipantFace {
-  userId: string;
+  personId: string;
   vector: Float32Array | null;
   engineFaceId: string | null;
   /**
    * Faces the participant is matched to in the event (never ones they said
    * "not me" to). Engines that compare vectors use those close to the selfie
    * as extra references, with a stricter cutoff; they never replace the selfie.
+   * A `claimed` face ("this is me") is a reference whatever its distance.
    */
-  references?: { faceId: string; vector: Float32Array }[];
+  references?: { faceId: string; vector: Float32Array; claimed?: boolean }[];
   /** Photos the participant said "not me" to: never a reference. */
   rejectedPhotoIds?: string[];
 }
 
 export interface FaceMatch {
-  userId: string;
+  personId: string;
   faceId: string;
   photoId: string;
   /** 0..100, higher is more alike. */
@@ -82,7 +87,7 @@ export interface FaceEngine {
   /** Detects and describes a processed photo's faces (indexing them where the engine keeps an index). */
   indexPhotoFaces(image: PhotoImage): Promise<DetectedFace[]>;
   /** Validates a selfie (exactly one usable face) and describes it. */
-  indexSelfie(input: { userId: string; selfieId: string; image: Buffer; objectKey: string; eventIds: string[] }): Promise<SelfieCheck>;
+  indexSelfie(input: { personId: string; selfieId: string; image: Buffer; objectKey: string; eventIds: string[] }): Promise<SelfieCheck>;
   /**
    * True when searching every participant once for the current batch of photos
    * (`batchSize` photos of the event in flight or waiting) costs less than
@@ -98,8 +103,14 @@ export interface FaceEngine {
   /** Every photo of the event in which the participant appears (best face per photo). */
   findParticipantInEvent(input: { eventId: string; participant: ParticipantFace; minSimilarity?: number | null }): Promise<FaceMatch[]>;
   deletePhotoFaces(eventId: string, photoId: string, faces: StoredFace[]): Promise<void>;
-  /** Forgets the participant's selfie faces in these events (and only these). */
-  deleteParticipantFaces(userId: string, eventIds: string[], selfies: ParticipantFace[]): Promise<void>;
+  /**
+   * "This is me": whether a photo's face plausibly belongs to the person with
+   * these selfies (far looser than matching: it only keeps strangers' faces
+   * out), with its similarity on the 0..100 scale of FaceMatch.
+   */
+  judgeClaim(input: { eventId: string; face: StoredFace; selfies: ParticipantFace[] }): Promise<{ plausible: boolean; similarity: number }>;
+  /** Forgets the person's selfie faces in these events (and only these). */
+  deleteParticipantFaces(personId: string, eventIds: string[], selfies: ParticipantFace[]): Promise<void>;
   deleteEventFaces(eventId: string): Promise<void>;
   /** Releases threads and clients. */
   close(): Promise<void>;

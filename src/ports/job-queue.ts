@@ -4,7 +4,7 @@ export type EmailedLink = 'sign-in-link' | 'password-reset';
 /** Every job the system runs, by name, with its payload. */
 export interface JobPayloads {
   'photo.process': { photoId: string };
-  'selfie.process': { selfieId: string; jobId: string };
+  'selfie.process': { selfieId: string | null; jobId: string };
   /** Search an event's participants in its photos processed since the last search (batched). */
   'event.match': { eventId: string };
   /** Delete everything under an erased prefix (sealed: it names a person or event) again, once no upload link can write there (ISO time). */

@@ -32,6 +32,8 @@ interface Claim {
   kind: 'archive';
   scope: ArchiveScope;
   userId: string;
+  /** For `mine`: the people whose photos it holds (the guest's id and people they added); absent in older links: the guest. */
+  personIds?: string[];
   eventId: string;
   /** The signed-in device that asked for the link, and the account's token version then: signing out ends the link. */
   sessionId: string | null;
@@ -53,11 +55,11 @@ export class ArchiveService {
   ) {}
 
   /** A link to the ZIP, valid until it expires or the session that asked for it ends (`sessionId`). */
-  async offer(actor: User, eventId: string, scope: ArchiveScope, sessionId: string | null): Promise<Download> {
+  async offer(actor: User, eventId: string, scope: ArchiveScope, sessionId: string | null, personIds: string[] = [actor.id]): Promise<Download> {
     const event = await this.authorize(actor, eventId, scope);
-    const photoCount = await this.deps.photos.archiveCount({ eventId: event.id, scope, userId: actor.id });
+    const photoCount = await this.deps.photos.archiveCount({ eventId: event.id, scope, userId: actor.id, personIds });
     const expiresAt = new Date(this.deps.clock.now().getTime() + this.deps.ttlSeconds * 1000);
-    const claim: Claim = { kind: 'archive', scope, userId: actor.id, eventId: event.id, sessionId, tokenVersion: actor.tokenVersion, exp: expiresAt.getTime() };
+    const claim: Claim = { kind: 'archive', scope, userId: actor.id, personIds, eventId: event.id, sessionId, tokenVersion: actor.tokenVersion, exp: expiresAt.getTime() };
     return { url: `${this.deps.publicUrl()}/archives/${this.deps.sealer.seal(JSON.stringify(claim))}`, expiresAt, photoCount };
   }
 
@@ -83,7 +85,7 @@ export class ArchiveService {
     }
     const untouched = claim.scope === 'event' || event.originalsPolicy === OriginalsPolicy.UNTOUCHED || event.owner.id === actor.id;
     const { photos, logger } = this.deps;
-    const query = { eventId: event.id, scope: claim.scope, userId: actor.id };
+    const query = { eventId: event.id, scope: claim.scope, userId: actor.id, personIds: claim.personIds ?? [actor.id] };
     async function* entries(): AsyncGenerator<ArchiveEntry> {
       const names = new UniqueNames();
       let after: string | undefined;
@@ -120,6 +122,7 @@ export class ArchiveService {
       const claim = JSON.parse(this.deps.sealer.open(token)) as Partial<Claim>;
       if (claim.kind !== 'archive' || (claim.scope !== 'mine' && claim.scope !== 'event')) return null;
       if (typeof claim.userId !== 'string' || typeof claim.eventId !== 'string' || typeof claim.exp !== 'number') return null;
+      if (claim.personIds !== undefined && (!Array.isArray(claim.personIds) || !claim.personIds.every((id) => typeof id === 'string'))) return null;
       if (typeof claim.tokenVersion !== 'number' || (claim.sessionId !== null && typeof claim.sessionId !== 'string')) return null;
       return claim.exp > this.deps.clock.now().getTime() ? (claim as Claim) : null;
     } catch {

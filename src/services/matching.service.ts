@@ -6,7 +6,10 @@ import type { MatchRepository } from '../ports/repositories/match.repository.js'
 export interface NewMatch {
   eventId: string;
   photoId: string;
+  /** The guest whose gallery the photo joins. */
   userId: string;
+  /** Who was found: the guest (their user id) or a person they added. */
+  personId: string;
 }
 
 /** Finds participants in photos and writes Match rows: one per (photo, user), keeping the best face. */
@@ -70,27 +73,34 @@ export class MatchingService {
    */
   async matchParticipant(eventId: string, userId: string): Promise<NewMatch[]> {
     const { matches: repo } = this.deps;
-    const [participant] = await repo.participantsWithSelfie(eventId, userId);
-    if (!participant) return [];
+    // The guest and everyone they look for, each with every one of their selfies.
+    const participants = await repo.participantsWithSelfie(eventId, { userId });
+    if (participants.length === 0) return [];
     const minSimilarity = await repo.matchThreshold(eventId);
-    const found = await this.deps.faces.findParticipantInEvent({ eventId, participant, minSimilarity });
+    const found: FaceMatch[] = [];
+    for (const participant of participants) found.push(...(await this.deps.faces.findParticipantInEvent({ eventId, participant, minSimilarity })));
     return this.save(eventId, found, MatchSource.REMATCH);
   }
 
-  /** Announces matches (after the photo is DONE, so subscribers can show it). */
+  /**
+   * Announces matches (after the photo is DONE, so subscribers can show it):
+   * once per guest and photo, even when several of their people are in it.
+   */
   async announce(matches: NewMatch[]): Promise<void> {
-    await Promise.all(matches.map((m) => this.deps.bus.publish('match.created', m)));
+    const once = new Map(matches.map((m) => [`${m.userId}:${m.photoId}`, m]));
+    await Promise.all([...once.values()].map((m) => this.deps.bus.publish('match.created', m)));
   }
 
   /**
-   * Upserts matches; returns the (photo, user) pairs that are new. Faces deleted
+   * Upserts matches; returns the (photo, person) pairs that are new. Faces deleted
    * meanwhile are skipped. `within` is a repository bound to the caller's
    * transaction, when the matches must commit with other changes.
    */
   async save(eventId: string, matches: FaceMatch[], source: MatchSource, within: MatchRepository = this.deps.matches): Promise<NewMatch[]> {
     const created: NewMatch[] = [];
     for (const m of matches) {
-      if (await within.upsertBest(m, source)) created.push({ eventId, photoId: m.photoId, userId: m.userId });
+      const inserted = await within.upsertBest(m, source);
+      if (inserted) created.push({ eventId, photoId: m.photoId, userId: inserted.userId, personId: m.personId });
     }
     return created;
   }

@@ -40,13 +40,13 @@ export class NewPhotoEmails {
     return participation;
   }
 
-  /** A match was made: when its guest wants these emails, one job per guest and event waits for the burst to settle. */
+  /** A match was made (of the guest or someone they look for): when its guest wants these emails, one job per guest and event waits for the burst to settle. */
   async matched(match: { userId: string; eventId: string }): Promise<void> {
     const state = await this.deps.participations.newPhotoEmails(match.userId, match.eventId);
     if (!state) return;
     const { delaySeconds, intervalSeconds } = this.deps.settings;
     const nextAllowed = state.lastDigestAt ? (state.lastDigestAt.getTime() + intervalSeconds * 1000 - this.deps.clock.now().getTime()) / 1000 : 0;
-    await this.deps.queue.enqueue('digest.send', match, { key: `digest:${match.userId}:${match.eventId}`, delaySeconds: Math.ceil(Math.max(delaySeconds, nextAllowed)) });
+    await this.deps.queue.enqueue('digest.send', { userId: match.userId, eventId: match.eventId }, { key: `digest:${match.userId}:${match.eventId}`, delaySeconds: Math.ceil(Math.max(delaySeconds, nextAllowed)) });
   }
 
   /** The job: one email for the new photos since the last one, unless it is too early (then later). */
@@ -59,13 +59,18 @@ export class NewPhotoEmails {
     }
     const base = this.deps.publicUrl();
     const unsubscribeUrl = `${base}/unsubscribe?token=${this.deps.sealer.seal(JSON.stringify({ kind: 'new-photo-emails', participationId: claim.participationId }))}`;
-    const photos = claim.newPhotos === 1 ? '1 new photo' : `${claim.newPhotos} new photos`;
+    const count = (n: number) => (n === 1 ? '1 new photo' : `${n} new photos`);
+    const photos = count(claim.newPhotos);
+    // Guests who look for someone else too hear whom each photo is of.
+    const onlyMe = claim.byPerson.every((p) => p.name === null);
+    const whom = claim.byPerson.map((p) => `${count(p.photos)} of ${p.name ?? 'you'}`).join(', ');
     try {
       await this.deps.mailer.send({
         to: claim.email,
-        subject: `${photos} of you at ${claim.eventName}`,
+        subject: onlyMe ? `${photos} of you at ${claim.eventName}` : `${photos} at ${claim.eventName}`,
         text:
-          `Hello ${claim.displayName},\n\nFindMe found you in ${photos} at ${claim.eventName}.\n` +
+          `Hello ${claim.displayName},\n\n` +
+          (onlyMe ? `FindMe found you in ${photos} at ${claim.eventName}.\n` : `FindMe found ${photos} at ${claim.eventName}: ${whom}.\n`) +
           `See them: ${base}/e/${encodeURIComponent(claim.eventCode)}\n\n` +
           `You get this email because you asked for it. To stop these emails for ${claim.eventName}, open:\n${unsubscribeUrl}\n`,
         unsubscribeUrl,

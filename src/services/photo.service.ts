@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { resolvePerson, MAX_PEOPLE } from './people.service.js';
 import { Event, Face, Match, OriginalsPolicy, Photo, PhotoStatus, Role, type User } from '../domain/entities/index.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -12,7 +13,7 @@ import { awaitingApproval, canManage, loadManagedEvent, roleInEvent } from './ev
 import { photoKeys, photoPrefix } from '../domain/object-keys.js';
 import { originalFor } from '../domain/photo-files.js';
 import type { ObjectErasure } from './object-erasure.js';
-import type { PhotoRepository } from '../ports/repositories/photo.repository.js';
+import type { EventCoverage, PhotoFaceView, PhotoRepository } from '../ports/repositories/photo.repository.js';
 import { decodeTimeCursor, pageSize, toPage, type Page, type PageArgs } from './pagination.js';
 import { changeStatus } from './photo-status.js';
 import { canTransition } from '../domain/photo-status.js';
@@ -56,6 +57,7 @@ const PACE_MIN_SPAN_SECONDS = 20;
 /** Photos of an event: upload targets, processing requests, listing, access and deletion. */
 export class PhotoService {
   private matchLoader: DataLoader<string, MyMatch> | undefined;
+  private faceLoader: DataLoader<string, PhotoFaceView[]> | undefined;
 
   constructor(
     private readonly em: EntityManager,
@@ -218,10 +220,11 @@ export class PhotoService {
    * leaves their gallery (unless it is shown to everyone) and no later
    * search matches them in it again.
    */
-  async rejectMatch(actor: User, photoId: string): Promise<string> {
+  async rejectMatch(actor: User, photoId: string, personId?: string | null): Promise<string> {
+    const person = await resolvePerson(this.em, actor, personId);
     const photo = await this.getVisible(actor, photoId);
-    await this.deps.photos.rejectMatch(actor.id, photo.id);
-    this.deps.logger.info({ photoId: photo.id, userId: actor.id }, 'match rejected ("not me")');
+    await this.deps.photos.rejectMatch(actor.id, person.id, photo.id);
+    this.deps.logger.info({ photoId: photo.id, userId: actor.id, personId: person.id }, 'match rejected ("not me")');
     return photo.id;
   }
 
@@ -243,13 +246,21 @@ export class PhotoService {
   }
 
   /** The event's photos in upload order (owner or admin). */
-  async list(actor: User, eventId: string, status: PhotoStatus | null | undefined, args: PageArgs): Promise<Page<Photo>> {
+  async list(actor: User, eventId: string, status: PhotoStatus | null | undefined, args: PageArgs, withoutGuests = false): Promise<Page<Photo>> {
     const event = await loadManagedEvent(this.em, actor, eventId);
     const limit = pageSize(args.first);
+    const after = args.after ? decodeTimeCursor(args.after) : undefined;
+    if (withoutGuests) {
+      // Processed photos no guest was found in: those the photographer may want to show to everyone.
+      const page = await this.deps.photos.withoutGuests(event.id, limit + 1, after);
+      const found = await this.em.find(Photo, { id: { $in: page.ids } });
+      const byId = new Map(found.map((p) => [p.id, p]));
+      return toPage(page.ids.flatMap((id) => byId.get(id) ?? []), limit, page.total, Boolean(args.after), (p) => [p.createdAt.toISOString(), p.id]);
+    }
     const base: FilterQuery<Photo> = { event: event.id, ...(status ? { status } : {}) };
     let where = base;
-    if (args.after) {
-      const { at, id } = decodeTimeCursor(args.after);
+    if (after) {
+      const { at, id } = after;
       where = { $and: [base, { $or: [{ createdAt: { $gt: at } }, { createdAt: at, id: { $gt: id } }] }] };
     }
     const [rows, total] = await Promise.all([
@@ -338,12 +349,25 @@ export class PhotoService {
    * What a member of the event sees: the photos they were found in, plus the
    * photos shown in general when the event's gallery is public. Newest first.
    */
-  async myPhotos(actor: User, eventId: string, args: PageArgs): Promise<Page<Photo>> {
+  async myPhotos(actor: User, eventId: string, args: PageArgs, people: { personIds?: string[] | null; together?: boolean | null } = {}): Promise<Page<Photo>> {
     if (!isUuid(eventId)) throw new NotFoundError('Event');
     const limit = pageSize(args.first);
     const before = args.after ? decodeTimeCursor(args.after) : undefined;
+    const personIds = await this.peopleOf(actor, people.personIds);
+    const together = Boolean(people.together);
+    // Photos shown to everyone belong with the guest's own photos, not with a child's tab or photos of them together.
+    const general = !together && personIds.includes(actor.id);
     // The busiest query of a guest's phone: one statement (see PhotoRepository.galleryPage).
-    const page = await this.deps.photos.galleryPage({ userId: actor.id, isAdmin: actor.role === Role.ADMIN, eventId, limit: limit + 1, ...(before ? { before } : {}) });
+    const page = await this.deps.photos.galleryPage({
+      userId: actor.id,
+      isAdmin: actor.role === Role.ADMIN,
+      eventId,
+      limit: limit + 1,
+      ...(before ? { before } : {}),
+      personIds,
+      together,
+      general,
+    });
     const access = page.access;
     const manager = access && (access.ownerId === actor.id || actor.role === Role.ADMIN);
     if (!access || (!manager && !access.membership)) throw new NotFoundError('Event');
@@ -361,6 +385,27 @@ export class PhotoService {
       return photo;
     });
     return toPage(photos, limit, page.total, Boolean(args.after), (p) => [p.createdAt.toISOString(), p.id]);
+  }
+
+  /** The people a gallery or ZIP is for: the caller by default, else each one theirs (NOT_FOUND otherwise); at most 5. */
+  async peopleOf(actor: User, personIds: string[] | null | undefined): Promise<string[]> {
+    if (!personIds || personIds.length === 0) return [actor.id];
+    const unique = [...new Set(personIds)];
+    if (unique.length > 1 + MAX_PEOPLE) throw new BadUserInputError('personIds', `personIds: at most ${1 + MAX_PEOPLE} people.`);
+    return Promise.all(unique.map(async (id) => (await resolvePerson(this.em, actor, id)).id));
+  }
+
+  /**
+   * The faces of a photo the actor may see (the caller checked), in face
+   * order, each with the person it is matched to when that is one of the
+   * actor's people (never anyone else's). Batched across a page.
+   */
+  async facesOf(actor: User, photo: Photo): Promise<PhotoFaceView[]> {
+    this.faceLoader ??= new DataLoader<string, PhotoFaceView[]>(async (photoIds) => {
+      const found = await this.deps.photos.facesWithPeople(actor.id, photoIds);
+      return photoIds.map((id) => found.get(id) ?? []);
+    });
+    return this.faceLoader.load(photo.id);
   }
 
   /** The actor's own match in a photo (similarity and face box), batched across a page. */
@@ -385,6 +430,12 @@ export class PhotoService {
     const event = isUuid(eventId) ? await this.em.findOne(Event, { id: eventId }, { filters: { live: false } }) : null;
     if (!event) return true;
     return canManage(await roleInEvent(this.em, actor, event));
+  }
+
+  /** How well the event's guests are covered: faces found, faces matched to a guest, photos with no guest found (owner or admin). */
+  async coverage(actor: User, eventId: string): Promise<EventCoverage> {
+    const event = await loadManagedEvent(this.em, actor, eventId);
+    return this.deps.photos.coverage(event.id);
   }
 
   /** Checks the actor may watch the event's processing (owner or admin). */

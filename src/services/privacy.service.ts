@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Event, Participation, Photo, RematchJob, Selfie, SelfieStatus, type User } from '../domain/entities/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventBus } from '../ports/event-bus.js';
-import type { FaceEngine, StoredFace } from '../ports/face-engine.js';
+import type { FaceEngine, ParticipantFace, StoredFace } from '../ports/face-engine.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { JobOutcome, JobQueue } from '../ports/job-queue.js';
 import { eventPrefix, userPrefix } from '../domain/object-keys.js';
@@ -39,15 +39,17 @@ export class PrivacyService {
 
   /**
    * Deletes the user's selfies (objects and templates), their faces in the
-   * engine, their matches and the photo faces they were matched to. They stay
-   * a member of their events and may send a new selfie later.
+   * engine, their matches and the photo faces they were matched to; the same
+   * for every person they added, who go too. They stay a member of their
+   * events and may send a new selfie later.
    */
   async deleteFaceData(user: User): Promise<void> {
     const userId = user.id;
-    const matchedFaces = await this.deps.records.facesMatchedTo(userId);
+    const matchedFaces = await this.deps.records.facesMatchedTo({ userId });
     await this.deleteEngineFaces(matchedFaces);
     await this.eraseSelfies(userId);
-    await this.deps.records.forgetMatches(userId, matchedFaces.map((f) => f.faceId));
+    await this.deps.records.forgetMatches({ userId }, matchedFaces.map((f) => f.faceId));
+    await this.deps.records.deletePeople(userId);
     for (const eventId of new Set(matchedFaces.map((f) => f.eventId))) await this.deps.bus.publish('faces.erased', { eventId });
     this.deps.logger.info({ userId, photoFaces: matchedFaces.length }, 'face data deleted');
   }
@@ -62,10 +64,10 @@ export class PrivacyService {
     await this.assertMember(user.id, eventId);
     // Matching stops first, so nothing new is found while the rest goes.
     await this.deps.records.stopMatching(user.id, eventId);
-    const matchedFaces = (await this.deps.records.facesMatchedTo(user.id)).filter((f) => f.eventId === eventId);
+    const matchedFaces = (await this.deps.records.facesMatchedTo({ userId: user.id })).filter((f) => f.eventId === eventId);
     await this.deleteEngineFaces(matchedFaces);
     await this.forgetSelfieIn(user.id, eventId);
-    await this.deps.records.forgetMatches(user.id, matchedFaces.map((f) => f.faceId), eventId);
+    await this.deps.records.forgetMatches({ userId: user.id }, matchedFaces.map((f) => f.faceId), eventId);
     await this.deps.bus.publish('faces.erased', { eventId });
     this.deps.logger.info({ userId: user.id, eventId, photoFaces: matchedFaces.length }, 'face data deleted for one event');
   }
@@ -91,14 +93,41 @@ export class PrivacyService {
     if (member === 0) throw new NotFoundError('Event');
   }
 
-  /** The event's face engine forgets the user's selfie faces (their other events keep them). */
+  /**
+   * Removes a person the guest added: their selfies (files, templates, engine
+   * faces), the photo faces they were matched to, their matches and "not me"
+   * marks, then the person. The guest's own data stays.
+   */
+  async erasePerson(user: User, personId: string): Promise<void> {
+    const matchedFaces = await this.deps.records.facesMatchedTo({ personId });
+    await this.deleteEngineFaces(matchedFaces);
+    const selfies = await this.em.find(Selfie, { user: user.id, personId }, { fields: ['id', 'objectKey', 'personId', 'engineFaceId'] });
+    await this.forgetEngineSelfies(selfies, await this.eventsOf(user.id));
+    if (selfies.length > 0) await this.deps.store.delete(selfies.map((s) => s.objectKey));
+    await this.deps.records.forgetMatches({ personId }, matchedFaces.map((f) => f.faceId));
+    await this.deps.records.deletePeople(user.id, personId);
+    for (const eventId of new Set(matchedFaces.map((f) => f.eventId))) await this.deps.bus.publish('faces.erased', { eventId });
+    this.deps.logger.info({ userId: user.id, personId, photoFaces: matchedFaces.length, selfies: selfies.length }, 'person erased');
+  }
+
+  /** The event's face engine forgets the selfie faces of the user and of everyone they added (their other events keep them). */
   private async forgetSelfieIn(userId: string, eventId: string): Promise<void> {
-    const selfies = await this.em.find(Selfie, { user: userId, engineFaceId: { $ne: null } }, { fields: ['engineFaceId'] });
-    await this.deps.faces.deleteParticipantFaces(
-      userId,
-      [eventId],
-      selfies.map((s) => ({ userId, vector: null, engineFaceId: s.engineFaceId })),
-    );
+    const selfies = await this.em.find(Selfie, { user: userId, engineFaceId: { $ne: null } }, { fields: ['personId', 'engineFaceId'] });
+    await this.forgetEngineSelfies(selfies, [eventId]);
+  }
+
+  /** The engine forgets these selfies in these events, person by person. */
+  private async forgetEngineSelfies(selfies: Pick<Selfie, 'personId' | 'engineFaceId'>[], eventIds: string[]): Promise<void> {
+    const byPerson = new Map<string, ParticipantFace[]>();
+    for (const s of selfies) {
+      if (!s.engineFaceId) continue;
+      byPerson.set(s.personId, [...(byPerson.get(s.personId) ?? []), { personId: s.personId, vector: null, engineFaceId: s.engineFaceId }]);
+    }
+    for (const [personId, faces] of byPerson) await this.deps.faces.deleteParticipantFaces(personId, eventIds, faces);
+  }
+
+  private async eventsOf(userId: string): Promise<string[]> {
+    return (await this.em.find(Participation, { user: userId }, { fields: ['event'] })).map((p) => p.event.id);
   }
 
   /** Deletes these photo faces from the face engine, photo by photo. */
@@ -209,13 +238,12 @@ export class PrivacyService {
    * replaced (the face service failed): deleted now, then forgotten. Idempotent.
    */
   async purgeReplacedSelfieFaces(): Promise<number> {
-    const stale = await this.em.find(Selfie, { status: SelfieStatus.REPLACED, engineFaceId: { $ne: null } }, { fields: ['id', 'user', 'engineFaceId'], limit: 500 });
+    const stale = await this.em.find(Selfie, { status: SelfieStatus.REPLACED, engineFaceId: { $ne: null } }, { fields: ['id', 'user', 'personId', 'engineFaceId'], limit: 500 });
     let purged = 0;
     for (const selfie of stale) {
-      const userId = selfie.user.id;
-      const eventIds = (await this.em.find(Participation, { user: userId }, { fields: ['event'] })).map((p) => p.event.id);
+      const eventIds = await this.eventsOf(selfie.user.id);
       try {
-        await this.deps.faces.deleteParticipantFaces(userId, eventIds, [{ userId, vector: null, engineFaceId: selfie.engineFaceId }]);
+        await this.deps.faces.deleteParticipantFaces(selfie.personId, eventIds, [{ personId: selfie.personId, vector: null, engineFaceId: selfie.engineFaceId }]);
         await this.em.nativeUpdate(Selfie, { id: selfie.id }, { engineFaceId: null });
         purged += 1;
       } catch (err) {
@@ -226,16 +254,11 @@ export class PrivacyService {
     return purged;
   }
 
-  /** Selfie objects, engine faces, templates and rematch jobs of one user. */
+  /** Selfie objects, engine faces, templates and rematch jobs of one user and of everyone they added. */
   private async eraseSelfies(userId: string): Promise<void> {
-    const selfies = await this.em.find(Selfie, { user: userId }, { fields: ['id', 'objectKey', 'engineFaceId'] });
+    const selfies = await this.em.find(Selfie, { user: userId }, { fields: ['id', 'objectKey', 'personId', 'engineFaceId'] });
     if (selfies.length === 0) return;
-    const eventIds = (await this.em.find(Participation, { user: userId }, { fields: ['event'] })).map((p) => p.event.id);
-    await this.deps.faces.deleteParticipantFaces(
-      userId,
-      eventIds,
-      selfies.filter((s) => s.engineFaceId).map((s) => ({ userId, vector: null, engineFaceId: s.engineFaceId })),
-    );
+    await this.forgetEngineSelfies(selfies, await this.eventsOf(userId));
     await this.deps.store.delete(selfies.map((s) => s.objectKey));
     await this.deps.erasure.erase(userPrefix(userId));
     await this.em.transactional(async (tx) => {

@@ -9,6 +9,8 @@ import type { UploadFile } from './photo.service.js';
 import { quotaKeys, type Throttle } from './throttle.js';
 import { isUuid } from './validation.js';
 import { selfieKey } from '../domain/object-keys.js';
+import type { FaceEngine } from '../ports/face-engine.js';
+import { resolvePerson } from './people.service.js';
 
 export interface SelfieSettings {
   maxBytes: number;
@@ -19,7 +21,10 @@ export interface SelfieSettings {
   uploadWindowSeconds: number;
 }
 
-/** A guest's reference selfie: upload, then validation and matching in the worker. */
+/** Selfies a person keeps at most: a new one added past this replaces the oldest. */
+export const MAX_SELFIES = 3;
+
+/** A guest's reference selfies (theirs and those of the people they added): upload, then validation and matching in the worker. */
 export class SelfieService {
   constructor(
     private readonly em: EntityManager,
@@ -31,12 +36,18 @@ export class SelfieService {
       bus: EventBus;
       throttle: Throttle;
       logger: Logger;
+      faces: FaceEngine;
       settings: SelfieSettings;
     },
   ) {}
 
-  /** A signed target for a new selfie. Only for someone who consented to face matching in an event. */
-  async requestUpload(actor: User, file: UploadFile, ip: string): Promise<{ selfie: Selfie; upload: PresignedUpload }> {
+  /**
+   * A signed target for a new selfie of the guest or of a person they added.
+   * Only for someone who consented to face matching in an event. `add`: it
+   * joins the person's selfies (at most MAX_SELFIES, the oldest goes) instead
+   * of replacing them.
+   */
+  async requestUpload(actor: User, file: UploadFile, ip: string, options: { personId?: string | null; add?: boolean | null } = {}): Promise<{ selfie: Selfie; upload: PresignedUpload }> {
     const { settings } = this.deps;
     await this.deps.throttle.consume(
       'selfie-upload',
@@ -49,6 +60,7 @@ export class SelfieService {
     if ((await this.em.count(Participation, { user: actor.id })) === 0) {
       throw new ForbiddenError('Join an event (and consent to face matching) before uploading a selfie.');
     }
+    const person = await resolvePerson(this.em, actor, options.personId);
     const contentType = file.contentType.trim().toLowerCase();
     if (!settings.acceptedTypes.includes(contentType)) {
       throw new BadUserInputError('input.contentType', `input.contentType: ${file.contentType} is not accepted; send ${settings.acceptedTypes.join(', ')}.`);
@@ -56,7 +68,7 @@ export class SelfieService {
     if (!Number.isInteger(file.byteSize) || file.byteSize < 1 || file.byteSize > settings.maxBytes) {
       throw new BadUserInputError('input.byteSize', `input.byteSize: must be between 1 and ${settings.maxBytes} bytes.`);
     }
-    const selfie = this.em.create(Selfie, { user: actor, objectKey: '', contentType, byteSize: file.byteSize });
+    const selfie = this.em.create(Selfie, { user: actor, personId: person.id, adds: Boolean(options.add), objectKey: '', contentType, byteSize: file.byteSize });
     selfie.objectKey = selfieKey(actor.id, selfie.id);
     await this.em.flush();
     const upload = await this.deps.store.createUpload(selfie.objectKey, {
@@ -77,7 +89,7 @@ export class SelfieService {
     if (selfie.status !== SelfieStatus.PENDING) throw new ConflictError(`This selfie is already ${selfie.status}.`);
     const stored = await this.deps.store.head(selfie.objectKey);
     if (!stored) throw new BadUserInputError('id', 'id: the selfie has not been uploaded yet; send the file to the upload URL first.');
-    const job = this.em.create(RematchJob, { user: actor, selfie });
+    const job = this.em.create(RematchJob, { user: actor, personId: selfie.personId, selfie });
     await this.em.flush();
     await this.deps.queue.enqueue('selfie.process', { selfieId: selfie.id, jobId: job.id }, { key: selfie.id });
     await this.deps.bus.publish('rematch.progress', { userId: actor.id, jobId: job.id });
@@ -85,20 +97,46 @@ export class SelfieService {
     return job;
   }
 
-  /** The caller's own job; anyone else's is NOT_FOUND. */
   /**
-   * The caller's selfie as it stands (the newest one not replaced: in use,
+   * Deletes one of a person's selfies (its file, template and engine faces).
+   * The photos already found stay; the last selfie of the guest goes with
+   * deleteMyFaceData, and an added person's with removePerson.
+   */
+  async deleteSelfie(actor: User, selfieId: string): Promise<string> {
+    const selfie = isUuid(selfieId) ? await this.em.findOne(Selfie, { id: selfieId, user: actor.id, status: { $ne: SelfieStatus.REPLACED } }) : null;
+    if (!selfie) throw new NotFoundError('Selfie');
+    if (selfie.status === SelfieStatus.ACTIVE && (await this.em.count(Selfie, { personId: selfie.personId, status: SelfieStatus.ACTIVE })) <= 1) {
+      throw new ConflictError(
+        selfie.personId === actor.id
+          ? 'This is your only selfie: to delete it, delete your face data.'
+          : 'This is their only selfie: to delete it, remove the person.',
+      );
+    }
+    if (selfie.engineFaceId) {
+      const eventIds = (await this.em.find(Participation, { user: actor.id }, { fields: ['event'] })).map((p) => p.event.id);
+      await this.deps.faces.deleteParticipantFaces(selfie.personId, eventIds, [{ personId: selfie.personId, vector: null, engineFaceId: selfie.engineFaceId }]);
+    }
+    await this.deps.store.delete([selfie.objectKey]);
+    await this.em.nativeDelete(RematchJob, { selfie: selfie.id });
+    await this.em.nativeDelete(Selfie, { id: selfie.id });
+    this.deps.logger.info({ userId: actor.id, personId: selfie.personId, selfieId: selfie.id }, 'selfie deleted');
+    return selfie.id;
+  }
+
+  /**
+   * The caller's own selfie as it stands (the newest one not replaced: in use,
    * being checked, or refused) and their last rematch job; null when they
    * never sent one or deleted their face data.
    */
   async mySelfie(actor: User): Promise<{ selfie: Selfie; lastJob: RematchJob | null } | null> {
     const [selfie, lastJob] = await Promise.all([
-      this.em.findOne(Selfie, { user: actor.id, status: { $ne: SelfieStatus.REPLACED } }, { orderBy: { createdAt: 'desc' } }),
+      this.em.findOne(Selfie, { user: actor.id, personId: actor.id, status: { $ne: SelfieStatus.REPLACED } }, { orderBy: { createdAt: 'desc' } }),
       this.em.findOne(RematchJob, { user: actor.id }, { orderBy: { createdAt: 'desc' }, refresh: true }),
     ]);
     return selfie ? { selfie, lastJob } : null;
   }
 
+  /** The caller's own job; anyone else's is NOT_FOUND. */
   async job(actor: User, jobId: string): Promise<RematchJob> {
     const job = isUuid(jobId) ? await this.em.findOne(RematchJob, { id: jobId, user: actor.id }, { refresh: true }) : null;
     if (!job) throw new NotFoundError('Rematch job');

@@ -19,6 +19,9 @@ export const quotaKeys = {
   codeLookupsIp: (ip: string) => `codes:ip:${ip}`,
   codeLookupsUser: (userId: string) => `codes:user:${userId}`,
   driveUser: (userId: string) => `drive:user:${userId}`,
+  peopleUser: (userId: string) => `people:user:${userId}`,
+  claimsUser: (userId: string) => `claims:user:${userId}`,
+  claimsIp: (ip: string) => `claims:ip:${ip}`,
   /** Every key that names this account (by email or id). */
   ofAccount: (user: { id: string; email: string }): string[] => [
     quotaKeys.loginEmail(user.email),
@@ -28,6 +31,8 @@ export const quotaKeys = {
     quotaKeys.selfiesUser(user.id),
     quotaKeys.codeLookupsUser(user.id),
     quotaKeys.driveUser(user.id),
+    quotaKeys.peopleUser(user.id),
+    quotaKeys.claimsUser(user.id),
   ],
 };
 

@@ -11,7 +11,7 @@ export class DisabledFaceEngine implements FaceEngine {
     return [];
   }
 
-  async indexSelfie(_input: { userId: string; selfieId: string; image: Buffer; objectKey: string; eventIds: string[] }): Promise<SelfieCheck> {
+  async indexSelfie(_input: { personId: string; selfieId: string; image: Buffer; objectKey: string; eventIds: string[] }): Promise<SelfieCheck> {
     return { ok: false, reason: 'NO_FACE', message: 'Face matching is turned off on this server.', faces: 0 };
   }
 
@@ -25,6 +25,10 @@ export class DisabledFaceEngine implements FaceEngine {
 
   async findParticipantInEvent(_input: { eventId: string; participant: ParticipantFace }): Promise<FaceMatch[]> {
     return [];
+  }
+
+  async judgeClaim(): Promise<{ plausible: boolean; similarity: number }> {
+    return { plausible: false, similarity: 0 };
   }
 
   async deletePhotoFaces(): Promise<void> {}

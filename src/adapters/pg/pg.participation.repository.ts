@@ -61,14 +61,19 @@ export class PgParticipationRepository implements ParticipationRepository {
       );
       if (!state) return { kind: 'none' as const };
       if (state.last && state.wait > 0) return { kind: 'wait' as const, seconds: state.wait };
-      const [count] = await sql.execute<{ n: number }[]>(
-        `select count(*)::int as n from matches m join photos p on p.id = m.photo_id
-          where m.user_id = ? and p.event_id = ? and p.status = 'DONE' and m.created_at > coalesce(?::timestamptz, '-infinity')`,
+      // New photos in all, and per person looked for (the guest first, then the people they added).
+      const counts = await sql.execute<{ photos: number; person: string | null; n: number }[]>(
+        `with news as (
+           select m.photo_id, m.person_id from matches m join photos p on p.id = m.photo_id
+            where m.user_id = ? and p.event_id = ? and p.status = 'DONE' and m.created_at > coalesce(?::timestamptz, '-infinity'))
+         select (select count(distinct photo_id) from news)::int as photos, pp.name as person, count(*)::int as n
+           from news left join people pp on pp.id = news.person_id
+          group by news.person_id, pp.name order by pp.name is not null, pp.name`,
         [userId, eventId, state.since],
         'all',
         ctx,
       );
-      const newPhotos = count?.n ?? 0;
+      const newPhotos = counts[0]?.photos ?? 0;
       if (newPhotos === 0) return { kind: 'none' as const };
       await sql.execute(`update participations set new_photos_since = now(), last_digest_at = now() where id = ?`, [state.id], 'run', ctx);
       return {
@@ -79,6 +84,7 @@ export class PgParticipationRepository implements ParticipationRepository {
         eventCode: state.event_code,
         participationId: state.id,
         newPhotos,
+        byPerson: counts.map((c) => ({ name: c.person, photos: c.n })),
         previous: { since: state.since === null ? null : new Date(state.since), last: state.last === null ? null : new Date(state.last) },
       };
     });

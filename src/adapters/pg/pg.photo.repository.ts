@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PhotoStatus } from '../../domain/entities/index.js';
 import { isUuid } from '../../services/validation.js';
-import type { ArchiveRow, GalleryRow, MovedPhoto, PhotoRepository, StatusColumns } from '../../ports/repositories/photo.repository.js';
+import type { ArchiveQuery, ArchiveRow, EventCoverage, GalleryQuery, GalleryRow, MovedPhoto, PhotoFaceView, PhotoRepository, StatusColumns } from '../../ports/repositories/photo.repository.js';
 
 const STATUS_COLUMNS: [keyof StatusColumns, string][] = [
   ['errorCode', 'error_code'],
@@ -53,7 +53,7 @@ export class PgPhotoRepository implements PhotoRepository {
     return { count: row?.n ?? 0, spanSeconds: Math.max(0, row?.span ?? 0) };
   }
 
-  async galleryPage(input: { userId: string; isAdmin: boolean; eventId: string; limit: number; before?: { at: Date; id: string } }) {
+  async galleryPage(input: GalleryQuery) {
     type Row = Record<string, unknown> & {
       ev_owner_id: string;
       ev_name: string;
@@ -69,9 +69,10 @@ export class PgPhotoRepository implements PhotoRepository {
     const { userId, eventId, before } = input;
     // The guest's matches (by index) plus the photos shown to everyone: never a scan of the whole event.
     // Two fixed texts (first page, later pages) run as named prepared statements: planned once per connection.
-    const text = before ? GALLERY_AFTER : GALLERY_FIRST;
-    const values = [userId, eventId, userId, input.isAdmin, userId, ...(before ? [before.at, before.id] : []), input.limit, userId];
-    const rows = await this.prepared<Row>(before ? 'findme_gallery_after' : 'findme_gallery_first', text, values);
+    const together = input.together && input.personIds.length > 1;
+    const name = `findme_gallery_${before ? 'after' : 'first'}${together ? '_together' : ''}`;
+    const values = [userId, eventId, userId, input.isAdmin, userId, ...(before ? [before.at, before.id] : []), input.limit, userId, input.personIds, input.general];
+    const rows = await this.prepared<Row>(name, GALLERY[name]!, values);
     const head = rows[0];
     if (!head) return { access: null, total: 0, rows: [] };
     return {
@@ -104,7 +105,7 @@ export class PgPhotoRepository implements PhotoRepository {
     >(
       `select m.photo_id, m.similarity, f.box_left, f.box_top, f.box_width, f.box_height
          from matches m join faces f on f.id = m.face_id
-        where m.user_id = ? and m.photo_id in (${photoIds.map(() => '?').join(',')})`,
+        where m.person_id = ? and m.photo_id in (${photoIds.map(() => '?').join(',')})`,
       [userId, ...photoIds],
     );
     return new Map(rows.map((r) => [r.photo_id, { similarity: r.similarity, box: { left: r.box_left, top: r.box_top, width: r.box_width, height: r.box_height } }]));
@@ -132,7 +133,7 @@ export class PgPhotoRepository implements PhotoRepository {
     return rows.map((r) => ({ id: r.id, workerId: r.worker_id }));
   }
 
-  async archiveRows(input: { eventId: string; scope: 'mine' | 'event'; userId: string; limit: number; after?: string }): Promise<ArchiveRow[]> {
+  async archiveRows(input: ArchiveQuery & { limit: number; after?: string }): Promise<ArchiveRow[]> {
     const { sql, params } = archiveSelection(input);
     const after = input.after ? JSON.parse(input.after) as [string, string] : null;
     const rows = await this.em().getConnection().execute<
@@ -152,24 +153,69 @@ export class PgPhotoRepository implements PhotoRepository {
     }));
   }
 
-  async archiveCount(input: { eventId: string; scope: 'mine' | 'event'; userId: string }): Promise<number> {
+  async archiveCount(input: ArchiveQuery): Promise<number> {
     const { sql, params } = archiveSelection(input);
     const [row] = await this.em().getConnection().execute<{ n: number }[]>(`select count(*)::int as n from (${sql}) a`, params);
     return row?.n ?? 0;
   }
 
-  async rejectMatch(userId: string, photoId: string): Promise<void> {
+  async rejectMatch(userId: string, personId: string, photoId: string): Promise<void> {
     await this.em().transactional(async (em) => {
       const sql = em.getConnection();
       const tx = em.getTransactionContext();
       await sql.execute(
-        `insert into match_rejections (id, user_id, photo_id, created_at) values (gen_random_uuid(), ?, ?, now()) on conflict (user_id, photo_id) do nothing`,
-        [userId, photoId],
+        `insert into match_rejections (id, user_id, person_id, photo_id, created_at) values (gen_random_uuid(), ?, ?, ?, now()) on conflict (person_id, photo_id) do nothing`,
+        [userId, personId, photoId],
         'run',
         tx,
       );
-      await sql.execute(`delete from matches where user_id = ? and photo_id = ?`, [userId, photoId], 'run', tx);
+      await sql.execute(`delete from matches where user_id = ? and person_id = ? and photo_id = ?`, [userId, personId, photoId], 'run', tx);
     });
+  }
+
+  async facesWithPeople(userId: string, photoIds: readonly string[]): Promise<Map<string, PhotoFaceView[]>> {
+    if (photoIds.length === 0) return new Map();
+    const rows = await this.em().getConnection().execute<
+      { photo_id: string; face_index: number; box_left: number; box_top: number; box_width: number; box_height: number; person_id: string | null }[]
+    >(
+      `select f.photo_id, f.face_index, f.box_left, f.box_top, f.box_width, f.box_height, m.person_id
+         from faces f left join matches m on m.face_id = f.id and m.user_id = ?
+        where f.photo_id in (${photoIds.map(() => '?').join(',')}) order by f.photo_id, f.face_index`,
+      [userId, ...photoIds],
+    );
+    const faces = new Map<string, PhotoFaceView[]>();
+    for (const r of rows) {
+      const list = faces.get(r.photo_id) ?? [];
+      // One face matched to two of the guest's people (twins) shows once, with the first.
+      if (list.at(-1)?.index === r.face_index) continue;
+      list.push({ index: r.face_index, box: { left: r.box_left, top: r.box_top, width: r.box_width, height: r.box_height }, personId: r.person_id });
+      faces.set(r.photo_id, list);
+    }
+    return faces;
+  }
+
+  async withoutGuests(eventId: string, limit: number, after?: { at: Date; id: string }): Promise<{ ids: string[]; total: number }> {
+    const unmatched = `from photos p where p.event_id = ? and p.status = 'DONE' and not exists (select 1 from matches m where m.photo_id = p.id)`;
+    const [rows, count] = await Promise.all([
+      this.em().getConnection().execute<{ id: string }[]>(
+        `select p.id ${unmatched} ${after ? 'and (p.created_at, p.id) > (?::timestamptz, ?::uuid)' : ''} order by p.created_at, p.id limit ?`,
+        [eventId, ...(after ? [after.at, after.id] : []), limit],
+      ),
+      this.em().getConnection().execute<{ n: number }[]>(`select count(*)::int as n ${unmatched}`, [eventId]),
+    ]);
+    return { ids: rows.map((r) => r.id), total: count[0]?.n ?? 0 };
+  }
+
+  async coverage(eventId: string): Promise<EventCoverage> {
+    const [row] = await this.em().getConnection().execute<{ faces: number; matched: number; photos: number; without: number }[]>(
+      `select (select count(*)::int from faces f join photos p on p.id = f.photo_id where p.event_id = ? and p.status = 'DONE') as faces,
+              (select count(distinct m.face_id)::int from matches m join photos p on p.id = m.photo_id where p.event_id = ? and p.status = 'DONE') as matched,
+              (select count(*)::int from photos p where p.event_id = ? and p.status = 'DONE') as photos,
+              (select count(*)::int from photos p where p.event_id = ? and p.status = 'DONE'
+                  and not exists (select 1 from matches m where m.photo_id = p.id)) as without`,
+      [eventId, eventId, eventId, eventId],
+    );
+    return { faces: row?.faces ?? 0, matchedFaces: row?.matched ?? 0, photos: row?.photos ?? 0, photosWithoutGuests: row?.without ?? 0 };
   }
 
   async withStatus(ids: readonly string[], status: PhotoStatus): Promise<string[]> {
@@ -196,35 +242,49 @@ const PAGE_COLUMNS = [
   .map((c) => `p.${c}`)
   .join(', ');
 
-/** A guest's gallery, in one statement ($1 user, $2 event, $3 user, $4 is admin, $5 user, [cursor], limit, user). */
-function galleryStatement(after: boolean): string {
+/**
+ * A guest's gallery, in one statement ($1 user, $2 event, $3 user, $4 is admin, $5 user, [cursor], limit, user,
+ * the people looked for, whether photos shown to everyone count). `together`: only photos where all those people are.
+ */
+function galleryStatement(after: boolean, together: boolean): string {
   const n = after ? 2 : 0;
+  const people = `$${8 + n}::uuid[]`;
   return `with ev as (
               select e.id, e.owner_id, e.name, e.public_gallery,
                      (select pa.status::text from participations pa where pa.event_id = e.id and pa.user_id = $1) as membership
                 from events e where e.id = $2 and e.deleting_at is null),
             allowed as (select ev.* from ev where ev.owner_id = $3 or $4 or ev.membership = 'APPROVED'),
             visible as (
-              select p.id, p.created_at from allowed a join matches m on m.user_id = $5 join photos p on p.id = m.photo_id and p.event_id = a.id and p.status = 'DONE'
+              select p.id, p.created_at from allowed a join matches m on m.user_id = $5 and m.person_id = any(${people})
+                join photos p on p.id = m.photo_id and p.event_id = a.id and p.status = 'DONE'
+              ${together ? `group by p.id, p.created_at having count(distinct m.person_id) = cardinality(${people})` : ''}
               union
-              select p.id, p.created_at from allowed a join photos p on p.event_id = a.id and a.public_gallery and p.status = 'DONE' and p.show_in_general),
+              select p.id, p.created_at from allowed a join photos p on p.event_id = a.id and a.public_gallery and p.status = 'DONE' and p.show_in_general
+               where $${9 + n}::boolean),
             paged as (select v.id, v.created_at from visible v ${after ? 'where (v.created_at, v.id) < ($6, $7)' : ''} order by v.created_at desc, v.id desc limit $${6 + n}),
             page_rows as (
               select ${PAGE_COLUMNS},
                      m.similarity as m_similarity, f.box_left as f_left, f.box_top as f_top, f.box_width as f_width, f.box_height as f_height
                 from paged join photos p on p.id = paged.id
-                left join matches m on m.photo_id = p.id and m.user_id = $${7 + n}
+                left join matches m on m.photo_id = p.id and m.person_id = $${7 + n}
                 left join faces f on f.id = m.face_id)
        select ev.owner_id as ev_owner_id, ev.name as ev_name, ev.membership as ev_membership, (select count(*)::int from visible) as total, r.*
          from ev left join page_rows r on true
         order by r.created_at desc nulls last, r.id desc`;
 }
 
-const GALLERY_FIRST = galleryStatement(false);
-const GALLERY_AFTER = galleryStatement(true);
+const GALLERY: Record<string, string> = {
+  findme_gallery_first: galleryStatement(false, false),
+  findme_gallery_after: galleryStatement(true, false),
+  findme_gallery_first_together: galleryStatement(false, true),
+  findme_gallery_after_together: galleryStatement(true, true),
+};
 
-/** The photos of a ZIP: the whole event's processed photos, or a guest's (their matches and those shown to everyone). */
-function archiveSelection(input: { eventId: string; scope: 'mine' | 'event'; userId: string }): { sql: string; params: unknown[] } {
+/**
+ * The photos of a ZIP: the whole event's processed photos, or a guest's: those
+ * of the people it is for, and those shown to everyone when the guest is one of them.
+ */
+function archiveSelection(input: ArchiveQuery): { sql: string; params: unknown[] } {
   const columns = `p.id, p.original_filename, p.content_type, p.original_key, p.display_key, p.guest_original_key, p.created_at`;
   if (input.scope === 'event') {
     return {
@@ -233,11 +293,12 @@ function archiveSelection(input: { eventId: string; scope: 'mine' | 'event'; use
     };
   }
   return {
-    sql: `select ${columns} from photos p join matches m on m.photo_id = p.id and m.user_id = ? join events e on e.id = p.event_id and e.deleting_at is null
+    sql: `select ${columns} from photos p join matches m on m.photo_id = p.id and m.user_id = ? and m.person_id in (${input.personIds.map(() => '?').join(', ')})
+            join events e on e.id = p.event_id and e.deleting_at is null
            where p.event_id = ? and p.status = 'DONE'
           union
           select ${columns} from photos p join events e on e.id = p.event_id and e.public_gallery and e.deleting_at is null
-           where p.event_id = ? and p.status = 'DONE' and p.show_in_general`,
-    params: [input.userId, input.eventId, input.eventId],
+           where p.event_id = ? and p.status = 'DONE' and p.show_in_general and ?::boolean`,
+    params: [input.userId, ...input.personIds, input.eventId, input.eventId, input.personIds.includes(input.userId)],
   };
 }

@@ -2,30 +2,45 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Event, Face, User } from '../../domain/entities/index.js';
 import type { PrivacyRepository } from '../../ports/repositories/privacy.repository.js';
 
+/** A guest and everyone they look for, or one person. */
+type Whose = { userId: string } | { personId: string };
+const column = (who: Whose) => ('userId' in who ? 'user_id' : 'person_id');
+const idOf = (who: Whose) => ('userId' in who ? who.userId : who.personId);
+
 export class PgPrivacyRepository implements PrivacyRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async facesMatchedTo(userId: string): Promise<{ faceId: string; photoId: string; eventId: string; engineFaceId: string | null }[]> {
+  async facesMatchedTo(who: Whose): Promise<{ faceId: string; photoId: string; eventId: string; engineFaceId: string | null }[]> {
     const rows = await this.em.getConnection().execute<{ id: string; photo_id: string; event_id: string; engine_face_id: string | null }[]>(
       `select distinct f.id, f.photo_id, p.event_id, f.engine_face_id
          from matches m join faces f on f.id = m.face_id join photos p on p.id = f.photo_id
-        where m.user_id = ?`,
-      [userId],
+        where m.${column(who)} = ?`,
+      [idOf(who)],
     );
     return rows.map((r) => ({ faceId: r.id, photoId: r.photo_id, eventId: r.event_id, engineFaceId: r.engine_face_id }));
   }
 
-  async forgetMatches(userId: string, faceIds: string[], eventId?: string): Promise<void> {
+  async forgetMatches(who: Whose, faceIds: string[], eventId?: string): Promise<void> {
     await this.em.transactional(async (tx) => {
       // Matches go with their faces (ON DELETE CASCADE); any left (a face shared by two users) go here.
       if (eventId) {
         await tx
           .getConnection()
-          .execute('delete from matches m using photos p where m.user_id = ? and p.id = m.photo_id and p.event_id = ?', [userId, eventId], 'run', tx.getTransactionContext());
+          .execute(`delete from matches m using photos p where m.${column(who)} = ? and p.id = m.photo_id and p.event_id = ?`, [idOf(who), eventId], 'run', tx.getTransactionContext());
       } else {
-        await tx.getConnection().execute('delete from matches where user_id = ?', [userId], 'run', tx.getTransactionContext());
+        await tx.getConnection().execute(`delete from matches where ${column(who)} = ?`, [idOf(who)], 'run', tx.getTransactionContext());
       }
       if (faceIds.length > 0) await tx.nativeDelete(Face, { id: { $in: faceIds } });
+    });
+  }
+
+  async deletePeople(userId: string, personId?: string): Promise<void> {
+    await this.em.transactional(async (tx) => {
+      const sql = tx.getConnection();
+      const ctx = tx.getTransactionContext();
+      const [where, params] = personId ? ['person_id = ? and user_id = ?', [personId, userId]] : ['person_id <> user_id and user_id = ?', [userId]];
+      for (const table of ['matches', 'match_rejections', 'rematch_jobs', 'selfies']) await sql.execute(`delete from ${table} where ${where}`, params, 'run', ctx);
+      await sql.execute(`delete from people where owner_id = ?${personId ? ' and id = ?' : ''}`, personId ? [userId, personId] : [userId], 'run', ctx);
     });
   }
 

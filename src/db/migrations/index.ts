@@ -17,6 +17,7 @@ import { Migration20261204000000 } from './Migration20261204000000.js';
 import { Migration20261204010000 } from './Migration20261204010000.js';
 import { Migration20261204020000 } from './Migration20261204020000.js';
 import { Migration20261204030000 } from './Migration20261204030000.js';
+import { Migration20261204040000 } from './Migration20261204040000.js';
 
 /** Every migration, in order. Listed explicitly so the compiled app needs no file globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -38,4 +39,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204010000', class: Migration20261204010000 },
   { name: 'Migration20261204020000', class: Migration20261204020000 },
   { name: 'Migration20261204030000', class: Migration20261204030000 },
+  { name: 'Migration20261204040000', class: Migration20261204040000 },
 ];

@@ -11,8 +11,9 @@ import { Selfie } from './selfie.entity.js';
 import { User } from './user.entity.js';
 import { FaceEngineCall, JobKey, WorkerHeartbeat } from './operations.entity.js';
 import { DriveFile, DriveImport } from './drive-import.entity.js';
+import { Person } from './person.entity.js';
 
-export { AuthSession, DriveFile, DriveImport, Event, Face, FaceEngineCall, JobKey, Match, MatchRejection, Participation, PasswordResetToken, Photo, RateLimitBucket, RefreshToken, RematchJob, Selfie, SignInLink, User, WorkerHeartbeat };
+export { AuthSession, DriveFile, DriveImport, Event, Face, FaceEngineCall, JobKey, Match, MatchRejection, Participation, PasswordResetToken, Person, Photo, RateLimitBucket, RefreshToken, RematchJob, Selfie, SignInLink, User, WorkerHeartbeat };
 export { RematchStatus } from './rematch-job.entity.js';
 export { Role } from './user.entity.js';
 export { PhotoStatus } from './photo.entity.js';
@@ -23,4 +24,4 @@ export { ParticipantStatus } from './participation.entity.js';
 export { DriveFileOutcome, DriveImportStatus } from './drive-import.entity.js';
 
 /** Every entity, for the ORM configuration. */
-export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket, RematchJob, FaceEngineCall, WorkerHeartbeat, JobKey, AuthSession, RefreshToken, MatchRejection, SignInLink, DriveImport, DriveFile];
+export const entities = [User, Event, Participation, Selfie, Photo, Face, Match, PasswordResetToken, RateLimitBucket, RematchJob, FaceEngineCall, WorkerHeartbeat, JobKey, AuthSession, RefreshToken, MatchRejection, SignInLink, DriveImport, DriveFile, Person];

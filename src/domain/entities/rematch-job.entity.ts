@@ -11,15 +11,20 @@ export enum RematchStatus {
   VALIDATION_FAILED = 'VALIDATION_FAILED',
 }
 
-/** Validating a new selfie and matching it against the participant's events. */
+/** Validating a new selfie and matching it against the participant's events, or (no selfie) searching again after a "this is me". */
 @Entity({ tableName: 'rematch_jobs' })
 @Index({ properties: ['user', 'createdAt'] })
 export class RematchJob extends BaseEntity {
   @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
   user!: Ref<User>;
 
-  @ManyToOne(() => Selfie, { ref: true, deleteRule: 'cascade' })
-  selfie!: Ref<Selfie>;
+  /** The person searched for: the guest's user id or a Person they added. */
+  @Property({ type: 'uuid' })
+  personId!: string;
+
+  /** The new selfie; null for a search started by a claimed face. */
+  @ManyToOne(() => Selfie, { ref: true, deleteRule: 'cascade', nullable: true })
+  selfie: Ref<Selfie> | null = null;
 
   @Enum({ items: () => RematchStatus, nativeEnumName: 'rematch_status' })
   status: Opt<RematchStatus> = RematchStatus.QUEUED;

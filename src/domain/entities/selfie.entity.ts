@@ -9,12 +9,22 @@ export enum SelfieStatus {
   REPLACED = 'REPLACED',
 }
 
-/** A participant's reference photo; at most one is ACTIVE per user. */
+/** A reference photo of a person a guest looks for (themself or someone they added); at most 3 are ACTIVE per person. */
 @Entity({ tableName: 'selfies' })
 @Index({ properties: ['user', 'status'] })
+@Index({ properties: ['personId', 'status'] })
 export class Selfie extends BaseEntity {
+  /** The guest who sent it (and owns the person). */
   @ManyToOne(() => User, { ref: true, deleteRule: 'cascade' })
   user!: Ref<User>;
+
+  /** Whose face it is: the guest's own user id, or a Person they added. */
+  @Property({ type: 'uuid' })
+  personId!: string;
+
+  /** True: it joins the person's other selfies (the oldest goes past 3); false: it replaces them. */
+  @Property({ type: 'boolean', default: false })
+  adds: Opt<boolean> = false;
 
   @Property({ type: 'text' })
   objectKey!: string;

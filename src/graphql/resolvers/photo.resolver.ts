@@ -6,6 +6,7 @@ import { toConnection } from '../types/connection.js';
 import { EventType } from '../types/event.type.js';
 import { DownloadType, PhotoConnection, PhotoType, PhotoUploadType, toPresignedUploadType } from '../types/photo.type.js';
 import { PhotoMatchType } from '../types/selfie.type.js';
+import { EventCoverageType, PhotoFaceType } from '../types/person.type.js';
 
 @Resolver(() => PhotoType)
 export class PhotoResolver {
@@ -17,8 +18,16 @@ export class PhotoResolver {
     @Arg('first', () => Int, { nullable: true, description: 'Page size (at most 100).' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' }) after: string | null,
     @Ctx() ctx: GraphQLContext,
+    @Arg('withoutGuests', () => Boolean, { nullable: true, description: 'Only processed photos no guest was found in (to show them to everyone).' }) withoutGuests?: boolean | null,
   ) {
-    return toConnection(await ctx.services.photos.list(viewerOf(ctx), eventId, status, { first, after }));
+    return toConnection(await ctx.services.photos.list(viewerOf(ctx), eventId, status, { first, after }, Boolean(withoutGuests)));
+  }
+
+  @Authorized()
+  @Query(() => EventCoverageType, { description: "How well the event's guests are covered: faces found, faces matched to a guest, photos no guest was found in (owner, admin)." })
+  async eventCoverage(@Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string, @Ctx() ctx: GraphQLContext): Promise<EventCoverageType> {
+    const c = await ctx.services.photos.coverage(viewerOf(ctx), eventId);
+    return { ...c, matchedShare: c.faces === 0 ? 0 : c.matchedFaces / c.faces };
   }
 
   @Authorized()
@@ -80,8 +89,13 @@ export class PhotoResolver {
   @Query(() => DownloadType, {
     description: 'Your photos of an event as one ZIP (members): those you were found in and those shown to everyone, as you may download them (no GPS unless the event hands out untouched originals).',
   })
-  myPhotosArchive(@Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.archives.offer(viewerOf(ctx), eventId, 'mine', ctx.sessionId);
+  async myPhotosArchive(
+    @Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('personIds', () => [ID], { nullable: true, description: 'Whose photos: you by default (with the photos shown to everyone), or people you added (myPeople).' }) personIds?: string[] | null,
+  ) {
+    const viewer = viewerOf(ctx);
+    return ctx.services.archives.offer(viewer, eventId, 'mine', ctx.sessionId, await ctx.services.photos.peopleOf(viewer, personIds));
   }
 
   @Authorized()
@@ -104,19 +118,35 @@ export class PhotoResolver {
   @Mutation(() => ID, {
     description: '"Not me": you are not in this photo. Your match goes, it leaves your gallery (unless shown to everyone) and later searches will not match you in it. Returns the photo\'s id.',
   })
-  rejectMatch(@Arg('photoId', () => ID, { description: 'The photo you are not in.' }) photoId: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    return ctx.services.photos.rejectMatch(viewerOf(ctx), photoId);
+  rejectMatch(
+    @Arg('photoId', () => ID, { description: 'The photo you are not in.' }) photoId: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('personId', () => ID, { nullable: true, description: 'Who is not in it: you by default, or someone you added.' }) personId?: string | null,
+  ): Promise<string> {
+    return ctx.services.photos.rejectMatch(viewerOf(ctx), photoId, personId);
   }
 
   @Authorized()
-  @Query(() => PhotoConnection, { description: 'Your photos of an event: those you were found in, plus those shown to everyone. Newest first.' })
+  @Query(() => PhotoConnection, {
+    description:
+      'Your photos of an event: those you were found in, plus those shown to everyone. With personIds, those of any of these people (yours and people you added; the photos shown to everyone only when you are one of them); with together, only those where all of them appear. Newest first.',
+  })
   async myPhotos(
     @Arg('eventId', () => ID, { description: 'The event\'s id.' }) eventId: string,
     @Arg('first', () => Int, { nullable: true, description: 'Page size (at most 100).' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' }) after: string | null,
     @Ctx() ctx: GraphQLContext,
+    @Arg('personIds', () => [ID], { nullable: true, description: 'Whose photos: you by default, or any of these people (myPeople).' }) personIds?: string[] | null,
+    @Arg('together', () => Boolean, { nullable: true, description: 'True: only photos where every one of personIds appears.' }) together?: boolean | null,
   ) {
-    return toConnection(await ctx.services.photos.myPhotos(viewerOf(ctx), eventId, { first, after }));
+    return toConnection(await ctx.services.photos.myPhotos(viewerOf(ctx), eventId, { first, after }, { personIds: personIds ?? null, together: together ?? false }));
+  }
+
+  @FieldResolver(() => [PhotoFaceType], {
+    description: 'The faces found in the photo, in order, with personId on those matched to one of your people: tap one to say "this is me" (claimFace).',
+  })
+  faces(@Root() photo: Photo, @Ctx() ctx: GraphQLContext) {
+    return ctx.viewer ? ctx.services.photos.facesOf(ctx.viewer, photo) : [];
   }
 
   @FieldResolver(() => PhotoMatchType, { nullable: true, description: 'Where you were found in this photo; null if you were not.' })

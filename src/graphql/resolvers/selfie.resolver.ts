@@ -9,10 +9,25 @@ import { RematchJobType, RematchProgressType, SelfieStateType, SelfieUploadType 
 @Resolver()
 export class SelfieResolver {
   @Authorized()
-  @Mutation(() => SelfieUploadType, { description: 'A signed target for your selfie (participants who consented in an event). Throttled per account and per IP (RATE_LIMITED).' })
-  async requestSelfieUpload(@Arg('input', () => UploadFileInput, { description: 'The selfie file\'s name, type and size.' }) input: UploadFileInput, @Ctx() ctx: GraphQLContext) {
-    const { selfie, upload } = await ctx.services.selfies.requestUpload(viewerOf(ctx), input, ctx.ip);
+  @Mutation(() => SelfieUploadType, {
+    description: 'A signed target for a selfie of you, or of someone you added (participants who consented in an event). Throttled per account and per IP (RATE_LIMITED).',
+  })
+  async requestSelfieUpload(
+    @Arg('input', () => UploadFileInput, { description: 'The selfie file\'s name, type and size.' }) input: UploadFileInput,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('personId', () => ID, { nullable: true, description: 'Whose selfie: you by default, or someone you added (myPeople).' }) personId?: string | null,
+    @Arg('add', () => Boolean, { nullable: true, description: 'True: it joins their other selfies (at most 3, the oldest goes). False (default): it replaces them.' }) add?: boolean | null,
+  ) {
+    const { selfie, upload } = await ctx.services.selfies.requestUpload(viewerOf(ctx), input, ctx.ip, { personId: personId ?? null, add: add ?? false });
     return { id: selfie.id, upload: toPresignedUploadType(upload) };
+  }
+
+  @Authorized()
+  @Mutation(() => ID, {
+    description: "Deletes one of several selfies (yours or a person's you added): its file and template. The photos already found stay. The last one goes with deleteMyFaceData, or removePerson (CONFLICT here). Returns its id.",
+  })
+  deleteSelfie(@Arg('id', () => ID, { description: "The selfie's id (Person.selfies)." }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return ctx.services.selfies.deleteSelfie(viewerOf(ctx), id);
   }
 
   @Authorized()
@@ -24,7 +39,6 @@ export class SelfieResolver {
   }
 
   @Authorized()
-  @Authorized()
   @Query(() => SelfieStateType, { nullable: true, description: 'Your selfie and your last rematch job; null when you have no selfie.' })
   async mySelfie(@Ctx() ctx: GraphQLContext): Promise<SelfieStateType | null> {
     const state = await ctx.services.selfies.mySelfie(viewerOf(ctx));
@@ -33,6 +47,7 @@ export class SelfieResolver {
     return { id: selfie.id, status: selfie.status, uploadedAt: selfie.createdAt, message: selfie.validationMessage, lastJob };
   }
 
+  @Authorized()
   @Query(() => RematchJobType, { nullable: true, description: 'One of your rematch jobs.' })
   rematchJob(@Arg('id', () => ID, { description: 'The job\'s id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.selfies.job(viewerOf(ctx), id);

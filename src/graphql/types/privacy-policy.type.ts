@@ -13,4 +13,10 @@ export class PrivacyPolicyType {
 
   @Field(() => [String], { description: 'How long face data is kept.' })
   retentionRules!: string[];
+
+  @Field({ description: 'Recorded with each person a guest adds (addPerson consentVersion).' })
+  guardianConsentVersion!: string;
+
+  @Field({ description: 'The text a guest agrees to, on their behalf, when they add someone without a phone to look for.' })
+  guardianConsentText!: string;
 }

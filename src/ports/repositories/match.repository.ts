@@ -6,13 +6,16 @@ export interface MatchRepository {
   /** A photo's stored faces, in face order. */
   photoFaces(photoId: string): Promise<StoredFace[]>;
   /**
-   * Approved participants of the event (all of them, or only `userId`) who
-   * consented and have an active selfie, with their matched faces and "not me"
-   * photos there. Guests waiting for approval, or refused, are never searched.
+   * The people approved participants of the event look for (themselves and
+   * those they added; all of them, only one guest's, or only one person), one
+   * entry per active selfie, with their matched faces and "not me" photos
+   * there. Guests waiting for approval, or refused, are never searched.
    */
-  participantsWithSelfie(eventId: string, userId?: string): Promise<ParticipantFace[]>;
-  /** Photos of the event the user said "not me" to. */
-  rejectedPhotoIds(userId: string, eventId: string): Promise<string[]>;
+  participantsWithSelfie(eventId: string, only?: { userId: string } | { personId: string }): Promise<ParticipantFace[]>;
+  /** The faces the person is matched to in the event (their vectors), `claimed` for those the guest said were them. */
+  personReferences(personId: string, eventId: string): Promise<{ faceId: string; vector: Float32Array; claimed: boolean }[]>;
+  /** Photos of the event the person was said not to be in ("not me"). */
+  rejectedPhotoIds(personId: string, eventId: string): Promise<string[]>;
   /** DONE photos of the event not yet searched for its participants. */
   photosAwaitingSearch(eventId: string): Promise<string[]>;
   /** Photos of the event in flight or waiting for the batched search. */
@@ -22,8 +25,14 @@ export interface MatchRepository {
   donePhotosPerLiveEvent(userId: string): Promise<{ eventId: string; count: number; matchThreshold: number | null }[]>;
   /** The event's own match threshold (Event.settings.matchThreshold); null: the engine's default. */
   matchThreshold(eventId: string): Promise<number | null>;
-  /** DONE photos the user is matched in, in the events where they are approved (a guest awaiting approval learns nothing). */
-  matchedPhotoCount(userId: string): Promise<number>;
-  /** Writes the match unless a better one exists for (photo, user); skipped when the face is gone or the user said "not me" to the photo. True when new. */
-  upsertBest(match: FaceMatch, source: MatchSource): Promise<boolean>;
+  /** DONE photos the person is matched in, in the events where their guest is approved (a guest awaiting approval learns nothing). */
+  matchedPhotoCount(personId: string): Promise<number>;
+  /** "This is me": the face becomes the person's match in its photo (CLAIM), whatever was there; an earlier "not me" goes. True when new. */
+  claim(match: { personId: string; photoId: string; faceId: string; similarity: number }): Promise<boolean>;
+  /**
+   * Writes the match unless a better one (or a claimed one) exists for
+   * (photo, person); skipped when the face is gone or the person was said not
+   * to be in the photo. The guest whose gallery it joins when new, else null.
+   */
+  upsertBest(match: FaceMatch, source: MatchSource): Promise<{ userId: string } | null>;
 }

@@ -21,10 +21,10 @@ export interface ParticipationRepository {
    * Claims the next new-photo email of a guest in an event: when they still
    * want it and the last one went out at least `intervalSeconds` ago, marks it
    * sent now and returns the matched photos made since the previous one (and
-   * what to write); otherwise says how long to wait, or that there is nothing to do.
+   * what to write: new photos in all, and per person, `name` null for the guest themself); otherwise says how long to wait, or that there is nothing to do.
    */
   claimDigest(userId: string, eventId: string, intervalSeconds: number): Promise<
-    | { kind: 'send'; email: string; displayName: string; eventName: string; eventCode: string; participationId: string; newPhotos: number; previous: { since: Date | null; last: Date | null } }
+    | { kind: 'send'; email: string; displayName: string; eventName: string; eventCode: string; participationId: string; newPhotos: number; byPerson: { name: string | null; photos: number }[]; previous: { since: Date | null; last: Date | null } }
     | { kind: 'wait'; seconds: number }
     | { kind: 'none' }
   >;

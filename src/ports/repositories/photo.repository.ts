@@ -17,12 +17,55 @@ export interface GalleryRow {
   match: { similarity: number; box: { left: number; top: number; width: number; height: number } } | null;
 }
 
+/** One page of a guest's gallery. */
+export interface GalleryQuery {
+  userId: string;
+  isAdmin: boolean;
+  eventId: string;
+  limit: number;
+  before?: { at: Date; id: string };
+  /** The people looked for whose photos it shows: the guest's own id and ids of people they added. */
+  personIds: string[];
+  /** Only photos where every one of them appears. */
+  together: boolean;
+  /** The photos shown to everyone count too (when the event's gallery is public). */
+  general: boolean;
+}
+
+/** A face of a photo as a guest sees it: where it is and, when it is one of their people, who. */
+export interface PhotoFaceView {
+  index: number;
+  box: { left: number; top: number; width: number; height: number };
+  personId: string | null;
+}
+
+/** How well an event's guests are covered by its processed photos. */
+export interface EventCoverage {
+  /** Faces found in its processed photos. */
+  faces: number;
+  /** Of those, faces matched to a guest or someone they look for. */
+  matchedFaces: number;
+  /** Processed photos. */
+  photos: number;
+  /** Processed photos in which no guest was found. */
+  photosWithoutGuests: number;
+}
+
 /** The event as the gallery check needs it, whatever the caller may see. */
 export interface GalleryAccess {
   ownerId: string;
   eventName: string;
   /** The caller's participation status, null when they did not join. */
   membership: string | null;
+}
+
+/** Which photos a ZIP holds: a whole event, or a guest's photos of the people it is for. */
+export interface ArchiveQuery {
+  eventId: string;
+  scope: 'mine' | 'event';
+  userId: string;
+  /** For `mine`: the guest's own id and ids of people they added. */
+  personIds: string[];
 }
 
 /** One photo of an archive: its keys (the caller picks the right file) and its name. */
@@ -56,12 +99,20 @@ export interface PhotoRepository {
    * then (only when `allowed` holds for them) the page of visible photos newest
    * first, each with the caller's match, and the total.
    */
-  galleryPage(input: { userId: string; isAdmin: boolean; eventId: string; limit: number; before?: { at: Date; id: string } }): Promise<{
+  galleryPage(input: GalleryQuery): Promise<{
     access: GalleryAccess | null;
     total: number;
     rows: GalleryRow[];
   }>;
-  /** The user's match (similarity, face box) in each of these photos. */
+  /** Each photo's faces in face order, with the user's person matched to each (theirs only). */
+  facesWithPeople(userId: string, photoIds: readonly string[]): Promise<Map<string, PhotoFaceView[]>>;
+  /** A page of the event's processed photos no guest was found in, in upload order after `after`, and how many there are. */
+  withoutGuests(eventId: string, limit: number, after?: { at: Date; id: string }): Promise<{ ids: string[]; total: number }>;
+  /** Faces found and matched, and photos with no guest found, in the event's processed photos. */
+  coverage(eventId: string): Promise<EventCoverage>;
+  /** "Not me": the person's match in the photo goes, and no later search makes it again (one transaction). */
+  rejectMatch(userId: string, personId: string, photoId: string): Promise<void>;
+  /** The user's own match (similarity, face box) in each of these photos. */
   matchesIn(userId: string, photoIds: readonly string[]): Promise<Map<string, GalleryRow['match']>>;
   /** Photos UPLOADED or PROCESSING untouched for `staleAfterSeconds`: touched and returned (their job was lost). */
   claimStale(staleAfterSeconds: number, limit: number): Promise<string[]>;
@@ -73,11 +124,9 @@ export interface PhotoRepository {
    * for `event`, every DONE photo of the event.
    */
   /** One page of a ZIP's photos in upload order, after `after` (keyset): a ZIP of 5,000 photos is read a page at a time. */
-  archiveRows(input: { eventId: string; scope: 'mine' | 'event'; userId: string; limit: number; after?: string }): Promise<ArchiveRow[]>;
+  archiveRows(input: ArchiveQuery & { limit: number; after?: string }): Promise<ArchiveRow[]>;
   /** How many photos a ZIP holds. */
-  archiveCount(input: { eventId: string; scope: 'mine' | 'event'; userId: string }): Promise<number>;
-  /** "Not me": removes the user's match in the photo and keeps them out of it for good, together. */
-  rejectMatch(userId: string, photoId: string): Promise<void>;
+  archiveCount(input: ArchiveQuery): Promise<number>;
   /** Those of `ids` whose status is `status`. */
   withStatus(ids: readonly string[], status: PhotoStatus): Promise<string[]>;
 }

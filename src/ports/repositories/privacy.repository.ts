@@ -1,9 +1,14 @@
 /** The erasures that span several tables, each in one transaction, and what they need to find. */
 export interface PrivacyRepository {
-  /** Photo faces this user was matched to, with where they are. */
-  facesMatchedTo(userId: string): Promise<{ faceId: string; photoId: string; eventId: string; engineFaceId: string | null }[]>;
-  /** Deletes the user's matches (in one event when given) and these faces, together. */
-  forgetMatches(userId: string, faceIds: string[], eventId?: string): Promise<void>;
+  /** Photo faces matched to this guest or anyone they look for (`userId`), or to one person (`personId`), with where they are. */
+  facesMatchedTo(who: { userId: string } | { personId: string }): Promise<{ faceId: string; photoId: string; eventId: string; engineFaceId: string | null }[]>;
+  /** Deletes those matches (in one event when given) and these faces, together. */
+  forgetMatches(who: { userId: string } | { personId: string }, faceIds: string[], eventId?: string): Promise<void>;
+  /**
+   * Deletes one person the guest added (or all of them) with their matches,
+   * "not me" marks, rematch jobs and selfie rows, together.
+   */
+  deletePeople(userId: string, personId?: string): Promise<void>;
   /** Turns face matching off for the user's membership of the event; false when they are not a member. */
   stopMatching(userId: string, eventId: string): Promise<boolean>;
   /**

@@ -24,6 +24,13 @@ import {
 } from '../../../ports/face-engine.js';
 import { TokenBucket } from './token-bucket.js';
 
+/**
+ * "This is me" on Rekognition: the similarity a claimed face must reach with
+ * one of the claimant's selfies. Far below matching (Rekognition's same-person
+ * faces score above 90); faces of two people rarely pass 50.
+ */
+export const CLAIM_MIN_SIMILARITY = 60;
+
 export interface RekognitionSettings {
   collectionPrefix: string;
   /** FaceMatchThreshold of SearchFaces (AWS_REKOGNITION_FACE_THRESHOLD). */
@@ -46,7 +53,7 @@ const MAX_BYTES = 5 * 1024 * 1024;
 /**
  * AWS Rekognition: one collection per event (created on first use), photo faces
  * indexed once as `photo:<id>`, a participant's selfie indexed in each of their
- * events as `user:<id>`. A photo costs 1 + (its faces) calls: IndexFaces, then
+ * events as `person:<id>`. A photo costs 1 + (its faces) calls: IndexFaces, then
  * one SearchFaces per face. Every call is counted by API name, paced by one
  * token bucket, and retried with backoff when throttled.
  */
@@ -99,7 +106,7 @@ export class RekognitionFaceEngine implements FaceEngine {
       }));
   }
 
-  async indexSelfie(input: { userId: string; image: Buffer; eventIds: string[] }): Promise<SelfieCheck> {
+  async indexSelfie(input: { personId: string; image: Buffer; eventIds: string[] }): Promise<SelfieCheck> {
     let height: number;
     try {
       height = (await sharp(input.image).metadata()).height ?? 0;
@@ -129,7 +136,7 @@ export class RekognitionFaceEngine implements FaceEngine {
       const collection = await this.collection(eventId);
       const out = await this.send('IndexFaces', () =>
         this.client.send(
-          new IndexFacesCommand({ CollectionId: collection, Image: { Bytes: bytes }, ExternalImageId: `user:${input.userId}`, MaxFaces: 1, QualityFilter: 'AUTO' }),
+          new IndexFacesCommand({ CollectionId: collection, Image: { Bytes: bytes }, ExternalImageId: `person:${input.personId}`, MaxFaces: 1, QualityFilter: 'AUTO' }),
         ), eventId);
       const faceId = out.FaceRecords?.[0]?.Face?.FaceId;
       if (!faceId) {
@@ -169,31 +176,31 @@ export class RekognitionFaceEngine implements FaceEngine {
     const byFaceId = new Map<string, string>();
     for (const p of input.participants) {
       const ref = parseRefs(p.engineFaceId)[input.eventId];
-      if (ref) byFaceId.set(ref, p.userId);
+      if (ref) byFaceId.set(ref, p.personId);
     }
     if (byFaceId.size === 0) return [];
     const collection = await this.collection(input.eventId);
     const best = new Map<string, FaceMatch>();
-    const keep = (userId: string, faceId: string, similarity: number) => {
+    const keep = (personId: string, faceId: string, similarity: number) => {
       if (similarity < minSimilarity) return;
-      const current = best.get(userId);
-      if (!current || similarity > current.similarity) best.set(userId, { userId, faceId, photoId: input.photoId, similarity });
+      const current = best.get(personId);
+      if (!current || similarity > current.similarity) best.set(personId, { personId, faceId, photoId: input.photoId, similarity });
     };
     const faces = input.faces.filter((f) => f.engineFaceId);
     // Whichever costs fewer calls: one search per face of the photo, or one per participant.
     if (faces.length <= byFaceId.size) {
       for (const face of faces) {
         for (const m of await this.search(collection, face.engineFaceId!, minSimilarity)) {
-          const userId = m.faceId ? byFaceId.get(m.faceId) : undefined;
-          if (userId) keep(userId, face.id, m.similarity);
+          const personId = m.faceId ? byFaceId.get(m.faceId) : undefined;
+          if (personId) keep(personId, face.id, m.similarity);
         }
       }
     } else {
       const rowOf = new Map(faces.map((f) => [f.engineFaceId!, f.id]));
-      for (const [selfieFaceId, userId] of byFaceId) {
+      for (const [selfieFaceId, personId] of byFaceId) {
         for (const m of await this.search(collection, selfieFaceId, minSimilarity)) {
           const row = m.faceId ? rowOf.get(m.faceId) : undefined;
-          if (row) keep(userId, row, m.similarity);
+          if (row) keep(personId, row, m.similarity);
         }
       }
     }
@@ -231,7 +238,7 @@ export class RekognitionFaceEngine implements FaceEngine {
       if (!face) continue;
       const current = best.get(face.photoId);
       if (!current || (m.Similarity ?? 0) > current.similarity) {
-        best.set(face.photoId, { userId: input.participant.userId, faceId: face.faceId, photoId: face.photoId, similarity: m.Similarity ?? 0 });
+        best.set(face.photoId, { personId: input.participant.personId, faceId: face.faceId, photoId: face.photoId, similarity: m.Similarity ?? 0 });
       }
     }
     return [...best.values()];
@@ -242,7 +249,21 @@ export class RekognitionFaceEngine implements FaceEngine {
     if (ids.length > 0) await this.deleteFaces(this.collectionName(eventId), ids);
   }
 
-  async deleteParticipantFaces(_userId: string, eventIds: string[], selfies: ParticipantFace[]): Promise<void> {
+  /**
+   * "This is me": one search from the claimed face; plausible when one of the
+   * person's selfies comes back at CLAIM_MIN_SIMILARITY or more.
+   */
+  async judgeClaim(input: { eventId: string; face: StoredFace; selfies: ParticipantFace[] }): Promise<{ plausible: boolean; similarity: number }> {
+    const refs = new Set(input.selfies.map((s) => parseRefs(s.engineFaceId)[input.eventId]).filter((r): r is string => Boolean(r)));
+    if (!input.face.engineFaceId || refs.size === 0) return { plausible: false, similarity: 0 };
+    const collection = await this.collection(input.eventId);
+    const out = await this.send('SearchFaces', () =>
+      this.client.send(new SearchFacesCommand({ CollectionId: collection, FaceId: input.face.engineFaceId!, MaxFaces: 4096, FaceMatchThreshold: CLAIM_MIN_SIMILARITY })), input.eventId);
+    const similarity = Math.max(0, ...(out.FaceMatches ?? []).filter((m) => m.Face?.FaceId && refs.has(m.Face.FaceId)).map((m) => m.Similarity ?? 0));
+    return { plausible: similarity >= CLAIM_MIN_SIMILARITY, similarity };
+  }
+
+  async deleteParticipantFaces(_personId: string, eventIds: string[], selfies: ParticipantFace[]): Promise<void> {
     // Only in these events' collections: a guest leaving one event stays findable in the others.
     const events = new Set(eventIds);
     for (const selfie of selfies) await this.deleteRefs(Object.fromEntries(Object.entries(parseRefs(selfie.engineFaceId)).filter(([eventId]) => events.has(eventId))));

@@ -36,6 +36,17 @@ export type LocalFaceSettings = Pick<
  */
 export const PHOTO_PAIR_MAX_DISTANCE = 0.58;
 
+/**
+ * "This is me": the largest distance between a claimed face and the closest
+ * of the claimant's selfies that is plausible. Looser than matching (the
+ * matcher missed the face, often a profile or a poor light), but a stranger's
+ * face must stay out. Calibrated on the dev set (`npm run bench:people`):
+ * with one selfie it refuses 6.4 % of a guest's own faces and accepts 0.6 %
+ * of strangers' faces; with three selfies 0 % and 1.2 %. At 0.62 strangers
+ * get in twice as often (1.0 %, 2.1 %); at 0.58 own faces are refused 8.2 %.
+ */
+export const CLAIM_MAX_DISTANCE = 0.6;
+
 /** Descriptor distance → similarity 0..100: 100 identical, 50 at the threshold, 0 at twice it. */
 export function similarityOf(distance: number, maxDistance: number): number {
   return Math.max(0, Math.min(100, Math.round(1000 * (1 - distance / (2 * maxDistance))) / 10));
@@ -63,10 +74,16 @@ const REFERENCE_PENALTY = 0.04;
 /** At most this many references per participant (the closest to the selfie): each one is a search. */
 const MAX_REFERENCES = 20;
 
-/** The participant's faces close enough to their selfie to serve as references, closest first. */
-function confirmed(selfie: Float32Array, faces: { faceId: string; vector: Float32Array }[], cutoff: number): { faceId: string; vector: Float32Array }[] {
+type Reference = { faceId: string; vector: Float32Array; claimed?: boolean };
+
+/**
+ * The participant's faces that serve as references, closest first: those
+ * close enough to their selfie, and the faces they claimed ("this is me",
+ * checked against CLAIM_MAX_DISTANCE when claimed) whatever their distance.
+ */
+function confirmed(selfie: Float32Array, faces: Reference[], cutoff: number): Reference[] {
   return [...new Map(faces.map((f) => [f.faceId, f])).values()]
-    .map((f) => ({ f, d: distance(selfie, f.vector) }))
+    .map((f) => ({ f, d: f.claimed ? 0 : distance(selfie, f.vector) }))
     .filter(({ d }) => d <= cutoff - REFERENCE_PENALTY)
     .sort((a, b) => a.d - b.d)
     .slice(0, MAX_REFERENCES)
@@ -74,7 +91,7 @@ function confirmed(selfie: Float32Array, faces: { faceId: string; vector: Float3
 }
 
 /** A face's distance to a participant: to the selfie, or to a reference (not itself) plus the penalty when within the stricter cutoff. */
-function closeness(selfie: Float32Array, references: { faceId: string; vector: Float32Array }[], faceId: string, vector: Float32Array, cutoff: number): number {
+function closeness(selfie: Float32Array, references: Reference[], faceId: string, vector: Float32Array, cutoff: number): number {
   let best = distance(selfie, vector);
   for (const r of references) {
     if (r.faceId === faceId) continue;
@@ -146,7 +163,7 @@ export class LocalFaceEngine implements FaceEngine {
         if (d <= cutoff && (!best || d < best.distance)) best = { faceId: face.id, distance: d };
       }
       if (best) {
-        matches.push({ userId: participant.userId, faceId: best.faceId, photoId: input.photoId, similarity: similarityOf(best.distance, this.settings.maxDistance) });
+        matches.push({ personId: participant.personId, faceId: best.faceId, photoId: input.photoId, similarity: similarityOf(best.distance, this.settings.maxDistance) });
       }
     }
     return matches;
@@ -159,7 +176,7 @@ export class LocalFaceEngine implements FaceEngine {
    * face found that way counts as REFERENCE_PENALTY further than its reference.
    */
   async findParticipantInEvent(input: { eventId: string; participant: ParticipantFace; minSimilarity?: number | null }): Promise<FaceMatch[]> {
-    const { vector, userId } = input.participant;
+    const { vector, personId } = input.participant;
     if (!vector) return [];
     const cutoff = this.cutoff(input.minSimilarity);
     const strict = cutoff - REFERENCE_PENALTY;
@@ -177,7 +194,7 @@ export class LocalFaceEngine implements FaceEngine {
         if (!current || d < current.distance) best.set(h.photoId, { faceId: h.faceId, distance: d });
       }
     }
-    return [...best].map(([photoId, b]) => ({ userId, faceId: b.faceId, photoId, similarity: similarityOf(b.distance, this.settings.maxDistance) }));
+    return [...best].map(([photoId, b]) => ({ personId, faceId: b.faceId, photoId, similarity: similarityOf(b.distance, this.settings.maxDistance) }));
   }
 
   /**
@@ -188,6 +205,15 @@ export class LocalFaceEngine implements FaceEngine {
   private cutoff(minSimilarity: number | null | undefined): number {
     const { maxDistance } = this.settings;
     return minSimilarity == null ? maxDistance : 2 * maxDistance * (1 - minSimilarity / 100);
+  }
+
+  /** Plausible when the face lies within CLAIM_MAX_DISTANCE of the closest of the selfies. */
+  async judgeClaim(input: { face: StoredFace; selfies: ParticipantFace[] }): Promise<{ plausible: boolean; similarity: number }> {
+    const { vector } = input.face;
+    const distances = input.selfies.flatMap((s) => (s.vector && vector ? [distance(s.vector, vector)] : []));
+    if (distances.length === 0) return { plausible: false, similarity: 0 };
+    const closest = Math.min(...distances);
+    return { plausible: closest <= CLAIM_MAX_DISTANCE, similarity: similarityOf(closest, this.settings.maxDistance) };
   }
 
   async deletePhotoFaces(eventId: string): Promise<void> {
