@@ -38,6 +38,12 @@ const BENCHES: Bench[] = [
     what: "a lever on recall, on the dev set: event faces described once against flip-averaged (test-time flips), for every identity photo searched as a selfie in the 5 group photos, at three cutoffs, with the descriptor stage's cost",
   },
   {
+    name: 'people',
+    file: 'people.js',
+    args: [],
+    what: "a guest's own corrections on the dev set: recall with 1, 2 and 3 selfies, and the \"this is me\" cutoff's false-accept rate (strangers' faces accepted) against own faces refused",
+  },
+  {
     name: 'compare-cutoff',
     file: 'compare-cutoff.js',
     args: [],

@@ -144,8 +144,8 @@ async function seed(bench: Awaited<ReturnType<typeof benchEnvironment>>): Promis
     emails.push(email);
   }
   await sql.execute(
-    `insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at)
-     select gen_random_uuid(), f.photo_id, u.id, f.id, 80, 'INGEST', now()
+    `insert into matches (id, photo_id, user_id, person_id, face_id, similarity, source, created_at)
+     select gen_random_uuid(), f.photo_id, u.id, u.id, f.id, 80, 'INGEST', now()
        from (select id, row_number() over (order by email) - 1 as g from users where role = 'PARTICIPANT') u
        join (select f.id, f.photo_id, row_number() over (order by p.created_at) - 1 as n from faces f join photos p on p.id = f.photo_id where p.event_id = ?) f
          on f.n >= u.g * 30 and f.n < u.g * 30 + ?`,

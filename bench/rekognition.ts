@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     { facesByEngineIds: async () => [] },
     createLogger('silent'),
   );
-  const participants = Array.from({ length: PARTICIPANTS }, (_, i) => ({ userId: `u${i}`, vector: null, engineFaceId: JSON.stringify({ e: `s${i}` }) }));
+  const participants = Array.from({ length: PARTICIPANTS }, (_, i) => ({ personId: `u${i}`, vector: null, engineFaceId: JSON.stringify({ e: `s${i}` }) }));
   let ours = 0;
   let older = 0;
   let faces = 0;

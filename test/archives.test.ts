@@ -67,9 +67,9 @@ describe('photos as one ZIP, streamed', () => {
       [photoId],
     );
     await server.sql(
-      `insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at)
-       select gen_random_uuid(), ?, ?, f.id, 80, 'INGEST', now() from faces f where f.photo_id = ? and f.face_index = 9 limit 1`,
-      [photoId, userId, photoId],
+      `insert into matches (id, photo_id, user_id, person_id, face_id, similarity, source, created_at)
+       select gen_random_uuid(), ?, ?, ?, f.id, 80, 'INGEST', now() from faces f where f.photo_id = ? and f.face_index = 9 limit 1`,
+      [photoId, userId, userId, photoId],
     );
   }
 

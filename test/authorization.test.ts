@@ -9,6 +9,7 @@ import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './su
 import { devGroupPhoto } from './support/images.js';
 import { uploadTo } from './support/upload.js';
 import { DriveStandIn } from './support/drive-stand-in.js';
+import { GUARDIAN_CONSENT_VERSION } from '../src/services/privacy-policy.js';
 
 /**
  * Every operation of schema.graphql × every kind of caller, over real HTTP and
@@ -37,6 +38,8 @@ interface Fixture {
   participantJobId: string;
   /** A Drive folder connected to the event. */
   driveImportId: string;
+  /** A person the participant added (their child). */
+  personId: string;
 }
 
 interface Request {
@@ -310,6 +313,52 @@ const ROWS: Row[] = [
     request: ({ f }) => ({ query: 'mutation($e: ID!) { leaveEvent(eventId: $e) }', variables: { e: f.eventId } }),
   },
   {
+    op: 'Query.myPeople',
+    expect: everyoneSignedIn(),
+    request: () => ({ query: '{ myPeople { id name isMe selfies { id } } }' }),
+    check: (data, { actor, f }) => {
+      const people = data['myPeople'] as { id: string; isMe: boolean }[];
+      assert.equal(people[0]?.isMe, true, 'the caller comes first');
+      assert.equal(people.some((p) => p.id === f.personId), actor === 'participant', `${actor} ${actor === 'participant' ? 'lists' : 'must not list'} the participant's child`);
+    },
+  },
+  {
+    op: 'Mutation.addPerson',
+    // Only someone who consented in an event adds someone to look for.
+    expect: { ...ANON, otherParticipant: 'ok', ...guests('ok'), otherPhotographer: 'FORBIDDEN', owner: 'FORBIDDEN', admin: 'FORBIDDEN' },
+    request: () => ({ query: 'mutation($v: String!) { addPerson(input: { name: "Kid", consentVersion: $v }) { id isMe } }', variables: { v: GUARDIAN_CONSENT_VERSION } }),
+  },
+  {
+    op: 'Mutation.removePerson',
+    expect: participantOnly,
+    request: async ({ actor, token, f }) => {
+      // The participant removes a person of their own; anyone else tries the participant's child.
+      if (actor !== 'participant') return { query: 'mutation($id: ID!) { removePerson(id: $id) }', variables: { id: f.personId } };
+      const added = await raw({ query: 'mutation($v: String!) { addPerson(input: { name: "Gone", consentVersion: $v }) { id } }', variables: { v: GUARDIAN_CONSENT_VERSION } }, token);
+      return { query: 'mutation($id: ID!) { removePerson(id: $id) }', variables: { id: added.data!['addPerson'].id } };
+    },
+  },
+  {
+    op: 'Mutation.deleteSelfie',
+    expect: participantOnly,
+    request: async ({ actor, token }) => {
+      // A selfie of the participant's (requested, not sent): only they can delete it.
+      const req = await raw({ query: 'mutation { requestSelfieUpload(input: { filename: "me.jpg", contentType: "image/jpeg", byteSize: 100 }) { id } }' }, actor === 'participant' ? token : tokens.participant);
+      return { query: 'mutation($id: ID!) { deleteSelfie(id: $id) }', variables: { id: req.data!['requestSelfieUpload'].id } };
+    },
+  },
+  {
+    op: 'Mutation.claimFace',
+    // Past the gates, the guest learns this photo has no face 0 (faces are off here); managers are not its guests.
+    expect: { ...photoViewer, participant: 'BAD_USER_INPUT', owner: 'FORBIDDEN', admin: 'FORBIDDEN' },
+    request: ({ f }) => ({ query: 'mutation($p: ID!) { claimFace(photoId: $p, faceIndex: 0) { id } }', variables: { p: f.generalPhotoId } }),
+  },
+  {
+    op: 'Query.eventCoverage',
+    expect: managed,
+    request: ({ f }) => ({ query: 'query($e: ID!) { eventCoverage(eventId: $e) { faces matchedFaces photosWithoutGuests } }', variables: { e: f.eventId } }),
+  },
+  {
     op: 'Mutation.rejectMatch',
     expect: photoViewer,
     request: ({ f }) => ({ query: 'mutation($p: ID!) { rejectMatch(photoId: $p) }', variables: { p: f.generalPhotoId } }),
@@ -515,7 +564,8 @@ describe('authorisation matrix (every operation × every kind of caller)', () =>
     await raw({ query: `mutation { setPhotoVisibility(id: "${general}", showInGeneral: true) { id } }` }, tokens.owner);
     const job = await sendSelfie(server, tokens.participant, TINY_PNG);
     const driveImportId = await newDriveImport(event.id);
-    f = { eventId: event.id, code: event.code, otherEventId: other.id, generalPhotoId: general!, hiddenPhotoId: hidden!, participantJobId: job.id, driveImportId };
+    const child = await raw({ query: 'mutation($v: String!) { addPerson(input: { name: "Child", consentVersion: $v }) { id } }', variables: { v: GUARDIAN_CONSENT_VERSION } }, tokens.participant);
+    f = { eventId: event.id, code: event.code, otherEventId: other.id, generalPhotoId: general!, hiddenPhotoId: hidden!, participantJobId: job.id, driveImportId, personId: child.data!['addPerson'].id };
   });
   after(async () => {
     await server.close();

@@ -29,8 +29,8 @@ class PayPerSearchEngine extends DisabledFaceEngine {
     return [0, 1, 2].map((i) => ({ box: { left: i / 3, top: 0.2, width: 0.1, height: 0.1 }, confidence: 0.99, vector: null, engineFaceId: `${image.photoId}:${i}` }));
   }
 
-  override async indexSelfie(input: { userId: string }): Promise<SelfieCheck> {
-    return { ok: true, face: { box: { left: 0, top: 0, width: 1, height: 1 }, confidence: 1, vector: null, engineFaceId: `selfie:${input.userId}` } };
+  override async indexSelfie(input: { personId: string }): Promise<SelfieCheck> {
+    return { ok: true, face: { box: { left: 0, top: 0, width: 1, height: 1 }, confidence: 1, vector: null, engineFaceId: `selfie:${input.personId}` } };
   }
 
   override prefersBatchSearch(faces: number, participants: number, batchSize: number): boolean {
@@ -48,7 +48,7 @@ class PayPerSearchEngine extends DisabledFaceEngine {
       `select f.id, f.photo_id from faces f join photos p on p.id = f.photo_id where p.event_id = ? and f.face_index = 0`,
       [input.eventId],
     );
-    return rows.map((r) => ({ userId: input.participant.userId, faceId: r.id, photoId: r.photo_id, similarity: 99 }));
+    return rows.map((r) => ({ personId: input.participant.personId, faceId: r.id, photoId: r.photo_id, similarity: 99 }));
   }
 }
 

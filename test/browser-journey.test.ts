@@ -50,8 +50,8 @@ describe('the guest journey from a browser on another origin', () => {
         `insert into faces (id, photo_id, face_index, box_left, box_top, box_width, box_height, confidence, created_at) values (gen_random_uuid(), ?, 3, 0.1, 0.1, 0.2, 0.2, 0.99, now()) returning id`,
         [photoId],
       );
-      await server.sql(`insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?, 80, 'INGEST', now())`, [photoId, userId, face!.id]);
-      await server.app.bus.publish('match.created', { eventId: event.eventId, photoId, userId });
+      await server.sql(`insert into matches (id, photo_id, user_id, person_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?::uuid, ?, 80, 'INGEST', now())`, [photoId, userId, userId, face!.id]);
+      await server.app.bus.publish('match.created', { eventId: event.eventId, photoId, userId, personId: userId });
       return photoId;
     });
 

@@ -37,7 +37,7 @@ describe('deleting an event (in the background)', () => {
       `insert into faces (id, photo_id, face_index, box_left, box_top, box_width, box_height, confidence, created_at) values (gen_random_uuid(), ?, 0, 0.1, 0.1, 0.2, 0.2, 0.99, now()) returning id`,
       [ids[0]],
     );
-    await server.sql(`insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?, 80, 'INGEST', now())`, [ids[0], guestId, face!.id]);
+    await server.sql(`insert into matches (id, photo_id, user_id, person_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?::uuid, ?, 80, 'INGEST', now())`, [ids[0], guestId, guestId, face!.id]);
     const objectsDir = path.join(server.dataDir, 'objects', 'events', eventId);
     assert.ok((await readdir(objectsDir, { recursive: true })).length > 0);
 

@@ -92,7 +92,7 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
         const check = selfies.get(`${who}/${n}`)!;
         assert.ok(check.ok);
         const hits = new Set(
-          (await engine.findParticipantInEvent({ eventId: 'e', participant: { userId: who, vector: check.face.vector, engineFaceId: null } })).map((m) => m.photoId),
+          (await engine.findParticipantInEvent({ eventId: 'e', participant: { personId: who, vector: check.face.vector, engineFaceId: null } })).map((m) => m.photoId),
         );
         for (const g of groups) {
           const truth = g.identities.includes(who);
@@ -118,7 +118,7 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
       for (const n of [1, 2, 3, 4, 5] as const) {
         const check = selfies.get(`${who}/${n}`)!;
         assert.ok(check.ok);
-        const participant = { userId: who, vector: check.face.vector, engineFaceId: null };
+        const participant = { personId: who, vector: check.face.vector, engineFaceId: null };
         const widened = (await engine.findParticipantInEvent({ eventId: 'e', participant })).map((m) => m.photoId);
         // "Not me" on every photo: none of them may serve as a reference, so only the selfie's own finds remain.
         const selfieOnly = (await engine.findParticipantInEvent({ eventId: 'e', participant: { ...participant, rejectedPhotoIds: groups.map((g) => g.path) } })).map((m) => m.photoId);
@@ -136,7 +136,7 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
   it('should give the same answer photo → participants as participant → photos (order of arrival does not matter)', async () => {
     const check = await engine.indexSelfie({ image: await identityPhoto('leonard', 1) });
     assert.ok(check.ok);
-    const participant = { userId: 'leonard', vector: check.face.vector, engineFaceId: null };
+    const participant = { personId: 'leonard', vector: check.face.vector, engineFaceId: null };
     const fromSelfie = (await engine.findParticipantInEvent({ eventId: 'e', participant })).map((m) => [m.photoId, m.faceId, m.similarity]);
     // Photos that arrive later are compared with the selfie and with the faces the guest is matched to by then.
     const vectors = new Map<string, Float32Array>(groups.flatMap((g) => g.faces.map((vector, i) => [`${g.path}#${i}`, vector] as const)));
@@ -153,7 +153,7 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
   it("should apply an event's own match threshold on the similarity scale it reports, both ways round", async () => {
     const check = await engine.indexSelfie({ image: await identityPhoto('leonard', 1) });
     assert.ok(check.ok);
-    const participant = { userId: 'leonard', vector: check.face.vector, engineFaceId: null };
+    const participant = { personId: 'leonard', vector: check.face.vector, engineFaceId: null };
     const found = async (minSimilarity: number | null) => (await engine.findParticipantInEvent({ eventId: 'e', participant, minSimilarity })).map((m) => m.similarity);
     const byDefault = await found(null);
     assert.ok(byDefault.length > 0 && byDefault.every((s) => s >= 50), 'the default threshold is similarity 50');

@@ -59,8 +59,8 @@ describe('guest and photographer operations', () => {
       [photoIds[0]],
     );
     await server.sql(
-      `insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at) select gen_random_uuid(), ?, ?, f.id, 80, 'INGEST', now() from faces f where f.photo_id = ?`,
-      [photoIds[0], me, photoIds[0]],
+      `insert into matches (id, photo_id, user_id, person_id, face_id, similarity, source, created_at) select gen_random_uuid(), ?, ?, ?, f.id, 80, 'INGEST', now() from faces f where f.photo_id = ?`,
+      [photoIds[0], me, me, photoIds[0]],
     );
     assert.equal((await server.gql(MyPhotosDocument, { eventId: event.eventId }, { token })).data?.myPhotos.totalCount, 1);
 
@@ -152,7 +152,7 @@ describe('guest and photographer operations', () => {
     const { token } = await guest();
     for (const c of [event.code, other.code]) await server.gql(JoinEventDocument, { code: c, consent: true }, { token });
     const me = (await server.gql(MeDocument, {}, { token })).data!.me!.id;
-    await server.sql(`insert into selfies (id, user_id, object_key, content_type, byte_size, status, created_at) values (gen_random_uuid(), ?, 'selfies/x', 'image/jpeg', 1, 'ACTIVE', now())`, [me]);
+    await server.sql(`insert into selfies (id, user_id, person_id, object_key, content_type, byte_size, status, created_at) values (gen_random_uuid(), ?, ?, 'selfies/x', 'image/jpeg', 1, 'ACTIVE', now())`, [me, me]);
     const faces: Record<string, string> = {};
     for (const photoId of [photoIds[1]!, otherPhoto!]) {
       const [face] = await server.sql<{ id: string }>(
@@ -160,9 +160,9 @@ describe('guest and photographer operations', () => {
         [photoId],
       );
       faces[photoId] = face!.id;
-      await server.sql(`insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?, 80, 'INGEST', now())`, [photoId, me, face!.id]);
+      await server.sql(`insert into matches (id, photo_id, user_id, person_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?::uuid, ?, 80, 'INGEST', now())`, [photoId, me, me, face!.id]);
     }
-    const searched = async (eventId: string) => (await new PgMatchRepository(server.app.db.orm.em.fork()).participantsWithSelfie(eventId)).some((p) => p.userId === me);
+    const searched = async (eventId: string) => (await new PgMatchRepository(server.app.db.orm.em.fork()).participantsWithSelfie(eventId)).some((p) => p.personId === me);
     assert.ok((await searched(event.eventId)) && (await searched(other.eventId)));
 
     const res = await server.gql(DeleteMyFaceDataDocument, { eventId: event.eventId }, { token });

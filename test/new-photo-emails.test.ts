@@ -49,12 +49,13 @@ describe('new-photo emails', () => {
          values (gen_random_uuid(), ?, (select count(*) from faces where photo_id = ?) + 10, 0.1, 0.1, 0.2, 0.2, 0.99, now()) returning id`,
         [photoId, photoId],
       );
-      await server.sql(`insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?, 80, 'INGEST', now())`, [
+      await server.sql(`insert into matches (id, photo_id, user_id, person_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?::uuid, ?, 80, 'INGEST', now())`, [
         photoId,
+        userId,
         userId,
         face!.id,
       ]);
-      await server.app.bus.publish('match.created', { eventId: event.eventId, photoId, userId });
+      await server.app.bus.publish('match.created', { eventId: event.eventId, photoId, userId, personId: userId });
     }
   }
 

@@ -14,7 +14,21 @@ import {
   MyPhotosDocument,
   PhotoDocument,
   PrivacyPolicyDocument,
+  AddPersonDocument,
+  ClaimFaceDocument,
+  DeleteSelfieDocument,
+  EventCoverageDocument,
+  GuardianConsentDocument,
+  MyPeopleDocument,
+  PeopleArchiveDocument,
+  PeoplePhotosDocument,
+  PhotoFacesDocument,
+  RejectMatchOfDocument,
+  RematchProgressDocument,
+  RemovePersonDocument,
+  SetPhotoVisibilityDocument,
   type HeartbeatSubscription,
+  type RematchProgressSubscription,
 } from './generated/graphql.js';
 import { newAccount, sendSelfie, uploadPhotos, waitForPhoto } from './support/flows.js';
 import { errorCode, plainHasher, startTestServer, TestClock, type TestServer } from './support/harness.js';
@@ -23,6 +37,10 @@ import { collect } from './support/live.js';
 
 /** Which dev group photos show whom (test/fixtures/faces/manifest.json). */
 const RAJ_IN = ['bbt1.jpg', 'bbt3.jpg', 'bbt4.jpg', 'bbt5.jpg'];
+const PENNY_IN = ['bbt3.jpg', 'bbt4.jpg', 'bbt5.jpg'];
+const HOWARD_IN = ['bbt1.jpg', 'bbt3.jpg', 'bbt5.jpg'];
+/** A person penny added, erased with her account. */
+let pennysChild = '';
 
 /** Every file under the local object store, relative to it. */
 async function storedObjects(server: TestServer): Promise<string[]> {
@@ -128,6 +146,174 @@ describe('biometric privacy (local engine, real storage)', () => {
     assert.ok(!JSON.stringify(own.data).includes('vector'), 'no template leaves the server');
   });
 
+  /** The people a guest looks for, the guest first. */
+  async function people(who: string) {
+    const res = await server.gql(MyPeopleDocument, {}, { token: guests[who] });
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    return res.data!.myPeople;
+  }
+
+  async function photosOf(who: string, personIds: string[] | null, together = false): Promise<string[]> {
+    const res = await server.gql(PeoplePhotosDocument, { eventId, personIds, together }, { token: guests[who] });
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    return res.data!.myPhotos.edges.map((e) => e.node.originalFilename).sort();
+  }
+
+  /** The photos the guest was found in (not those only shown to everyone). */
+  async function ownMatches(who: string): Promise<string[]> {
+    const res = await server.gql(MyPhotosDocument, { eventId, first: 50 }, { token: guests[who] });
+    return res.data!.myPhotos.edges.filter((e) => e.node.myMatch).map((e) => e.node.originalFilename).sort();
+  }
+
+  /** The face of a photo nearest to a horizontal position (0..1), as the guest sees the photo's faces. */
+  async function faceAt(who: string, photo: string, left: number) {
+    const res = await server.gql(PhotoFacesDocument, { id: photoIds.get(photo)! }, { token: guests[who] });
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const faces = res.data!.photo!.faces;
+    return [...faces].sort((a, b) => Math.abs(a.box.left - left) - Math.abs(b.box.left - left))[0]!;
+  }
+
+  it('should let a guest keep up to 3 selfies (the oldest goes), delete one, and never the last one this way', async () => {
+    const first = (await people('raj'))[0]!;
+    assert.equal(first.isMe, true);
+    assert.equal(first.selfies.length, 1);
+    const oldest = first.selfies[0]!.id;
+    for (const n of [1, 2] as const) assert.equal((await sendSelfie(server, guests['raj']!, await identityPhoto('raj', n), 'image/png', { add: true })).status, 'DONE');
+    assert.equal((await people('raj'))[0]!.selfies.filter((x) => x.status === 'ACTIVE').length, 3);
+    assert.equal((await sendSelfie(server, guests['raj']!, await identityPhoto('raj', 3), 'image/png', { add: true })).status, 'DONE');
+    const kept = (await people('raj'))[0]!.selfies.filter((x) => x.status === 'ACTIVE');
+    assert.equal(kept.length, 3, 'at most 3 selfies');
+    assert.ok(!kept.some((x) => x.id === oldest), 'the oldest went');
+    assert.deepEqual((await storedObjects(server)).filter((k) => k.includes(oldest)), [], "the oldest selfie's file is gone");
+    assert.deepEqual(await myPhotoNames('raj'), RAJ_IN, 'every selfie finds raj');
+
+    assert.equal((await server.gql(DeleteSelfieDocument, { id: kept[0]!.id }, { token: guests['raj'] })).data?.deleteSelfie, kept[0]!.id);
+    assert.equal(errorCode(await server.gql(DeleteSelfieDocument, { id: kept[1]!.id }, { token: guests['penny'] })), 'NOT_FOUND', "another guest's selfie");
+    assert.equal((await server.gql(DeleteSelfieDocument, { id: kept[1]!.id }, { token: guests['raj'] })).data?.deleteSelfie, kept[1]!.id);
+    const last = await server.gql(DeleteSelfieDocument, { id: kept[2]!.id }, { token: guests['raj'] });
+    assert.equal(errorCode(last), 'CONFLICT');
+    assert.match(last.errors![0]!.message, /only selfie.*delete your face data/);
+    assert.deepEqual((await people('raj'))[0]!.selfies.map((x) => x.id), [kept[2]!.id]);
+    assert.deepEqual(await myPhotoNames('raj'), RAJ_IN, 'the photos found stay');
+  });
+
+  it('should let a guest say "this is me" on a face the matcher did not give them, refuse a stranger\'s face, and undo it with "not me"', async () => {
+    const raj = (await people('raj'))[0]!.id;
+    const bbt1 = photoIds.get('bbt1.jpg')!;
+    assert.equal((await server.gql(SetPhotoVisibilityDocument, { id: bbt1, showInGeneral: true }, { token: owner })).errors, undefined);
+    assert.equal((await server.gql(RejectMatchOfDocument, { photoId: bbt1 }, { token: guests['raj'] })).errors, undefined);
+    assert.ok(!(await ownMatches('raj')).includes('bbt1.jpg'), '"not me" took it out');
+    // bbt1: raj left (x 213 of 1366), leonard, howard, sheldon right (x 1004).
+    const rajFace = await faceAt('raj', 'bbt1.jpg', 213 / 1366);
+    const sheldonFace = await faceAt('raj', 'bbt1.jpg', 1004 / 1366);
+    assert.equal(rajFace.personId, null, 'no face of the photo is raj\'s after "not me"');
+
+    const stranger = await server.gql(ClaimFaceDocument, { photoId: bbt1, faceIndex: sheldonFace.index }, { token: guests['raj'] });
+    assert.equal(errorCode(stranger), 'FACE_NOT_YOURS');
+    assert.equal(stranger.errors![0]!.message, 'This face does not look like your selfie.');
+    assert.equal(errorCode(await server.gql(ClaimFaceDocument, { photoId: bbt1, faceIndex: 99 }, { token: guests['raj'] })), 'BAD_USER_INPUT');
+    assert.equal(errorCode(await server.gql(ClaimFaceDocument, { photoId: photoIds.get('bbt2.jpg')!, faceIndex: 0 }, { token: guests['raj'] })), 'NOT_FOUND', 'a photo raj may not see');
+
+    const ws = server.ws({ authorization: `Bearer ${guests['raj']}` });
+    const progress = collect<RematchProgressSubscription, Record<string, never>>(ws, RematchProgressDocument, {});
+    const claimed = await server.gql(ClaimFaceDocument, { photoId: bbt1, faceIndex: rajFace.index }, { token: guests['raj'] });
+    assert.equal(claimed.errors, undefined, JSON.stringify(claimed.errors));
+    assert.equal(claimed.data!.claimFace.faces.find((f) => f.index === rajFace.index)?.personId, raj);
+    assert.ok((await ownMatches('raj')).includes('bbt1.jpg'), 'the photo is raj\'s again');
+    // A search of raj's events starts from the claimed face, followed over rematchProgress.
+    await progress.until((v) => v.some((m) => m.rematchProgress.status === 'DONE'));
+    progress.dispose();
+    await ws.dispose();
+    assert.deepEqual(await myPhotoNames('raj'), RAJ_IN);
+
+    assert.equal((await server.gql(RejectMatchOfDocument, { photoId: bbt1, personId: raj }, { token: guests['raj'] })).errors, undefined);
+    assert.ok(!(await ownMatches('raj')).includes('bbt1.jpg'), '"not me" undoes the claim');
+    assert.equal((await server.gql(ClaimFaceDocument, { photoId: bbt1, faceIndex: rajFace.index }, { token: guests['raj'] })).errors, undefined);
+    assert.equal((await server.gql(SetPhotoVisibilityDocument, { id: bbt1, showInGeneral: false }, { token: owner })).errors, undefined);
+  });
+
+  it('should let a guest look for their child: consent, selfies, a tab of their photos, photos of them together, per-person ZIPs, and private to that guest', async () => {
+    const raj = (await people('raj'))[0]!.id;
+    const consent = (await server.gql(GuardianConsentDocument, {})).data!.privacyPolicy;
+    assert.match(consent.guardianConsentText, /on their behalf/);
+    assert.equal(errorCode(await server.gql(AddPersonDocument, { input: { name: 'Kid', consentVersion: 'old' } }, { token: guests['raj'] })), 'BAD_USER_INPUT');
+    assert.equal(errorCode(await server.gql(AddPersonDocument, { input: { name: '  ', consentVersion: consent.guardianConsentVersion } }, { token: guests['raj'] })), 'BAD_USER_INPUT');
+    const added = await server.gql(AddPersonDocument, { input: { name: 'Little Howard', consentVersion: consent.guardianConsentVersion } }, { token: guests['raj'] });
+    assert.equal(added.errors, undefined, JSON.stringify(added.errors));
+    const child = added.data!.addPerson;
+    assert.equal(child.isMe, false);
+    assert.deepEqual((await people('raj')).map((p) => [p.id, p.isMe]), [[raj, true], [child.id, false]], 'the guest first');
+    const job = await sendSelfie(server, guests['raj']!, await identityPhoto('howard', 2), 'image/png', { personId: child.id });
+    assert.equal(job.status, 'DONE');
+    assert.equal(job.matched, HOWARD_IN.length);
+    assert.deepEqual(await photosOf('raj', [child.id]), HOWARD_IN, "the child's tab: their photos");
+    assert.deepEqual(await photosOf('raj', [raj, child.id], true), RAJ_IN.filter((n) => HOWARD_IN.includes(n)), 'together: photos where both are');
+    assert.deepEqual(await photosOf('raj', [raj, child.id]), [...new Set([...RAJ_IN, ...HOWARD_IN])].sort(), 'either of them, with the general ones');
+    const zip = await server.gql(PeopleArchiveDocument, { eventId, personIds: [child.id] }, { token: guests['raj'] });
+    assert.equal(zip.data?.myPhotosArchive.photoCount, HOWARD_IN.length);
+    // Faces say which of the guest's people each is, never anyone else's.
+    const inBbt3 = (await server.gql(PhotoFacesDocument, { id: photoIds.get('bbt3.jpg')! }, { token: guests['raj'] })).data!.photo!.faces.map((f) => f.personId);
+    assert.ok(inBbt3.includes(child.id) && inBbt3.includes(raj), 'raj and his child are outlined as theirs');
+    const pennysView = (await server.gql(PhotoFacesDocument, { id: photoIds.get('bbt3.jpg')! }, { token: guests['penny'] })).data!.photo!.faces.map((f) => f.personId);
+    assert.ok(!pennysView.includes(child.id) && !pennysView.includes(raj), "another guest never sees raj's people");
+
+    // Nobody else may use the child's id.
+    for (const res of [
+      await server.gql(PeoplePhotosDocument, { eventId, personIds: [child.id] }, { token: guests['penny'] }),
+      await server.gql(ClaimFaceDocument, { photoId: photoIds.get('bbt3.jpg')!, faceIndex: 0, personId: child.id }, { token: guests['penny'] }),
+      await server.gql(RemovePersonDocument, { id: child.id }, { token: guests['penny'] }),
+      await server.gql(RejectMatchOfDocument, { photoId: photoIds.get('bbt3.jpg')!, personId: child.id }, { token: guests['penny'] }),
+    ]) {
+      assert.equal(errorCode(res), 'NOT_FOUND');
+    }
+    // At most 4 people besides the guest.
+    const extra: string[] = [];
+    for (const name of ['A', 'B', 'C']) extra.push((await server.gql(AddPersonDocument, { input: { name, consentVersion: consent.guardianConsentVersion } }, { token: guests['raj'] })).data!.addPerson.id);
+    assert.equal(errorCode(await server.gql(AddPersonDocument, { input: { name: 'E', consentVersion: consent.guardianConsentVersion } }, { token: guests['raj'] })), 'CONFLICT');
+    for (const id of extra) assert.equal((await server.gql(RemovePersonDocument, { id }, { token: guests['raj'] })).data?.removePerson, id);
+
+    // Removing the child erases everything of theirs, and nothing of raj's.
+    const childSelfies = (await people('raj')).find((p) => p.id === child.id)!.selfies.map((x) => x.id);
+    assert.equal(childSelfies.length, 1);
+    assert.equal((await server.gql(RemovePersonDocument, { id: child.id }, { token: guests['raj'] })).data?.removePerson, child.id);
+    assert.deepEqual(await rowsMentioning(server, [child.id, 'Little Howard']), []);
+    assert.deepEqual((await storedObjects(server)).filter((k) => childSelfies.some((id) => k.includes(id))), []);
+    assert.deepEqual(await myPhotoNames('raj'), RAJ_IN, "raj's own photos stay");
+    assert.equal(errorCode(await server.gql(PeoplePhotosDocument, { eventId, personIds: [child.id] }, { token: guests['raj'] })), 'NOT_FOUND');
+
+    // Kept for the erasures below: raj's second person, and one of penny's.
+    const kid = (await server.gql(AddPersonDocument, { input: { name: 'Amy junior', consentVersion: consent.guardianConsentVersion } }, { token: guests['raj'] })).data!.addPerson;
+    assert.equal((await sendSelfie(server, guests['raj']!, await identityPhoto('amy', 1), 'image/png', { personId: kid.id })).status, 'DONE');
+    const pennys = (await server.gql(AddPersonDocument, { input: { name: 'Bernadette junior', consentVersion: consent.guardianConsentVersion } }, { token: guests['penny'] })).data!.addPerson;
+    assert.equal((await sendSelfie(server, guests['penny']!, await identityPhoto('bernadette', 1), 'image/png', { personId: pennys.id })).status, 'DONE');
+    pennysChild = pennys.id;
+  });
+
+  it('should throttle "this is me" hardest: each claim is a biometric comparison', async () => {
+    const bbt1 = photoIds.get('bbt1.jpg')!;
+    const stranger = await newAccount(server, 'PARTICIPANT', 'leonard');
+    assert.equal((await server.gql(JoinEventDocument, { code, consent: true }, { token: stranger })).errors, undefined);
+    const codes: unknown[] = [];
+    // Counted before anything is looked at: failed claims too.
+    for (let i = 0; i < 12; i++) codes.push(errorCode(await server.gql(ClaimFaceDocument, { photoId: bbt1, faceIndex: 0 }, { token: stranger })));
+    assert.deepEqual(codes.slice(0, 10), Array(10).fill('NOT_FOUND'));
+    assert.deepEqual(codes.slice(10), ['RATE_LIMITED', 'RATE_LIMITED']);
+  });
+
+  it('should show the photographer how well guests are covered, and which photos nobody was found in', async () => {
+    const res = await server.gql(EventCoverageDocument, { eventId }, { token: owner });
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const c = res.data!.eventCoverage;
+    assert.equal(c.photos, 5);
+    assert.ok(c.faces >= 20, `faces found: ${c.faces}`);
+    assert.ok(c.matchedFaces >= RAJ_IN.length + PENNY_IN.length && c.matchedFaces < c.faces, `matched: ${c.matchedFaces}`);
+    assert.equal(c.matchedShare, c.matchedFaces / c.faces);
+    const unmatched = res.data!.photos.edges.map((e) => e.node.originalFilename);
+    assert.equal(c.photosWithoutGuests, unmatched.length);
+    assert.ok(unmatched.includes('bbt2.jpg') && !unmatched.includes('bbt3.jpg'), `unmatched: ${unmatched.join(', ')}`);
+    assert.equal(errorCode(await server.gql(EventCoverageDocument, { eventId }, { token: guests['raj'] })), 'FORBIDDEN');
+  });
+
   it('should forget a guest who deletes their face data: selfie, template, matches and their faces, nothing else', async () => {
     const raj = await userId(server, guests['raj']!);
     const pennyBefore = await myPhotoNames('penny');
@@ -140,6 +326,8 @@ describe('biometric privacy (local engine, real storage)', () => {
       const rows = await server.sql<{ n: number }>(`select count(*)::int as n from ${table} where user_id = ?`, [raj.id]);
       assert.equal(rows[0]!.n, 0, `${table} rows of raj remain`);
     }
+    const kept = await server.sql<{ n: number }>(`select count(*)::int as n from people where owner_id = ?`, [raj.id]);
+    assert.equal(kept[0]!.n, 0, 'the people raj looked for go with his face data');
     assert.deepEqual((await storedObjects(server)).filter((k) => k.includes(raj.id)), [], 'no selfie object is left');
     assert.deepEqual(await myPhotoNames('raj'), [], 'raj is found in nothing any more');
     assert.deepEqual(await myPhotoNames('penny'), pennyBefore, "penny's matches are untouched");
@@ -157,7 +345,8 @@ describe('biometric privacy (local engine, real storage)', () => {
     const res = await server.gql(DeleteAccountDocument, {}, { token: guests['penny'] });
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
     assert.equal(await closed, 4403);
-    assert.deepEqual(await rowsMentioning(server, [penny.id, penny.email]), []);
+    assert.ok(pennysChild, 'penny looked for someone');
+    assert.deepEqual(await rowsMentioning(server, [penny.id, penny.email, pennysChild, 'Bernadette junior']), []);
     assert.deepEqual((await storedObjects(server)).filter((k) => k.includes(penny.id)), []);
     assert.equal(errorCode(await server.gql(MeDocument, {}, { token: guests['penny'] })), 'UNAUTHENTICATED');
     beats.dispose();

@@ -53,7 +53,7 @@ describe('Rekognition engine in the pipeline, under throttling bursts', () => {
       guard('IndexFaces');
       const [kind, id] = input.ExternalImageId.split(':') as [string, string];
       const record = (faceId: string, left: number) => ({ Face: { FaceId: faceId, Confidence: 99.5, BoundingBox: { Left: left, Top: 0.2, Width: 0.1, Height: 0.15 } } });
-      if (kind === 'user') return { FaceRecords: [record(`selfie-${id}`, 0.3)] };
+      if (kind === 'person') return { FaceRecords: [record(`selfie-${id}`, 0.3)] };
       // Each photo: the guest (face 0) and a bystander (face 1).
       const list = photoFaces.get(input.CollectionId) ?? [];
       list.push(`${id}-f0`);
@@ -65,7 +65,7 @@ describe('Rekognition engine in the pipeline, under throttling bursts', () => {
       if (input.FaceId.startsWith('selfie-')) {
         return { FaceMatches: (photoFaces.get(input.CollectionId) ?? []).map((f) => ({ Similarity: 98, Face: { FaceId: f, ExternalImageId: `photo:${f.slice(0, -3)}` } })) };
       }
-      return input.FaceId.endsWith('-f0') ? { FaceMatches: [{ Similarity: 97, Face: { FaceId: `selfie-${guestId}`, ExternalImageId: `user:${guestId}` } }] } : { FaceMatches: [] };
+      return input.FaceId.endsWith('-f0') ? { FaceMatches: [{ Similarity: 97, Face: { FaceId: `selfie-${guestId}`, ExternalImageId: `person:${guestId}` } }] } : { FaceMatches: [] };
     });
     rek.on(DeleteFacesCommand).callsFake(() => (guard('DeleteFaces'), {}));
     rek.on(DeleteCollectionCommand).callsFake(() => (guard('DeleteCollection'), {}));

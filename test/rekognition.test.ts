@@ -72,24 +72,24 @@ describe('Rekognition face engine (aws-sdk-client-mock)', () => {
     assert.deepEqual(rek.commandCalls(IndexFacesCommand)[0]!.args[0].input.Image, { S3Object: { Bucket: 'photos', Name: 'events/e1/photos/p1/original' } });
   });
 
-  it('should validate a selfie with DetectFaces, then index it as user:<id> in each of the guest events', async () => {
+  it('should validate a selfie with DetectFaces, then index it as person:<id> in each of the guest events', async () => {
     rek.on(DetectFacesCommand).resolves({ FaceDetails: [{ Confidence: 99, BoundingBox: { Left: 0.1, Top: 0.1, Width: 0.8, Height: 0.8 } }] });
     rek.on(CreateCollectionCommand).resolves({});
     rek.on(IndexFacesCommand, { CollectionId: 'findme-event-e1' }).resolves({ FaceRecords: [face('s-e1')] });
     rek.on(IndexFacesCommand, { CollectionId: 'findme-event-e2' }).resolves({ FaceRecords: [face('s-e2')] });
-    const check = await engine.indexSelfie({ userId: 'u1', image: await identityPhoto('penny', 1), eventIds: ['e1', 'e2'] });
+    const check = await engine.indexSelfie({ personId: 'u1', image: await identityPhoto('penny', 1), eventIds: ['e1', 'e2'] });
     assert.ok(check.ok);
     assert.deepEqual(JSON.parse(check.face.engineFaceId!), { e1: 's-e1', e2: 's-e2' });
     const indexed = rek.commandCalls(IndexFacesCommand).map((c) => c.args[0].input);
     assert.deepEqual(indexed.map((i) => [i.CollectionId, i.ExternalImageId, i.MaxFaces]), [
-      ['findme-event-e1', 'user:u1', 1],
-      ['findme-event-e2', 'user:u1', 1],
+      ['findme-event-e1', 'person:u1', 1],
+      ['findme-event-e2', 'person:u1', 1],
     ]);
   });
 
   it('should refuse a selfie with two faces without indexing anything', async () => {
     rek.on(DetectFacesCommand).resolves({ FaceDetails: [{ Confidence: 99, BoundingBox: { Height: 0.5 } }, { Confidence: 98, BoundingBox: { Height: 0.5 } }] });
-    const check = await engine.indexSelfie({ userId: 'u1', image: await identityPhoto('penny', 1), eventIds: ['e1'] });
+    const check = await engine.indexSelfie({ personId: 'u1', image: await identityPhoto('penny', 1), eventIds: ['e1'] });
     assert.deepEqual(check.ok ? null : [check.reason, check.message], ['MANY_FACES', 'We found 2 faces: take the selfie alone.']);
     assert.equal(rek.commandCalls(IndexFacesCommand).length, 0);
   });
@@ -97,9 +97,9 @@ describe('Rekognition face engine (aws-sdk-client-mock)', () => {
   it('should find participants in a new photo with one SearchFaces per face: 1 + faces calls per photo', async () => {
     rek.on(CreateCollectionCommand).resolves({});
     rek.on(IndexFacesCommand).resolves({ FaceRecords: [face('a'), face('b'), face('c')] });
-    rek.on(SearchFacesCommand, { FaceId: 'a' }).resolves({ FaceMatches: [{ Similarity: 99, Face: { FaceId: 's-raj', ExternalImageId: 'user:raj' } }] });
-    rek.on(SearchFacesCommand, { FaceId: 'b' }).resolves({ FaceMatches: [{ Similarity: 80, Face: { FaceId: 's-penny', ExternalImageId: 'user:penny' } }] });
-    rek.on(SearchFacesCommand, { FaceId: 'c' }).resolves({ FaceMatches: [{ Similarity: 95, Face: { FaceId: 's-old', ExternalImageId: 'user:raj' } }] });
+    rek.on(SearchFacesCommand, { FaceId: 'a' }).resolves({ FaceMatches: [{ Similarity: 99, Face: { FaceId: 's-raj', ExternalImageId: 'person:raj' } }] });
+    rek.on(SearchFacesCommand, { FaceId: 'b' }).resolves({ FaceMatches: [{ Similarity: 80, Face: { FaceId: 's-penny', ExternalImageId: 'person:penny' } }] });
+    rek.on(SearchFacesCommand, { FaceId: 'c' }).resolves({ FaceMatches: [{ Similarity: 95, Face: { FaceId: 's-old', ExternalImageId: 'person:raj' } }] });
     const detected = await engine.indexPhotoFaces({ photoId: 'p1', eventId: EVENT, original: Buffer.alloc(100), objectKey: 'k' });
     const stored = detected.map((d, i) => ({ id: `row${i}`, photoId: 'p1', vector: null, engineFaceId: d.engineFaceId }));
     const matches = await engine.findParticipantsInPhoto({
@@ -107,12 +107,12 @@ describe('Rekognition face engine (aws-sdk-client-mock)', () => {
       photoId: 'p1',
       faces: stored,
       participants: [
-        { userId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 's-raj' }) },
-        { userId: 'penny', vector: null, engineFaceId: JSON.stringify({ e1: 's-penny' }) },
-        { userId: 'howard', vector: null, engineFaceId: JSON.stringify({ e1: 's-howard' }) },
+        { personId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 's-raj' }) },
+        { personId: 'penny', vector: null, engineFaceId: JSON.stringify({ e1: 's-penny' }) },
+        { personId: 'howard', vector: null, engineFaceId: JSON.stringify({ e1: 's-howard' }) },
       ],
     });
-    assert.deepEqual(matches, [{ userId: 'raj', faceId: 'row0', photoId: 'p1', similarity: 99 }], 'below AWS_MATCH_MIN_SIMILARITY and old selfies do not count');
+    assert.deepEqual(matches, [{ personId: 'raj', faceId: 'row0', photoId: 'p1', similarity: 99 }], 'below AWS_MATCH_MIN_SIMILARITY and old selfies do not count');
     const usage = engine.usage();
     assert.equal((usage['IndexFaces'] ?? 0) + (usage['SearchFaces'] ?? 0), 1 + 3, 'the older design spent 1 + 2 × faces');
     assert.equal(rek.commandCalls(SearchFacesCommand)[0]!.args[0].input.MaxFaces, 4096);
@@ -128,15 +128,15 @@ describe('Rekognition face engine (aws-sdk-client-mock)', () => {
         { Similarity: 95, Face: { FaceId: 'pf1', ExternalImageId: 'photo:p1' } },
         { Similarity: 97, Face: { FaceId: 'pf2', ExternalImageId: 'photo:p1' } },
         { Similarity: 93, Face: { FaceId: 'pf3', ExternalImageId: 'photo:p2' } },
-        { Similarity: 99, Face: { FaceId: 'other-selfie', ExternalImageId: 'user:penny' } },
+        { Similarity: 99, Face: { FaceId: 'other-selfie', ExternalImageId: 'person:penny' } },
       ],
     });
-    const matches = await engine.findParticipantInEvent({ eventId: EVENT, participant: { userId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 's-raj' }) } });
+    const matches = await engine.findParticipantInEvent({ eventId: EVENT, participant: { personId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 's-raj' }) } });
     assert.deepEqual(
       matches.sort((a, b) => a.photoId.localeCompare(b.photoId)),
       [
-        { userId: 'raj', faceId: 'row2', photoId: 'p1', similarity: 97 },
-        { userId: 'raj', faceId: 'row3', photoId: 'p2', similarity: 93 },
+        { personId: 'raj', faceId: 'row2', photoId: 'p1', similarity: 97 },
+        { personId: 'raj', faceId: 'row3', photoId: 'p2', similarity: 93 },
       ],
     );
     assert.equal(rek.commandCalls(SearchFacesCommand)[0]!.args[0].input.FaceId, 's-raj');
@@ -161,7 +161,7 @@ describe('Rekognition face engine (aws-sdk-client-mock)', () => {
     rek.on(DeleteFacesCommand).resolves({});
     rek.on(DeleteCollectionCommand).resolves({});
     await engine.deletePhotoFaces(EVENT, 'p', [{ id: 'r', photoId: 'p', vector: null, engineFaceId: 'f9' }]);
-    await engine.deleteParticipantFaces('raj', ['e1', 'e2'], [{ userId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 'a', e2: 'b' }) }]);
+    await engine.deleteParticipantFaces('raj', ['e1', 'e2'], [{ personId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 'a', e2: 'b' }) }]);
     await engine.deleteEventFaces(EVENT);
     assert.deepEqual(
       rek.commandCalls(DeleteFacesCommand).map((c) => [c.args[0].input.CollectionId, c.args[0].input.FaceIds]),
@@ -212,9 +212,9 @@ describe('Rekognition: cheaper search direction', () => {
         eventId: EVENT,
         photoId: 'p1',
         faces,
-        participants: [{ userId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 's-raj' }) }],
+        participants: [{ personId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 's-raj' }) }],
       });
-      assert.deepEqual(matches, [{ userId: 'raj', faceId: 'row2', photoId: 'p1', similarity: 96 }]);
+      assert.deepEqual(matches, [{ personId: 'raj', faceId: 'row2', photoId: 'p1', similarity: 96 }]);
       assert.equal(engine.usage()['SearchFaces'], 1, 'one search for one participant instead of five');
     } finally {
       rek.restore();

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 import yauzl from 'yauzl';
-import { CreateEventDocument, MyPhotosDocument, RegisterDocument } from './generated/graphql.js';
+import { CreateEventDocument, MeDocument, MyPeopleDocument, MyPhotosDocument, PeoplePhotosDocument, RegisterDocument } from './generated/graphql.js';
 import { uploadPhotos } from './support/flows.js';
 import { DriveStandIn } from './support/drive-stand-in.js';
 import { plainHasher, startTestServer, uniqueEmail, type TestServer } from './support/harness.js';
@@ -694,6 +694,91 @@ describe('the web app in Chromium', () => {
     await folder.getByRole('button', { name: 'Disconnect' }).click();
     await folder.getByRole('button', { name: 'Disconnect it' }).click();
     await panel.getByText('No folder connected yet.').waitFor();
+    await phone.close();
+    assertClean();
+  });
+
+  journey('should let a guest add a selfie, claim a face the matcher missed, be refused a stranger\'s face, and look for their child', { timeout: 180_000 }, async () => {
+    // The first journey's event: five photos, all shown to everyone (raj erased his face data there: howard comes now).
+    const phone = await context(PHONE);
+    const guest = await phone.newPage();
+    await guest.goto(`/e/${code}`);
+    await guest.getByLabel('Your name').fill('Howard');
+    await guest.getByLabel('Your email').fill(uniqueEmail('howard'));
+    await guest.getByLabel(/I agree that FindMe compares my selfie/).check();
+    await guest.getByRole('button', { name: 'Join and find my photos' }).click();
+    await guest.getByRole('heading', { name: 'Your selfie' }).waitFor();
+    await guest.locator('input[type=file]').setInputFiles(fileURLToPath(new URL('identities/howard/1.png', FACES)));
+    await guest.waitForURL(/\/my\/[0-9a-f-]+/, { timeout: 60_000 });
+    const eventId = /\/my\/([0-9a-f-]+)/.exec(guest.url())![1]!;
+    await guest.getByText(/We found you in \d+ photos?/).waitFor();
+
+    // A second selfie, from the gallery's summary.
+    await guest.getByRole('link', { name: 'Add another selfie (from the side, with glasses)' }).click();
+    await guest.getByRole('heading', { name: 'Another selfie' }).waitFor();
+    await guest.locator('input[type=file]').setInputFiles(fileURLToPath(new URL('identities/howard/3.png', FACES)));
+    await guest.waitForURL(/\/my\/[0-9a-f-]+\?found=/, { timeout: 60_000 });
+    await guest.getByRole('link', { name: 'Look for my child or someone else' }).click();
+    await guest.getByRole('heading', { name: 'People I look for' }).waitFor();
+    await guest.getByText('2 selfies').waitFor();
+
+    // The matcher "missed" howard in bbt1: his match there goes, as if it had never been made.
+    const token = await guest.evaluate(async () => {
+      const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-findme-refresh': 'cookie' }, body: JSON.stringify({ query: 'mutation { refreshSession { token } }' }) });
+      return ((await res.json()) as { data: { refreshSession: { token: string } } }).data.refreshSession.token;
+    });
+    const me = (await server.gql(MeDocument, {}, { token })).data!.me!.id;
+    await server.sql(`delete from matches m using photos p where p.id = m.photo_id and m.user_id = ? and p.original_filename = 'bbt1.jpg' and p.event_id = ?`, [me, eventId]);
+    const mine = async () => (await server.gql(MyPhotosDocument, { eventId, first: 50 }, { token })).data!.myPhotos.edges.filter((e) => e.node.myMatch).map((e) => e.node.originalFilename).sort();
+    assert.ok(!(await mine()).includes('bbt1.jpg'));
+
+    // In the Everyone tab, bbt1: "This is me" outlines the faces; a stranger's is refused, his own is taken.
+    await guest.goto(`/my/${eventId}`);
+    await guest.getByRole('tab', { name: /Everyone/ }).click();
+    await guest.locator('.grid .thumb[aria-label="Open bbt1.jpg"]').click();
+    const dialog = guest.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'This is me' }).click();
+    const faces = dialog.locator('.face-outline');
+    await faces.first().waitFor();
+    const lefts = await faces.evaluateAll((els) => els.map((e) => parseFloat((e as unknown as { style: { left: string } }).style.left) / 100));
+    const nearest = (x: number) => lefts.map((l, i) => [Math.abs(l - x), i] as const).sort((a, b) => a[0] - b[0])[0]![1];
+    await audit(guest, 'lightbox-claim-phone');
+    // bbt1: howard at x 728 of 1366, sheldon at 1004.
+    await faces.nth(nearest(1004 / 1366)).click();
+    await dialog.getByText('This face does not look like the selfie. Tap the right face, or add another selfie first.').waitFor();
+    await faces.nth(nearest(728 / 1366)).click();
+    await dialog.getByText('Added to your photos. Looking for you in the other photos too…').waitFor();
+    await guest.keyboard.press('Escape');
+    assert.ok((await mine()).includes('bbt1.jpg'), 'the claimed photo is his');
+    await guest.getByRole('tab', { name: /^Mine/ }).click();
+    await guest.locator('.grid .thumb[aria-label="Open bbt1.jpg"]').waitFor();
+
+    // His child: consent on their behalf, a selfie, their own tab and a Together tab.
+    await guest.goto(`/my/${eventId}/people`);
+    await guest.getByLabel('Their name (only you see it)').fill('Penny');
+    await guest.getByLabel(/on their behalf/).check();
+    await guest.getByRole('button', { name: 'Add', exact: true }).click();
+    await guest.getByText('Penny was added.').waitFor();
+    await audit(guest, 'people-phone');
+    await guest.getByRole('status').getByRole('link', { name: 'Add a selfie of Penny' }).click();
+    await guest.getByRole('heading', { name: 'A selfie of Penny' }).waitFor();
+    await guest.locator('input[type=file]').setInputFiles(fileURLToPath(new URL('identities/penny/1.png', FACES)));
+    await guest.waitForURL(/person=/, { timeout: 60_000 });
+    await guest.getByRole('tab', { name: 'Penny', selected: true }).waitFor();
+    const child = (await server.gql(MyPeopleDocument, {}, { token })).data!.myPeople.find((p) => !p.isMe)!;
+    const photosOf = async (personIds: string[], together: boolean) =>
+      (await server.gql(PeoplePhotosDocument, { eventId, personIds, together }, { token })).data!.myPhotos.edges.map((e) => e.node.originalFilename).sort();
+    const pennys = await photosOf([child.id], false);
+    assert.ok(pennys.length >= 2 && pennys.every((f) => who.get(f)?.includes('penny')), `penny's photos: ${pennys.join(', ')}`);
+    await guest.locator('.grid .thumb').nth(pennys.length - 1).waitFor();
+    const shown = async () => (await guest.locator('.grid .thumb').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')!.replace(/^Open /, '')))).sort();
+    assert.deepEqual(await shown(), pennys, "the child's tab: the photos she is in");
+    await guest.getByRole('tab', { name: 'Together' }).click();
+    const together = await photosOf([me, child.id], true);
+    assert.ok(together.length >= 1 && together.every((f) => who.get(f)?.includes('penny') && who.get(f)?.includes('howard')), `together: ${together.join(', ')}`);
+    await guest.locator('.grid .thumb').nth(together.length - 1).waitFor();
+    assert.deepEqual(await shown(), together, 'together: the photos where both are');
+    await audit(guest, 'gallery-together-phone');
     await phone.close();
     assertClean();
   });

@@ -16,11 +16,11 @@ function scriptedEngine(truth: FaceMatch[], prefersBatch: boolean): FaceEngine &
     // Like the real engines: the event's threshold when given, similarity 50 otherwise.
     findParticipantsInPhoto: async ({ photoId, participants, minSimilarity }) => {
       searches.push(`photo:${photoId}`);
-      return truth.filter((m) => m.photoId === photoId && participants.some((p) => p.userId === m.userId) && m.similarity >= (minSimilarity ?? 50));
+      return truth.filter((m) => m.photoId === photoId && participants.some((p) => p.personId === m.personId) && m.similarity >= (minSimilarity ?? 50));
     },
     findParticipantInEvent: async ({ participant, minSimilarity }) => {
-      searches.push(`participant:${participant.userId}`);
-      return truth.filter((m) => m.userId === participant.userId && m.similarity >= (minSimilarity ?? 50));
+      searches.push(`participant:${participant.personId}`);
+      return truth.filter((m) => m.personId === participant.personId && m.similarity >= (minSimilarity ?? 50));
     },
   };
   return engine as unknown as FaceEngine & { searches: string[] };
@@ -44,15 +44,15 @@ describe('MatchingService (in-memory repository)', () => {
       { id: 'f1', photoId: 'p1', vector: null, engineFaceId: null },
       { id: 'f2', photoId: 'p1', vector: null, engineFaceId: null },
     ];
-    repo.participants = [{ userId: 'raj', vector: null, engineFaceId: null }];
-    const engine = scriptedEngine([{ userId: 'raj', faceId: 'f1', photoId: 'p1', similarity: 91 }], false);
+    repo.participants = [{ personId: 'raj', vector: null, engineFaceId: null }];
+    const engine = scriptedEngine([{ personId: 'raj', faceId: 'f1', photoId: 'p1', similarity: 91 }], false);
     const bus = recordingBus();
     const service = new MatchingService({ matches: repo, faces: engine, bus });
     const first = await service.matchPhoto('e1', 'p1');
-    assert.deepEqual(first, { matches: [{ eventId: 'e1', photoId: 'p1', userId: 'raj' }], deferred: false });
+    assert.deepEqual(first, { matches: [{ eventId: 'e1', photoId: 'p1', userId: 'raj', personId: 'raj' }], deferred: false });
     assert.equal(repo.photos.get('p1')!.searched, true);
     // A better face later replaces the match but is not a new one.
-    const again = await service.save('e1', [{ userId: 'raj', faceId: 'f2', photoId: 'p1', similarity: 97 }], MatchSource.REMATCH);
+    const again = await service.save('e1', [{ personId: 'raj', faceId: 'f2', photoId: 'p1', similarity: 97 }], MatchSource.REMATCH);
     assert.deepEqual(again, []);
     assert.equal(repo.matches.get('p1:raj')?.faceId, 'f2');
     await service.announce(first.matches);
@@ -65,11 +65,11 @@ describe('MatchingService (in-memory repository)', () => {
       repo.photos.set(id, { done: true, searched: false });
       repo.faces.push({ id: `${id}-f`, photoId: id, vector: null, engineFaceId: null }, { id: `${id}-g`, photoId: id, vector: null, engineFaceId: null });
     }
-    repo.participants = [{ userId: 'penny', vector: null, engineFaceId: null }];
+    repo.participants = [{ personId: 'penny', vector: null, engineFaceId: null }];
     const truth = [
-      { userId: 'penny', faceId: 'p1-f', photoId: 'p1', similarity: 95 },
-      { userId: 'penny', faceId: 'p3-g', photoId: 'p3', similarity: 92 },
-      { userId: 'penny', faceId: 'old-f', photoId: 'old', similarity: 99 },
+      { personId: 'penny', faceId: 'p1-f', photoId: 'p1', similarity: 95 },
+      { personId: 'penny', faceId: 'p3-g', photoId: 'p3', similarity: 92 },
+      { personId: 'penny', faceId: 'old-f', photoId: 'old', similarity: 99 },
     ];
     const engine = scriptedEngine(truth, true);
     const service = new MatchingService({ matches: repo, faces: engine, bus: recordingBus() });
@@ -89,14 +89,14 @@ describe('MatchingService (in-memory repository)', () => {
       { id: 'f1', photoId: 'p1', vector: null, engineFaceId: null },
       { id: 'f2', photoId: 'p2', vector: null, engineFaceId: null },
     ];
-    repo.participants = [{ userId: 'raj', vector: null, engineFaceId: null }];
+    repo.participants = [{ personId: 'raj', vector: null, engineFaceId: null }];
     const truth = [
-      { userId: 'raj', faceId: 'f1', photoId: 'p1', similarity: 91 },
-      { userId: 'raj', faceId: 'f2', photoId: 'p2', similarity: 97 },
+      { personId: 'raj', faceId: 'f1', photoId: 'p1', similarity: 91 },
+      { personId: 'raj', faceId: 'f2', photoId: 'p2', similarity: 97 },
     ];
     const now = new MatchingService({ matches: repo, faces: scriptedEngine(truth, false), bus: recordingBus() });
     assert.deepEqual((await now.matchPhoto('e1', 'p1')).matches, [], '91 is below this event\'s 95');
-    assert.deepEqual((await now.matchPhoto('e1', 'p2')).matches, [{ eventId: 'e1', photoId: 'p2', userId: 'raj' }]);
+    assert.deepEqual((await now.matchPhoto('e1', 'p2')).matches, [{ eventId: 'e1', photoId: 'p2', userId: 'raj', personId: 'raj' }]);
 
     const batched = new MemoryMatchRepository();
     batched.thresholds.set('e1', 95);

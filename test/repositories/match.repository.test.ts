@@ -25,7 +25,7 @@ describe('PgMatchRepository', () => {
     const me = (await server.gql(MeDocument, {}, { token })).data!.me!.id;
     await server.gql(JoinEventDocument, { code: event.code, consent: true }, { token });
     const vector = (seed: number) => fromVector(Float32Array.from({ length: 128 }, (_, i) => Math.sin(seed + i)));
-    await server.sql(`insert into selfies (id, user_id, object_key, content_type, byte_size, status, vector, created_at) values (gen_random_uuid(), ?, 'selfies/r', 'image/jpeg', 1, 'ACTIVE', ?, now())`, [me, vector(0)]);
+    await server.sql(`insert into selfies (id, user_id, person_id, object_key, content_type, byte_size, status, vector, created_at) values (gen_random_uuid(), ?, ?, 'selfies/r', 'image/jpeg', 1, 'ACTIVE', ?, now())`, [me, me, vector(0)]);
     const faceIds: string[] = [];
     for (const [i, photoId] of photoIds.entries()) {
       const [face] = await server.sql<{ id: string }>(
@@ -33,14 +33,14 @@ describe('PgMatchRepository', () => {
         [photoId, vector(i + 1)],
       );
       faceIds.push(face!.id);
-      await server.sql(`insert into matches (id, photo_id, user_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?, 70, 'INGEST', now())`, [photoId, me, face!.id]);
+      await server.sql(`insert into matches (id, photo_id, user_id, person_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?::uuid, ?, 70, 'INGEST', now())`, [photoId, me, me, face!.id]);
     }
     // "Not me" on the second photo: its match goes, and it is listed so it never serves as a reference.
     const rejected = await server.gql(RejectMatchDocument, { photoId: photoIds[1]! }, { token });
     assert.equal(rejected.errors, undefined, JSON.stringify(rejected.errors));
 
     const repo = new PgMatchRepository(server.app.db.orm.em.fork());
-    const participant = (await repo.participantsWithSelfie(event.eventId)).find((p) => p.userId === me)!;
+    const participant = (await repo.participantsWithSelfie(event.eventId)).find((p) => p.personId === me)!;
     assert.deepEqual(participant.references!.map((r) => r.faceId).sort(), [faceIds[0], faceIds[2]].sort());
     const third = participant.references!.find((r) => r.faceId === faceIds[2])!;
     assert.deepEqual([...third.vector], [...new Float32Array(new Uint8Array(vector(3)).buffer)], 'the stored vector, as stored');

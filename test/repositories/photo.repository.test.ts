@@ -37,16 +37,16 @@ describe('PgPhotoRepository', () => {
   it('should page a member through the photos shown to everyone, and give a stranger only the event to refuse', async () => {
     const guestToken = await newAccount(server, 'PARTICIPANT');
     const guestId = (await server.gql(MeDocument, {}, { token: guestToken })).data!.me!.id;
-    const stranger = await repo.galleryPage({ userId: guestId, isAdmin: false, eventId, limit: 10 });
+    const stranger = await repo.galleryPage({ userId: guestId, isAdmin: false, eventId, limit: 10, personIds: [guestId], together: false, general: true });
     assert.deepEqual(stranger.access, { ownerId, eventName: 'Gallery', membership: null });
     assert.deepEqual(stranger.rows, [], 'nothing of the event for someone who did not join');
     const code = (await server.sql<{ code: string }>('select code from events where id = ?', [eventId]))[0]!.code;
     await server.gql(JoinEventDocument, { code, consent: true }, { token: guestToken });
-    const member = await repo.galleryPage({ userId: guestId, isAdmin: false, eventId, limit: 10 });
+    const member = await repo.galleryPage({ userId: guestId, isAdmin: false, eventId, limit: 10, personIds: [guestId], together: false, general: true });
     assert.equal(member.access?.membership, 'APPROVED');
     assert.equal(member.total, 1);
     assert.deepEqual(member.rows.map((r) => [r.columns.id, r.match]), [[ids[1], null]]);
-    const owner = await repo.galleryPage({ userId: ownerId, isAdmin: false, eventId, limit: 10 });
+    const owner = await repo.galleryPage({ userId: ownerId, isAdmin: false, eventId, limit: 10, personIds: [ownerId], together: false, general: true });
     assert.equal(owner.total, 1, 'the owner sees the general photos here too (their own gallery is `photos`)');
   });
 

@@ -70,8 +70,14 @@ export async function uploadPhotos(server: TestServer, token: string, eventId: s
 }
 
 /** Sends a selfie and waits for its rematch job to finish; returns the job. */
-export async function sendSelfie(server: TestServer, token: string, bytes: Buffer, contentType = 'image/png'): Promise<{ id: string; status: string; matched: number }> {
-  const req = await server.gql(RequestSelfieUploadDocument, { input: { filename: 'me.png', contentType, byteSize: bytes.length } }, { token });
+export async function sendSelfie(
+  server: TestServer,
+  token: string,
+  bytes: Buffer,
+  contentType = 'image/png',
+  options: { personId?: string; add?: boolean } = {},
+): Promise<{ id: string; status: string; matched: number; message?: string | null }> {
+  const req = await server.gql(RequestSelfieUploadDocument, { input: { filename: 'me.png', contentType, byteSize: bytes.length }, personId: options.personId ?? null, add: options.add ?? null }, { token });
   if (!req.data) throw new Error(`requestSelfieUpload failed: ${JSON.stringify(req.errors)}`);
   await uploadTo(req.data.requestSelfieUpload.upload, bytes, contentType);
   const done = await server.gql(CompleteSelfieUploadDocument, { id: req.data.requestSelfieUpload.id }, { token });

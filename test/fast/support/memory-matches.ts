@@ -2,14 +2,14 @@ import type { MatchSource } from '../../../src/domain/entities/index.js';
 import type { FaceMatch, ParticipantFace, StoredFace } from '../../../src/ports/face-engine.js';
 import type { MatchRepository } from '../../../src/ports/repositories/match.repository.js';
 
-/** Faces, selfies and matches in memory, with the database's rules (best match per photo and user). */
+/** Faces, selfies and matches in memory, with the database's rules (best match per photo and person; a claimed face stays). */
 export class MemoryMatchRepository implements MatchRepository {
   faces: StoredFace[] = [];
   participants: ParticipantFace[] = [];
   /** photo id → searched for participants yet. */
   photos = new Map<string, { searched: boolean; done: boolean }>();
   matches = new Map<string, { faceId: string; similarity: number; source: MatchSource }>();
-  /** "photoId:userId" pairs a guest said "not me" to. */
+  /** "photoId:personId" pairs a guest said "not me" to. */
   rejected = new Set<string>();
 
   async photoFaces(photoId: string): Promise<StoredFace[]> {
@@ -20,6 +20,16 @@ export class MemoryMatchRepository implements MatchRepository {
   }
   async rejectedPhotoIds(): Promise<string[]> {
     return [];
+  }
+  async personReferences(): Promise<{ faceId: string; vector: Float32Array; claimed: boolean }[]> {
+    return [];
+  }
+  async claim(m: { personId: string; photoId: string; faceId: string; similarity: number }): Promise<boolean> {
+    const key = `${m.photoId}:${m.personId}`;
+    const fresh = !this.matches.has(key);
+    this.rejected.delete(key);
+    this.matches.set(key, { faceId: m.faceId, similarity: m.similarity, source: 'CLAIM' as MatchSource });
+    return fresh;
   }
   async photosAwaitingSearch(): Promise<string[]> {
     return [...this.photos].filter(([, p]) => p.done && !p.searched).map(([id]) => id);
@@ -38,19 +48,21 @@ export class MemoryMatchRepository implements MatchRepository {
   async matchThreshold(eventId: string): Promise<number | null> {
     return this.thresholds.get(eventId) ?? null;
   }
-  async matchedPhotoCount(userId: string): Promise<number> {
-    return [...this.matches.keys()].filter((k) => k.endsWith(`:${userId}`)).length;
+  async matchedPhotoCount(personId: string): Promise<number> {
+    return [...this.matches.keys()].filter((k) => k.endsWith(`:${personId}`)).length;
   }
-  async upsertBest(m: FaceMatch, source: MatchSource): Promise<boolean> {
-    if (!this.faces.some((f) => f.id === m.faceId)) return false;
-    const key = `${m.photoId}:${m.userId}`;
-    if (this.rejected.has(key)) return false;
+  /** Person → the guest who looks for them (a guest looks for themself unless listed). */
+  owners = new Map<string, string>();
+  async upsertBest(m: FaceMatch, source: MatchSource): Promise<{ userId: string } | null> {
+    if (!this.faces.some((f) => f.id === m.faceId)) return null;
+    const key = `${m.photoId}:${m.personId}`;
+    if (this.rejected.has(key)) return null;
     const current = this.matches.get(key);
     if (!current) {
       this.matches.set(key, { faceId: m.faceId, similarity: m.similarity, source });
-      return true;
+      return { userId: this.owners.get(m.personId) ?? m.personId };
     }
-    if (m.similarity > current.similarity) this.matches.set(key, { ...current, faceId: m.faceId, similarity: m.similarity });
-    return false;
+    if (m.similarity > current.similarity && current.source !== 'CLAIM') this.matches.set(key, { ...current, faceId: m.faceId, similarity: m.similarity });
+    return null;
   }
 }
