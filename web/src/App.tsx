@@ -19,6 +19,7 @@ const EventPage = lazy(() => import('./photographer/EventPage'));
 const CardPage = lazy(() => import('./photographer/CardPage'));
 const AdminPage = lazy(() => import('./photographer/AdminPage'));
 const AccountPage = lazy(() => import('./account/AccountPage'));
+const PeoplePage = lazy(() => import('./guest/PeoplePage'));
 // The venue's screen: its own full-screen page, without the app's header and sign-in.
 const WallPage = lazy(() => import('./wall/WallPage'));
 
@@ -74,6 +75,7 @@ function Site() {
             <Route path="/selfie" element={<SignedIn><SelfiePage /></SignedIn>} />
             <Route path="/my/:eventId" element={<SignedIn><GalleryPage /></SignedIn>} />
             <Route path="/my/:eventId/privacy" element={<SignedIn><PrivacyPage /></SignedIn>} />
+            <Route path="/my/:eventId/people" element={<SignedIn><PeoplePage /></SignedIn>} />
             <Route path="/events" element={<SignedIn roles={['PHOTOGRAPHER', 'ADMIN']}><EventsPage /></SignedIn>} />
             <Route path="/events/:eventId" element={<SignedIn roles={['PHOTOGRAPHER', 'ADMIN']}><EventPage /></SignedIn>} />
             <Route path="/events/:eventId/card" element={<SignedIn roles={['PHOTOGRAPHER', 'ADMIN']}><CardPage /></SignedIn>} />

@@ -23,6 +23,16 @@ export const GalleryPhotoFragmentDoc = graphql(`
     myMatch {
       similarity
     }
+    faces {
+      index
+      personId
+      box {
+        left
+        top
+        width
+        height
+      }
+    }
   }
 `);
 
@@ -46,6 +56,34 @@ const GalleryEventDocument = graphql(`
     mySelfie {
       id
       status
+    }
+    myPeople {
+      id
+      name
+      isMe
+      selfies {
+        id
+        status
+      }
+    }
+  }
+`);
+
+/** The photos of people the guest added, or of several of them together. */
+export const PeoplePhotosDocument = graphql(`
+  query PeoplePhotos($eventId: ID!, $personIds: [ID!]!, $together: Boolean, $after: String) {
+    myPhotos(eventId: $eventId, personIds: $personIds, together: $together, first: 30, after: $after) {
+      totalCount
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+      edges {
+        cursor
+        node {
+          ...GalleryPhoto
+        }
+      }
     }
   }
 `);
@@ -77,15 +115,16 @@ const MyNewPhotosDocument = graphql(`
 `);
 
 const ArchiveDocument = graphql(`
-  query MyPhotosArchive($eventId: ID!) {
-    myPhotosArchive(eventId: $eventId) {
+  query MyPhotosArchive($eventId: ID!, $personIds: [ID!]) {
+    myPhotosArchive(eventId: $eventId, personIds: $personIds) {
       url
       photoCount
     }
   }
 `);
 
-type Tab = 'mine' | 'everyone';
+/** The guest's own photos, those shown to everyone, one added person's (`person:<id>`), or everyone's together. */
+type Tab = 'mine' | 'everyone' | 'together' | `person:${string}`;
 
 export function GalleryPage() {
   const { eventId = '' } = useParams();
@@ -93,7 +132,16 @@ export function GalleryPage() {
   const { t, i18n } = useTranslation();
   const meta = useQuery(GalleryEventDocument, { variables: { eventId }, fetchPolicy: 'cache-and-network' });
   const photos = useQuery(MyPhotosDocument, { variables: { eventId }, fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true });
-  const [tab, setTab] = useState<Tab>('mine');
+  const [tab, setTab] = useState<Tab>(params.get('person') ? `person:${params.get('person')}` : 'mine');
+  const people = meta.data?.myPeople ?? [];
+  const others = people.filter((p) => !p.isMe);
+  const tabPeople = tab === 'together' ? people.map((p) => p.id) : tab.startsWith('person:') ? [tab.slice('person:'.length)] : [];
+  const peoplePhotos = useQuery(PeoplePhotosDocument, {
+    variables: { eventId, personIds: tabPeople, together: tab === 'together' },
+    skip: tabPeople.length === 0,
+    fetchPolicy: 'cache-and-network',
+    notifyOnNetworkStatusChange: true,
+  });
   const [open, setOpen] = useState<number | null>(null);
   // What the search that just ended found stays on the page; new photos get a passing notice.
   const found = params.get('found');
@@ -122,16 +170,28 @@ export function GalleryPage() {
     onComplete: () => void photos.refetch().catch(() => undefined),
   });
 
+  const byPeople = tabPeople.length > 0;
   const connection = photos.data?.myPhotos;
+  const peopleConnection = byPeople ? peoplePhotos.data?.myPhotos : undefined;
   const all = useMemo(() => connection?.edges.map((e) => e.node) ?? [], [connection]);
+  const theirs = useMemo(() => peopleConnection?.edges.map((e) => e.node) ?? [], [peopleConnection]);
   const mine = all.filter((p) => p.myMatch);
   const general = all.filter((p) => p.showInGeneral);
-  const shown: GalleryPhotoFragment[] = tab === 'mine' ? mine : general;
-  const more = connection?.pageInfo.hasNextPage ?? false;
+  const shown: GalleryPhotoFragment[] = byPeople ? theirs : tab === 'mine' ? mine : general;
+  const current = byPeople ? peoplePhotos : photos;
+  const currentConnection = byPeople ? peopleConnection : connection;
+  const more = currentConnection?.pageInfo.hasNextPage ?? false;
   const loadMore = () => {
-    if (!more || photos.loading || !connection) return;
-    void photos.fetchMore({ variables: { after: connection.pageInfo.endCursor } });
+    if (!more || current.loading || !currentConnection) return;
+    void current.fetchMore({ variables: { after: currentConnection.pageInfo.endCursor } });
   };
+  const tabPerson = tab.startsWith('person:') ? others.find((p) => `person:${p.id}` === tab) : undefined;
+  const tabs: { id: Tab; label: string }[] = [
+    { id: 'mine', label: t('gallery.mine', { count: mine.length, more: connection?.pageInfo.hasNextPage ? '+' : '' }) },
+    ...others.map((p) => ({ id: `person:${p.id}` as Tab, label: p.name })),
+    ...(others.length > 0 ? [{ id: 'together' as Tab, label: t('gallery.together') }] : []),
+    ...(general.length > 0 ? [{ id: 'everyone' as Tab, label: t('gallery.everyone', { count: general.length, more: connection?.pageInfo.hasNextPage ? '+' : '' }) }] : []),
+  ];
 
   // Infinite scroll: the next page loads as the end of the grid comes into view.
   useEffect(() => {
@@ -167,7 +227,7 @@ export function GalleryPage() {
     setArchiveError(null);
     setZipping(true);
     try {
-      const { data } = await photos.client.query({ query: ArchiveDocument, variables: { eventId }, fetchPolicy: 'network-only' });
+      const { data } = await photos.client.query({ query: ArchiveDocument, variables: { eventId, personIds: byPeople ? tabPeople : null }, fetchPolicy: 'network-only' });
       download(data!.myPhotosArchive.url);
     } catch (err) {
       setArchiveError(err);
@@ -181,6 +241,12 @@ export function GalleryPage() {
   else if (participation.status === 'PENDING') emptyState = <Empty title={t('gallery.pending')}><p>{t('gallery.pendingBody')}</p></Empty>;
   else if (participation.status === 'REFUSED') emptyState = <Empty title={t('gallery.refused')} />;
   else if (!participation.faceMatching && shown.length === 0) emptyState = <Empty title={t('gallery.matchingOff')}><Link to={`/e/${event.code}`}>{t('gallery.joinAgain')}</Link></Empty>;
+  else if (tabPerson && !tabPerson.selfies.some((s) => s.status === 'ACTIVE'))
+    emptyState = (
+      <Empty title={t('gallery.noSelfieOf', { name: tabPerson.name })}>
+        <Link className="button" to={`/selfie?event=${eventId}&person=${tabPerson.id}`}>{t('people.addSelfieOf', { name: tabPerson.name })}</Link>
+      </Empty>
+    );
   else if (selfie?.status !== 'ACTIVE' && tab === 'mine')
     emptyState = (
       <Empty title={t('gallery.noSelfie')}>
@@ -209,29 +275,35 @@ export function GalleryPage() {
       </header>
       <ErrorText error={archiveError} />
       {found !== null && <p className="found">{t('gallery.found', { count: Number(found) })}</p>}
+      {selfie?.status === 'ACTIVE' && participation?.status === 'APPROVED' && (
+        <p className="row summary-links">
+          <Link to={`/selfie?event=${eventId}&add=1`}>{t('gallery.addSelfie')}</Link>
+          <Link to={`/my/${eventId}/people`}>{others.length > 0 ? t('gallery.people', { count: others.length }) : t('gallery.addPerson')}</Link>
+        </p>
+      )}
       <div className="notice" role="status" aria-live="polite">
         {notice}
       </div>
-      {general.length > 0 && (
+      {tabs.length > 1 && (
         <div className="tabs" role="tablist" aria-label={t('gallery.tabs')}>
-          {(['mine', 'everyone'] as const).map((name) => (
-            <button key={name} type="button" role="tab" aria-selected={tab === name} aria-controls="gallery-grid" id={`tab-${name}`} onClick={() => setTab(name)}>
+          {tabs.map(({ id, label }) => (
+            <button key={id} type="button" role="tab" aria-selected={tab === id} aria-controls="gallery-grid" id={`tab-${id}`} onClick={() => setTab(id)}>
               {/* Counts of what is loaded: "30+" while more pages are to come. */}
-              {t(name === 'mine' ? 'gallery.mine' : 'gallery.everyone', { count: name === 'mine' ? mine.length : general.length, more: more ? '+' : '' })}
+              {label}
             </button>
           ))}
         </div>
       )}
-      {photos.error && <ErrorText error={photos.error} />}
+      {current.error && <ErrorText error={current.error} />}
       {emptyState ??
-        (photos.loading && !connection ? (
+        (current.loading && !currentConnection ? (
           <Loading label={t('gallery.loading')} />
         ) : shown.length === 0 ? (
-          <Empty title={tab === 'mine' ? t('gallery.none') : t('gallery.noneGeneral')}>
+          <Empty title={tabPerson ? t('gallery.noneOf', { name: tabPerson.name }) : tab === 'together' ? t('gallery.noneTogether') : tab === 'mine' ? t('gallery.none') : t('gallery.noneGeneral')}>
             <p>{t('gallery.noneBody')}</p>
           </Empty>
         ) : (
-          <div id="gallery-grid" role={general.length > 0 ? 'tabpanel' : undefined} aria-labelledby={general.length > 0 ? `tab-${tab}` : undefined}>
+          <div id="gallery-grid" role={tabs.length > 1 ? 'tabpanel' : undefined} aria-labelledby={tabs.length > 1 ? `tab-${tab}` : undefined}>
             <ul className="grid">
               {shown.map((photo, index) => (
                 <li key={photo.id}>
@@ -245,12 +317,23 @@ export function GalleryPage() {
         ))}
       {more && !emptyState && (
         <div ref={sentinel} className="more">
-          <button type="button" className="secondary" onClick={loadMore} disabled={photos.loading}>
-            {photos.loading ? t('common.loading') : t('gallery.more')}
+          <button type="button" className="secondary" onClick={loadMore} disabled={current.loading}>
+            {current.loading ? t('common.loading') : t('gallery.more')}
           </button>
         </div>
       )}
-      {open !== null && shown[open] && <Lightbox photos={shown} index={open} onIndex={setOpen} onClose={() => setOpen(null)} eventId={eventId} />}
+      {open !== null && shown[open] && (
+        <Lightbox
+          photos={shown}
+          index={open}
+          onIndex={setOpen}
+          onClose={() => setOpen(null)}
+          eventId={eventId}
+          people={people}
+          person={tabPerson ?? null}
+          onChanged={() => void Promise.all([photos.refetch(), byPeople ? peoplePhotos.refetch() : null]).catch(() => undefined)}
+        />
+      )}
     </div>
   );
 }

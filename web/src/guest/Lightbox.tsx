@@ -7,30 +7,81 @@ import type { GalleryPhotoFragment } from '../gql/graphql';
 import { ErrorText } from '../ui/kit';
 
 const RejectMatchDocument = graphql(`
-  mutation RejectMatch($photoId: ID!) {
-    rejectMatch(photoId: $photoId)
+  mutation RejectMatch($photoId: ID!, $personId: ID) {
+    rejectMatch(photoId: $photoId, personId: $personId)
   }
 `);
+
+const ClaimFaceDocument = graphql(`
+  mutation ClaimFace($photoId: ID!, $faceIndex: Int!, $personId: ID) {
+    claimFace(photoId: $photoId, faceIndex: $faceIndex, personId: $personId) {
+      ...GalleryPhoto
+    }
+  }
+`);
+
+interface LightboxPerson {
+  id: string;
+  name: string;
+  isMe: boolean;
+}
 
 /**
  * One photo, large: previous and next by button, arrow keys or swipe;
  * Escape closes (a native modal dialog keeps focus inside). Download, share
- * where the browser can, and "not me".
+ * where the browser can, "not me" (or not the person whose tab it is), and
+ * "this is me": the faces outlined, one tapped becomes the guest's (or the
+ * chosen person's).
  */
-export function Lightbox(props: { photos: GalleryPhotoFragment[]; index: number; onIndex: (i: number) => void; onClose: () => void; eventId: string }) {
+export function Lightbox(props: {
+  photos: GalleryPhotoFragment[];
+  index: number;
+  onIndex: (i: number) => void;
+  onClose: () => void;
+  eventId: string;
+  /** The people the guest looks for (the guest first). */
+  people: LightboxPerson[];
+  /** The added person whose tab is open; null: the guest's own photos. */
+  person: LightboxPerson | null;
+  /** A claim or "not me" changed what the gallery shows. */
+  onChanged: () => void;
+}) {
   const { t } = useTranslation();
   const dialog = useRef<HTMLDialogElement>(null);
   const start = useRef<number | null>(null);
   const [failure, setFailure] = useState<unknown>(null);
+  const [claiming, setClaiming] = useState(false);
+  const [claimed, setClaimed] = useState<string | null>(null);
+  const [whom, setWhom] = useState<string>(props.person?.id ?? props.people[0]?.id ?? '');
   const photo = props.photos[props.index]!;
   const [reject, { loading: rejecting }] = useMutation(RejectMatchDocument);
+  const [claim, { loading: sending }] = useMutation(ClaimFaceDocument);
   const canShare = typeof navigator.share === 'function' && typeof navigator.canShare === 'function';
+  const faces = photo.faces ?? [];
+  const theirFace = props.person ? faces.some((f) => f.personId === props.person!.id) : Boolean(photo.myMatch);
 
   useEffect(() => {
     const node = dialog.current;
     if (node && !node.open) node.showModal();
   }, []);
-  useEffect(() => setFailure(null), [photo.id]);
+  useEffect(() => {
+    setFailure(null);
+    setClaiming(false);
+    setClaimed(null);
+  }, [photo.id]);
+
+  const claimFace = async (faceIndex: number) => {
+    setFailure(null);
+    const person = props.people.find((p) => p.id === whom) ?? props.people[0];
+    try {
+      await claim({ variables: { photoId: photo.id, faceIndex, personId: person && !person.isMe ? person.id : null } });
+      setClaiming(false);
+      setClaimed(person && !person.isMe ? t('lightbox.claimedOf', { name: person.name }) : t('lightbox.claimed'));
+      props.onChanged();
+    } catch (err) {
+      setFailure(err);
+    }
+  };
 
   const go = (step: number) => {
     const next = props.index + step;
@@ -40,10 +91,12 @@ export function Lightbox(props: { photos: GalleryPhotoFragment[]; index: number;
   const notMe = async () => {
     try {
       await reject({
-        variables: { photoId: photo.id },
+        variables: { photoId: photo.id, personId: props.person?.id ?? null },
         update: (cache) => {
-          // Shown to everyone: it stays in the general tab, no longer as "you"; otherwise it leaves the gallery.
-          if (photo.showInGeneral) {
+          // Another person's tab: it reads again. Shown to everyone: it stays in the general tab, no longer as "you"; otherwise it leaves the gallery.
+          if (props.person) {
+            props.onChanged();
+          } else if (photo.showInGeneral) {
             cache.modify({ id: cache.identify({ __typename: 'Photo', id: photo.id }), fields: { myMatch: () => null } });
           } else {
             editMyPhotos(cache, null, (existing, readId) => {
@@ -92,8 +145,49 @@ export function Lightbox(props: { photos: GalleryPhotoFragment[]; index: number;
           if (Math.abs(dx) > 50) go(dx < 0 ? 1 : -1);
         }}
       >
-        {photo.displayUrl && <img src={photo.displayUrl} alt={photo.originalFilename} draggable={false} />}
+        <div className="lightbox-photo">
+          {photo.displayUrl && <img src={photo.displayUrl} alt={photo.originalFilename} draggable={false} />}
+          {claiming &&
+            faces.map((face) => (
+              <button
+                key={face.index}
+                type="button"
+                className="face-outline"
+                style={{ left: `${face.box.left * 100}%`, top: `${face.box.top * 100}%`, width: `${face.box.width * 100}%`, height: `${face.box.height * 100}%` }}
+                aria-label={t('lightbox.face', { n: face.index + 1 })}
+                disabled={sending}
+                onPointerDown={(e) => e.stopPropagation()}
+                onPointerUp={(e) => e.stopPropagation()}
+                onClick={() => void claimFace(face.index)}
+              />
+            ))}
+        </div>
       </div>
+      {claiming && (
+        <div className="claim-bar" role="group" aria-label={t('lightbox.claimLabel')}>
+          <p>{t('lightbox.claimHint')}</p>
+          {props.people.length > 1 && (
+            <label>
+              {t('lightbox.whose')}{' '}
+              <select value={whom} onChange={(e) => setWhom(e.target.value)}>
+                {props.people.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.isMe ? t('lightbox.me') : p.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          <button type="button" className="secondary" onClick={() => setClaiming(false)}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      )}
+      {claimed && (
+        <p className="found" role="status">
+          {claimed}
+        </p>
+      )}
       <div className="lightbox-bar">
         <button type="button" className="secondary" onClick={() => go(-1)} disabled={props.index === 0} aria-label={t('lightbox.previous')}>
           ‹
@@ -114,9 +208,14 @@ export function Lightbox(props: { photos: GalleryPhotoFragment[]; index: number;
             {t('lightbox.share')}
           </button>
         )}
-        {photo.myMatch && (
+        {theirFace && (
           <button type="button" className="secondary" onClick={() => void notMe()} disabled={rejecting}>
-            {t('lightbox.notMe')}
+            {props.person ? t('lightbox.notThem', { name: props.person.name }) : t('lightbox.notMe')}
+          </button>
+        )}
+        {faces.length > 0 && !claiming && (
+          <button type="button" className="secondary" onClick={() => setClaiming(true)}>
+            {t('lightbox.thisIsMe')}
           </button>
         )}
         <button type="button" onClick={() => dialog.current?.close()} autoFocus>

@@ -74,9 +74,19 @@ export function PrivacyPage() {
       <section className="card" aria-labelledby="selfie-h">
         <h2 id="selfie-h">{t('privacy.selfieTitle')}</h2>
         <p>{data?.mySelfie?.status === 'ACTIVE' ? t('privacy.selfieActive') : t('privacy.selfieNone')}</p>
-        <Link className="button secondary" to={`/selfie?event=${eventId}`}>
-          {t('privacy.retake')}
-        </Link>
+        <div className="row">
+          <Link className="button secondary" to={`/selfie?event=${eventId}`}>
+            {t('privacy.retake')}
+          </Link>
+          {data?.mySelfie?.status === 'ACTIVE' && (
+            <Link className="button secondary" to={`/selfie?event=${eventId}&add=1`}>
+              {t('gallery.addSelfie')}
+            </Link>
+          )}
+        </div>
+        <p>
+          <Link to={`/my/${eventId}/people`}>{t('privacy.people')}</Link>
+        </p>
       </section>
 
       {participation && (

@@ -1,4 +1,4 @@
-import { useMutation, useSubscription } from '@apollo/client/react';
+import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
@@ -7,8 +7,8 @@ import { graphql } from '../gql';
 import { ErrorText, Progress } from '../ui/kit';
 
 const RequestSelfieDocument = graphql(`
-  mutation RequestSelfieUpload($input: UploadFileInput!) {
-    requestSelfieUpload(input: $input) {
+  mutation RequestSelfieUpload($input: UploadFileInput!, $personId: ID, $add: Boolean) {
+    requestSelfieUpload(input: $input, personId: $personId, add: $add) {
       id
       upload {
         ...UploadTarget
@@ -86,8 +86,19 @@ function CameraPreview({ onCapture, onClose }: { onCapture: (blob: Blob) => void
 
 type Stage = { kind: 'idle' } | { kind: 'uploading' } | { kind: 'matching'; jobId: string } | { kind: 'refused'; message: string };
 
+const PersonNameDocument = graphql(`
+  query SelfiePerson {
+    myPeople {
+      id
+      name
+      isMe
+    }
+  }
+`);
+
 /**
- * One selfie: the front camera on phones, a live preview or a file on
+ * One selfie (of the guest, or of someone they added with ?person=; with
+ * ?add=1 it joins their other selfies): the front camera on phones, a live preview or a file on
  * desktops; made small in the browser, sent straight to storage, then the
  * search through the event's photos followed live until the gallery opens.
  */
@@ -95,6 +106,10 @@ export function SelfiePage() {
   const { t } = useTranslation();
   const [params] = useSearchParams();
   const eventId = params.get('event');
+  const personId = params.get('person');
+  const add = params.get('add') === '1';
+  const people = useQuery(PersonNameDocument, { skip: !personId });
+  const person = personId ? people.data?.myPeople.find((p) => p.id === personId && !p.isMe) : undefined;
   const navigate = useNavigate();
   const [stage, setStage] = useState<Stage>({ kind: 'idle' });
   const [failure, setFailure] = useState<unknown>(null);
@@ -107,7 +122,7 @@ export function SelfiePage() {
 
   useEffect(() => {
     if (!job) return;
-    if (job.status === 'DONE') void navigate(eventId ? `/my/${eventId}?found=${job.matched}` : '/', { replace: true });
+    if (job.status === 'DONE') void navigate(eventId ? `/my/${eventId}?found=${job.matched}${person ? `&person=${person.id}` : ''}` : '/', { replace: true });
     if (job.status === 'VALIDATION_FAILED') setStage({ kind: 'refused', message: job.message ?? t('selfie.refused') });
     if (job.status === 'FAILED') setStage({ kind: 'refused', message: t('selfie.failed') });
   }, [job, eventId, navigate, t]);
@@ -123,7 +138,9 @@ export function SelfiePage() {
       const small = await downscale(file).catch(() => file);
       const contentType = small === file ? file.type || 'image/jpeg' : 'image/jpeg';
       setPreview(URL.createObjectURL(small));
-      const { data } = await requestUpload({ variables: { input: { filename: small === file && file instanceof File ? file.name : 'selfie.jpg', contentType, byteSize: small.size } } });
+      const { data } = await requestUpload({
+        variables: { input: { filename: small === file && file instanceof File ? file.name : 'selfie.jpg', contentType, byteSize: small.size }, personId: personId ?? null, add },
+      });
       const target = data!.requestSelfieUpload;
       await sendFile(target.upload, small);
       const { data: done } = await complete({ variables: { id: target.id } });
@@ -137,8 +154,8 @@ export function SelfiePage() {
   const busy = stage.kind === 'uploading' || stage.kind === 'matching';
   return (
     <div className="stack narrow">
-      <h1>{t('selfie.title')}</h1>
-      <p>{t('selfie.lead')}</p>
+      <h1>{person ? t('selfie.titleOf', { name: person.name }) : add ? t('selfie.titleAnother') : t('selfie.title')}</h1>
+      <p>{person ? t('selfie.leadOf', { name: person.name }) : add ? t('selfie.leadAnother') : t('selfie.lead')}</p>
       {preview && <img className="selfie-preview" src={preview} alt={t('selfie.yours')} />}
       {stage.kind === 'refused' && (
         <p className="error" role="alert">

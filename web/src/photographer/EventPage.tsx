@@ -13,6 +13,7 @@ import { Settings } from './Settings';
 import { Uploader } from './Uploader';
 import { WallLink } from './WallLink';
 import { DriveImports } from './DriveImports';
+import { Coverage } from './Coverage';
 
 const EventDocument = graphql(`
   query PhotographerEvent($id: ID!) {
@@ -263,6 +264,7 @@ function LiveProgress({ eventId }: { eventId: string }) {
         {p.total === 0 ? t('progress.empty') : busy > 0 ? t('progress.busy', { count: busy }) : p.failed > 0 ? t('progress.someFailed', { count: p.failed }) : t('progress.allDone')}
         {p.ahead > 0 && ` ${t('progress.ahead', { count: p.ahead })}${p.etaSeconds === null || p.etaSeconds === undefined ? '' : `, ${roughly(p.etaSeconds, t)}`}.`}
       </p>
+      <Coverage eventId={eventId} done={p.done} />
     </section>
   );
 }
