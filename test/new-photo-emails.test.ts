@@ -4,6 +4,7 @@ import { JoinEventDocument, MeDocument } from './generated/graphql.js';
 import { newAccount, newEvent, uploadPhotos, waitForPhoto } from './support/flows.js';
 import { plainHasher, startTestServer, type TestServer } from './support/harness.js';
 import { generatedPhotos } from './support/images.js';
+import { GUARDIAN_CONSENT_VERSION } from '../src/services/privacy-policy.js';
 
 const SET = 'mutation($e: ID!, $on: Boolean!) { setNewPhotoEmails(eventId: $e, enabled: $on) { id newPhotoEmails } }';
 const INTERVAL = 4;
@@ -41,8 +42,8 @@ describe('new-photo emails', () => {
     return (await res.json()) as { data?: { setNewPhotoEmails: { id: string; newPhotoEmails: boolean } }; errors?: { extensions?: { code?: string } }[] };
   }
 
-  /** Matches as the pipeline makes them, announced on the bus as it does. */
-  async function found(userId: string, photos: string[]): Promise<void> {
+  /** Matches as the pipeline makes them (of the guest, or of `personId`, someone they look for), announced on the bus as it does. */
+  async function found(userId: string, photos: string[], personId = userId): Promise<void> {
     for (const photoId of photos) {
       const [face] = await server.sql<{ id: string }>(
         `insert into faces (id, photo_id, face_index, box_left, box_top, box_width, box_height, confidence, created_at)
@@ -52,10 +53,10 @@ describe('new-photo emails', () => {
       await server.sql(`insert into matches (id, photo_id, user_id, person_id, face_id, similarity, source, created_at) values (gen_random_uuid(), ?, ?, ?::uuid, ?, 80, 'INGEST', now())`, [
         photoId,
         userId,
-        userId,
+        personId,
         face!.id,
       ]);
-      await server.app.bus.publish('match.created', { eventId: event.eventId, photoId, userId, personId: userId });
+      await server.app.bus.publish('match.created', { eventId: event.eventId, photoId, userId, personId });
     }
   }
 
@@ -90,6 +91,24 @@ describe('new-photo emails', () => {
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(mailsTo(ana.email).length, 2, 'one email per burst');
     assert.equal(mailsTo(bo.email).length, 0, 'off by default');
+  });
+
+  it('should count new photos per person for a guest who looks for their child too', async () => {
+    const cy = await guest('Cy');
+    const added = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${cy.token}` },
+      body: JSON.stringify({ query: 'mutation($v: String!) { addPerson(input: { name: "Léa", consentVersion: $v }) { id } }', variables: { v: GUARDIAN_CONSENT_VERSION } }),
+    });
+    const lea = ((await added.json()) as { data: { addPerson: { id: string } } }).data.addPerson.id;
+    assert.equal((await set(cy.token, true)).data?.setNewPhotoEmails.newPhotoEmails, true);
+    await found(cy.id, photoIds.slice(0, 3));
+    await found(cy.id, photoIds.slice(2, 4), lea);
+    await waitForMails(cy.email, 1);
+    const mail = mailsTo(cy.email)[0]!;
+    // Photo 2 shows both: 4 photos in all, 3 of Cy and 2 of Léa.
+    assert.equal(mail.subject, '4 new photos at Fête du village');
+    assert.ok(mail.text.includes('FindMe found 4 new photos at Fête du village: 3 new photos of you, 2 new photos of Léa.'), mail.text);
   });
 
   it('should unsubscribe from the email link without signing in, and send nothing after', async () => {

@@ -29,6 +29,8 @@ import {
   SetPhotoVisibilityDocument,
   type HeartbeatSubscription,
   type RematchProgressSubscription,
+  MyNewPhotosDocument,
+  type MyNewPhotosSubscription,
 } from './generated/graphql.js';
 import { newAccount, sendSelfie, uploadPhotos, waitForPhoto } from './support/flows.js';
 import { errorCode, plainHasher, startTestServer, TestClock, type TestServer } from './support/harness.js';
@@ -249,6 +251,20 @@ describe('biometric privacy (local engine, real storage)', () => {
     assert.deepEqual(await photosOf('raj', [child.id]), HOWARD_IN, "the child's tab: their photos");
     assert.deepEqual(await photosOf('raj', [raj, child.id], true), RAJ_IN.filter((n) => HOWARD_IN.includes(n)), 'together: photos where both are');
     assert.deepEqual(await photosOf('raj', [raj, child.id]), [...new Set([...RAJ_IN, ...HOWARD_IN])].sort(), 'either of them, with the general ones');
+    // A photo of the child alone, uploaded now: matched as it is processed, pushed live to raj, and "not him" takes it out of his tab.
+    const ws = server.ws({ authorization: `Bearer ${guests['raj']}` });
+    const pushes = collect<MyNewPhotosSubscription, { eventId: string }>(ws, MyNewPhotosDocument, { eventId });
+    await new Promise((r) => setTimeout(r, 300));
+    const [portrait] = await uploadPhotos(server, owner, eventId, [{ name: 'howard-portrait.png', bytes: await identityPhoto('howard', 4) }]);
+    assert.equal((await waitForPhoto(server, owner, portrait!, 60_000)).status, 'DONE');
+    await pushes.until((v) => v.some((m) => m.myNewPhotos.id === portrait));
+    pushes.dispose();
+    await ws.dispose();
+    assert.deepEqual(await photosOf('raj', [child.id]), [...HOWARD_IN, 'howard-portrait.png'].sort());
+    assert.ok(!(await ownMatches('raj')).includes('howard-portrait.png'), 'a photo of his child is not one of raj');
+    assert.equal((await server.gql(RejectMatchOfDocument, { photoId: portrait!, personId: child.id }, { token: guests['raj'] })).errors, undefined);
+    assert.deepEqual(await photosOf('raj', [child.id]), HOWARD_IN, '"not him" took it out of his tab');
+
     const zip = await server.gql(PeopleArchiveDocument, { eventId, personIds: [child.id] }, { token: guests['raj'] });
     assert.equal(zip.data?.myPhotosArchive.photoCount, HOWARD_IN.length);
     // Faces say which of the guest's people each is, never anyone else's.
@@ -304,13 +320,13 @@ describe('biometric privacy (local engine, real storage)', () => {
     const res = await server.gql(EventCoverageDocument, { eventId }, { token: owner });
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
     const c = res.data!.eventCoverage;
-    assert.equal(c.photos, 5);
+    assert.equal(c.photos, 6, 'the five group photos and the portrait');
     assert.ok(c.faces >= 20, `faces found: ${c.faces}`);
     assert.ok(c.matchedFaces >= RAJ_IN.length + PENNY_IN.length && c.matchedFaces < c.faces, `matched: ${c.matchedFaces}`);
     assert.equal(c.matchedShare, c.matchedFaces / c.faces);
     const unmatched = res.data!.photos.edges.map((e) => e.node.originalFilename);
     assert.equal(c.photosWithoutGuests, unmatched.length);
-    assert.ok(unmatched.includes('bbt2.jpg') && !unmatched.includes('bbt3.jpg'), `unmatched: ${unmatched.join(', ')}`);
+    assert.ok(unmatched.includes('bbt2.jpg') && unmatched.includes('howard-portrait.png') && !unmatched.includes('bbt3.jpg'), `unmatched: ${unmatched.join(', ')}`);
     assert.equal(errorCode(await server.gql(EventCoverageDocument, { eventId }, { token: guests['raj'] })), 'FORBIDDEN');
   });
 

@@ -94,6 +94,7 @@ export function serviceFactory(config: AppConfig, adapters: Adapters, admin: Adm
           uploadsPerAccount: limits.selfieUploadsPerAccount,
           uploadsPerIp: limits.selfieUploadsPerIp,
           uploadWindowSeconds: limits.selfieUploadWindowSeconds,
+          people: PEOPLE_LIMITS,
         },
       }),
       newPhotoEmails: () =>

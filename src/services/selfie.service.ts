@@ -10,7 +10,7 @@ import { quotaKeys, type Throttle } from './throttle.js';
 import { isUuid } from './validation.js';
 import { selfieKey } from '../domain/object-keys.js';
 import type { FaceEngine } from '../ports/face-engine.js';
-import { resolvePerson } from './people.service.js';
+import { resolvePerson, type PeopleSettings } from './people.service.js';
 
 export interface SelfieSettings {
   maxBytes: number;
@@ -19,6 +19,8 @@ export interface SelfieSettings {
   uploadsPerAccount: number;
   uploadsPerIp: number;
   uploadWindowSeconds: number;
+  /** Deleting a selfie counts with the other changes to people. */
+  people: Pick<PeopleSettings, 'changesPerAccount' | 'changesWindowSeconds'>;
 }
 
 /** Selfies a person keeps at most: a new one added past this replaces the oldest. */
@@ -103,6 +105,12 @@ export class SelfieService {
    * deleteMyFaceData, and an added person's with removePerson.
    */
   async deleteSelfie(actor: User, selfieId: string): Promise<string> {
+    const { changesPerAccount, changesWindowSeconds } = this.deps.settings.people;
+    await this.deps.throttle.consume(
+      'delete-selfie',
+      [{ key: quotaKeys.peopleUser(actor.id), max: changesPerAccount, windowSeconds: changesWindowSeconds }],
+      (s) => `Too many changes to your selfies. Try again in ${s} seconds.`,
+    );
     const selfie = isUuid(selfieId) ? await this.em.findOne(Selfie, { id: selfieId, user: actor.id, status: { $ne: SelfieStatus.REPLACED } }) : null;
     if (!selfie) throw new NotFoundError('Selfie');
     if (selfie.status === SelfieStatus.ACTIVE && (await this.em.count(Selfie, { personId: selfie.personId, status: SelfieStatus.ACTIVE })) <= 1) {

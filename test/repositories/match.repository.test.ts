@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PgMatchRepository } from '../../src/adapters/pg/pg.match.repository.js';
 import { fromVector } from '../../src/domain/face-vector.js';
+import { MatchSource } from '../../src/domain/entities/index.js';
 import { JoinEventDocument, MeDocument, RejectMatchDocument } from '../generated/graphql.js';
 import { newAccount, newEvent, uploadPhotos, waitForPhoto } from '../support/flows.js';
 import { plainHasher, startTestServer, type TestServer } from '../support/harness.js';
@@ -48,5 +49,34 @@ describe('PgMatchRepository', () => {
     assert.deepEqual(await repo.rejectedPhotoIds(me, event.eventId), [photoIds[1]]);
     const elsewhere = await newEvent(server, 'Elsewhere');
     assert.deepEqual(await repo.rejectedPhotoIds(me, elsewhere.eventId), []);
+  });
+
+  it('should keep a claimed face against a better search, give a person\'s match to the guest who looks for them, and give a face to one of their people', async () => {
+    const token = await newAccount(server, 'PARTICIPANT');
+    const me = (await server.gql(MeDocument, {}, { token })).data!.me!.id;
+    const [child] = await server.sql<{ id: string }>(
+      `insert into people (id, owner_id, name, consented_at, consent_version, created_at) values (gen_random_uuid(), ?, 'Kid', now(), 'v', now()) returning id`,
+      [me],
+    );
+    const faces: string[] = [];
+    for (const index of [20, 21]) {
+      const [face] = await server.sql<{ id: string }>(
+        `insert into faces (id, photo_id, face_index, box_left, box_top, box_width, box_height, confidence, created_at) values (gen_random_uuid(), ?, ?, 0.1, 0.1, 0.2, 0.2, 0.99, now()) returning id`,
+        [photoIds[0]!, index],
+      );
+      faces.push(face!.id);
+    }
+    const repo = new PgMatchRepository(server.app.db.orm.em.fork());
+    const photoId = photoIds[0]!;
+    // A search finds the child: the match is the guest's.
+    assert.deepEqual(await repo.upsertBest({ personId: child!.id, photoId, faceId: faces[0]!, similarity: 60 }, MatchSource.INGEST), { userId: me });
+    // The guest says face 0 is theirs: the child loses it.
+    assert.equal(await repo.claim({ personId: me, photoId, faceId: faces[0]!, similarity: 41 }), true);
+    const rows = async () =>
+      await server.sql<{ person_id: string; face_id: string; source: string }>(`select person_id, face_id, source from matches where photo_id = ? and user_id = ? order by source`, [photoId, me]);
+    assert.deepEqual(await rows(), [{ person_id: me, face_id: faces[0]!, source: 'CLAIM' }]);
+    // A later, "better" search of the guest does not move the claimed face.
+    assert.equal(await repo.upsertBest({ personId: me, photoId, faceId: faces[1]!, similarity: 99 }, MatchSource.REMATCH), null);
+    assert.deepEqual(await rows(), [{ person_id: me, face_id: faces[0]!, source: 'CLAIM' }]);
   });
 });

@@ -125,6 +125,13 @@ export class PgMatchRepository implements MatchRepository {
       const ctx = tx.getTransactionContext();
       // A claim undoes an earlier "not me" of the same person on this photo.
       await sql.execute('delete from match_rejections where person_id = ? and photo_id = ?', [m.personId, m.photoId], 'run', ctx);
+      // A face is one person: another of the same guest's people matched to it loses it.
+      await sql.execute(
+        `delete from matches where face_id = ? and person_id <> ? and user_id = coalesce((select owner_id from people where id = ?), ?)`,
+        [m.faceId, m.personId, m.personId, m.personId],
+        'run',
+        ctx,
+      );
       const rows = await sql.execute<{ inserted: boolean }[]>(
         `insert into matches (id, photo_id, user_id, person_id, face_id, similarity, source, created_at)
          values (gen_random_uuid(), ?, coalesce((select owner_id from people where id = ?), ?), ?, ?, ?, 'CLAIM', now())

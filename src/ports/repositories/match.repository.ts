@@ -27,7 +27,11 @@ export interface MatchRepository {
   matchThreshold(eventId: string): Promise<number | null>;
   /** DONE photos the person is matched in, in the events where their guest is approved (a guest awaiting approval learns nothing). */
   matchedPhotoCount(personId: string): Promise<number>;
-  /** "This is me": the face becomes the person's match in its photo (CLAIM), whatever was there; an earlier "not me" goes. True when new. */
+  /**
+   * "This is me": the face becomes the person's match in its photo (CLAIM),
+   * whatever was there; an earlier "not me" goes, and so does another of the
+   * guest's people matched to that face. True when new.
+   */
   claim(match: { personId: string; photoId: string; faceId: string; similarity: number }): Promise<boolean>;
   /**
    * Writes the match unless a better one (or a claimed one) exists for

@@ -186,6 +186,8 @@ export function GalleryPage() {
     void current.fetchMore({ variables: { after: currentConnection.pageInfo.endCursor } });
   };
   const tabPerson = tab.startsWith('person:') ? others.find((p) => `person:${p.id}` === tab) : undefined;
+  // The search that just ended was for someone the guest added: its summary names them.
+  const foundPerson = others.find((p) => p.id === params.get('person'));
   const tabs: { id: Tab; label: string }[] = [
     { id: 'mine', label: t('gallery.mine', { count: mine.length, more: connection?.pageInfo.hasNextPage ? '+' : '' }) },
     ...others.map((p) => ({ id: `person:${p.id}` as Tab, label: p.name })),
@@ -274,7 +276,9 @@ export function GalleryPage() {
         </div>
       </header>
       <ErrorText error={archiveError} />
-      {found !== null && <p className="found">{t('gallery.found', { count: Number(found) })}</p>}
+      {found !== null && (
+        <p className="found">{foundPerson ? t('gallery.foundOf', { count: Number(found), name: foundPerson.name }) : t('gallery.found', { count: Number(found) })}</p>
+      )}
       {selfie?.status === 'ACTIVE' && participation?.status === 'APPROVED' && (
         <p className="row summary-links">
           <Link to={`/selfie?event=${eventId}&add=1`}>{t('gallery.addSelfie')}</Link>
