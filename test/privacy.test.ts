@@ -30,6 +30,7 @@ import {
   type HeartbeatSubscription,
   type RematchProgressSubscription,
   MyNewPhotosDocument,
+  LeaveEventDocument,
   type MyNewPhotosSubscription,
 } from './generated/graphql.js';
 import { newAccount, sendSelfie, uploadPhotos, waitForPhoto } from './support/flows.js';
@@ -357,6 +358,12 @@ describe('biometric privacy (local engine, real storage)', () => {
     const closed = new Promise<number>((resolve) => ws.on('closed', (e) => resolve((e as { code: number }).code)));
     const beats = collect<HeartbeatSubscription, { intervalSeconds: number }>(ws, HeartbeatDocument, { intervalSeconds: 1 });
     await beats.until((v) => v.length >= 1);
+
+    // Leaving the event takes the matches of the people she looks for with hers.
+    const childMatches = async () => (await server.sql<{ n: number }>(`select count(*)::int as n from matches where person_id = ?`, [pennysChild]))[0]!.n;
+    assert.ok((await childMatches()) > 0, "penny's child was found");
+    assert.equal((await server.gql(LeaveEventDocument, { eventId }, { token: guests['penny'] })).errors, undefined);
+    assert.equal(await childMatches(), 0, "her child's matches left with her");
 
     const res = await server.gql(DeleteAccountDocument, {}, { token: guests['penny'] });
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));

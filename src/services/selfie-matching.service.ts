@@ -12,14 +12,6 @@ import { fromVector, toVector } from '../domain/face-vector.js';
 import { MAX_SELFIES } from './selfie.service.js';
 import { MatchingService, type NewMatch } from './matching.service.js';
 
-/**
- * Validates a new selfie (exactly one usable face), then matches the person
- * (the guest or someone they added) against every photo of the guest's
- * events with each of their selfies. A selfie that replaces the others
- * replaces their matches too (claimed faces stay); one that joins them, or a
- * search after a claimed face, only adds. All in one transaction; a refused
- * selfie changes nothing.
- */
 /** One delivery of a selfie's job. */
 export interface SelfieRun {
   /** The new selfie; null for a search after a claimed face. */
@@ -30,6 +22,14 @@ export interface SelfieRun {
   isLastAttempt: boolean;
 }
 
+/**
+ * Validates a new selfie (exactly one usable face), then matches the person
+ * (the guest or someone they added) against every photo of the guest's
+ * events with each of their selfies. A selfie that replaces the others
+ * replaces their matches too (claimed faces stay); one that joins them, or a
+ * search after a claimed face, only adds. All in one transaction; a refused
+ * selfie changes nothing.
+ */
 export class SelfieMatching {
   constructor(
     private readonly deps: {

@@ -148,19 +148,22 @@ export function Lightbox(props: {
         <div className="lightbox-photo">
           {photo.displayUrl && <img src={photo.displayUrl} alt={photo.originalFilename} draggable={false} />}
           {claiming &&
-            faces.map((face) => (
-              <button
-                key={face.index}
-                type="button"
-                className="face-outline"
-                style={{ left: `${face.box.left * 100}%`, top: `${face.box.top * 100}%`, width: `${face.box.width * 100}%`, height: `${face.box.height * 100}%` }}
-                aria-label={t('lightbox.face', { n: face.index + 1 })}
-                disabled={sending}
-                onPointerDown={(e) => e.stopPropagation()}
-                onPointerUp={(e) => e.stopPropagation()}
-                onClick={() => void claimFace(face.index)}
-              />
-            ))}
+            faces.map((face) => {
+              const known = props.people.find((p) => p.id === face.personId);
+              return (
+                <button
+                  key={face.index}
+                  type="button"
+                  className={known ? 'face-outline known' : 'face-outline'}
+                  style={{ left: `${face.box.left * 100}%`, top: `${face.box.top * 100}%`, width: `${face.box.width * 100}%`, height: `${face.box.height * 100}%` }}
+                  aria-label={known ? t('lightbox.faceOf', { n: face.index + 1, name: known.isMe ? t('lightbox.me') : known.name }) : t('lightbox.face', { n: face.index + 1 })}
+                  disabled={sending}
+                  onPointerDown={(e) => e.stopPropagation()}
+                  onPointerUp={(e) => e.stopPropagation()}
+                  onClick={() => void claimFace(face.index)}
+                />
+              );
+            })}
         </div>
       </div>
       {claiming && (
