@@ -10,7 +10,7 @@ import {
   SearchFacesCommand,
 } from '@aws-sdk/client-rekognition';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { RekognitionFaceEngine, type RekognitionSettings } from '../src/adapters/faces/aws/rekognition.face-engine.js';
+import { CLAIM_MIN_SIMILARITY, RekognitionFaceEngine, type RekognitionSettings } from '../src/adapters/faces/aws/rekognition.face-engine.js';
 import { TokenBucket } from '../src/adapters/faces/aws/token-bucket.js';
 import { createLogger } from '../src/logger.js';
 import { UnreadableImageError } from '../src/ports/face-engine.js';
@@ -140,6 +140,30 @@ describe('Rekognition face engine (aws-sdk-client-mock)', () => {
       ],
     );
     assert.equal(rek.commandCalls(SearchFacesCommand)[0]!.args[0].input.FaceId, 's-raj');
+  });
+
+  it('should judge a "this is me" claim with one search from the claimed face: plausible only when one of the person\'s selfies comes back', async () => {
+    const selfies = [
+      { personId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 's-raj-1' }) },
+      { personId: 'raj', vector: null, engineFaceId: JSON.stringify({ e1: 's-raj-2', e2: 'elsewhere' }) },
+    ];
+    const claimed = { id: 'row1', photoId: 'p1', vector: null, engineFaceId: 'pf1' };
+    rek.on(SearchFacesCommand, { FaceId: 'pf1' }).resolves({
+      FaceMatches: [
+        { Similarity: 99, Face: { FaceId: 's-penny', ExternalImageId: 'person:penny' } },
+        { Similarity: 72, Face: { FaceId: 's-raj-2', ExternalImageId: 'person:raj' } },
+      ],
+    });
+    assert.deepEqual(await engine.judgeClaim({ eventId: EVENT, face: claimed, selfies }), { plausible: true, similarity: 72 });
+    const input = rek.commandCalls(SearchFacesCommand)[0]!.args[0].input;
+    assert.deepEqual([input.CollectionId, input.FaceId, input.FaceMatchThreshold], ['findme-event-e1', 'pf1', CLAIM_MIN_SIMILARITY]);
+    // Only another guest's selfie is that close: a stranger's face for raj.
+    rek.on(SearchFacesCommand, { FaceId: 'pf2' }).resolves({ FaceMatches: [{ Similarity: 99, Face: { FaceId: 's-penny', ExternalImageId: 'person:penny' } }] });
+    assert.deepEqual(await engine.judgeClaim({ eventId: EVENT, face: { ...claimed, engineFaceId: 'pf2' }, selfies }), { plausible: false, similarity: 0 });
+    // A face the engine never indexed cannot be judged: refused without a call.
+    const calls = rek.commandCalls(SearchFacesCommand).length;
+    assert.equal((await engine.judgeClaim({ eventId: EVENT, face: { ...claimed, engineFaceId: null }, selfies })).plausible, false);
+    assert.equal(rek.commandCalls(SearchFacesCommand).length, calls);
   });
 
   it('should retry throttled calls with backoff and map unreadable images to a readable failure', async () => {
