@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     own.sort((a, b) => a - b);
     stranger.sort((a, b) => a - b);
     lines.push(`  ${k} selfie${k > 1 ? 's' : ''}: own faces ${own.length} claims, max distance ${own.at(-1)!.toFixed(3)}; strangers' faces ${stranger.length} claims, min distance ${stranger[0]!.toFixed(3)}`);
-    for (const cut of [0.58, 0.6, CLAIM_MAX_DISTANCE, 0.64, 0.66].filter((c, i, all) => all.indexOf(c) === i).sort()) {
+    for (const cut of [...new Set([0.58, 0.6, 0.62, 0.64, 0.66, CLAIM_MAX_DISTANCE])].sort((a, b) => a - b)) {
       const refused = own.filter((d) => d > cut).length / own.length;
       const accepted = stranger.filter((d) => d <= cut).length / stranger.length;
       lines.push(`    at ${cut.toFixed(2)}${cut === CLAIM_MAX_DISTANCE ? ' (CLAIM_MAX_DISTANCE)' : ''}: own face refused ${(refused * 100).toFixed(1)} %, stranger's face accepted ${(accepted * 100).toFixed(1)} %`);
