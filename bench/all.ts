@@ -38,6 +38,12 @@ const BENCHES: Bench[] = [
     what: "a lever on recall, on the dev set: event faces described once against flip-averaged (test-time flips), for every identity photo searched as a selfie in the 5 group photos, at three cutoffs, with the descriptor stage's cost",
   },
   {
+    name: 'runtimes',
+    file: 'runtimes.js',
+    args: [],
+    what: "is tfjs-wasm the face engine's limit? The SSD detector's MobileNetV1 backbone at 512 × 512 in tfjs wasm (SIMD, one thread) against the same graph in onnxruntime-node (installed for the measurement only: `npm install --no-save --ignore-scripts onnxruntime-node@1.23 protobufjs@7`)",
+  },
+  {
     name: 'people',
     file: 'people.js',
     args: [],
