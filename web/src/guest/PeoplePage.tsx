@@ -57,7 +57,7 @@ const MAX_SELFIES = 3;
  */
 export default function PeoplePage() {
   const { eventId = '' } = useParams();
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { data, loading, error, refetch } = useQuery(PeopleDocument, { fetchPolicy: 'cache-and-network' });
   const [addPerson, adding] = useMutation(AddPersonDocument);
   const [removePerson, removing] = useMutation(RemovePersonDocument);
@@ -120,7 +120,7 @@ export default function PeoplePage() {
                 <ul className="selfie-list">
                   {active.map((selfie, i) => (
                     <li key={selfie.id} className="row">
-                      <span>{t('people.selfieN', { n: i + 1, date: new Date(selfie.uploadedAt).toLocaleDateString() })}</span>
+                      <span>{t('people.selfieN', { n: i + 1, date: new Date(selfie.uploadedAt).toLocaleDateString(i18n.language) })}</span>
                       <button type="button" className="secondary" disabled={deleting.loading} onClick={() => void act(() => deleteSelfie({ variables: { id: selfie.id } }))}>
                         {t('people.deleteSelfie', { n: i + 1 })}
                       </button>
