@@ -789,6 +789,14 @@ describe('the web app in Chromium', () => {
     await guest.locator('.grid .thumb').nth(together.length - 1).waitFor();
     assert.deepEqual(await shown(), together, 'together: the photos where both are');
     await audit(guest, 'gallery-together-phone');
+    // Each tab keeps its own list: back on his own tab, his own photos.
+    await guest.getByRole('tab', { name: /^You/ }).click();
+    const own = await mine();
+    await guest.locator('.grid .thumb').nth(own.length - 1).waitFor();
+    assert.deepEqual(await shown(), own, 'his own tab shows his photos, not those of another tab');
+    await guest.getByRole('tab', { name: 'Penny' }).click();
+    await guest.locator('.grid .thumb').nth(pennys.length - 1).waitFor();
+    assert.deepEqual(await shown(), pennys);
     await phone.close();
     assertClean();
   });

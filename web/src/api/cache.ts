@@ -6,8 +6,9 @@ interface StoredConnection {
 }
 
 /**
- * Edits the cached myPhotos lists (every event's, or one event's) in place:
- * a live new photo goes on top, a "not me" photo leaves, without a refetch.
+ * Edits the guest's own cached myPhotos lists (every event's, or one event's)
+ * in place: a live new photo goes on top, a "not me" photo leaves, without a
+ * refetch. The lists of people they look for (personIds) are read again instead.
  */
 export function editMyPhotos(
   cache: ApolloCache,
@@ -18,7 +19,7 @@ export function editMyPhotos(
     fields: {
       myPhotos(value, { storeFieldName, readField }) {
         const connection = value as StoredConnection;
-        if ((eventId && !storeFieldName.includes(eventId)) || !connection.edges) return value;
+        if ((eventId && !storeFieldName.includes(eventId)) || storeFieldName.includes('"personIds"') || !connection.edges) return value;
         return edit(connection, (ref) => readField<string>('id', ref)) as typeof value;
       },
     },

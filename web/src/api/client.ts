@@ -77,8 +77,10 @@ export const client = new ApolloClient({
       Query: {
         fields: {
           myEvents: relayStylePagination(),
-          myPhotos: relayStylePagination(['eventId']),
-          photos: relayStylePagination(['eventId', 'status']),
+          // A person's tab, photos together and the guest's own gallery are lists of their own.
+          myPhotos: relayStylePagination(['eventId', 'personIds', 'together']),
+          // The photographer's grid and the coverage panel's photos no guest was found in, too.
+          photos: relayStylePagination(['eventId', 'status', 'withoutGuests']),
           eventParticipants: relayStylePagination(['eventId']),
         },
       },

@@ -165,6 +165,8 @@ export function GalleryPage() {
         return { ...existing, totalCount: (existing.totalCount ?? 0) + 1, edges: [{ __typename: 'PhotoEdge', cursor: '', node: ref }, ...existing.edges!] };
       });
       if (added) setNotice(t('gallery.newPhoto'));
+      // A person's tab or photos together: read again (the photo may be of them).
+      if (tabPeople.length > 0) void peoplePhotos.refetch().catch(() => undefined);
     },
     // The server ends it when the guest loses access (refused, left, the event deleted): the page reads again and says so.
     onComplete: () => void photos.refetch().catch(() => undefined),
