@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { graphql } from '../gql';
 import { ErrorText } from '../ui/kit';
@@ -36,6 +36,8 @@ const ShowDocument = graphql(`
   }
 `);
 
+const REFRESH_MS = 5000;
+
 /**
  * How well the event's guests are covered: faces found, faces matched to a
  * guest, and the photos nobody was found in, which the photographer can show
@@ -46,8 +48,15 @@ export function Coverage({ eventId, done }: { eventId: string; done: number }) {
   const { data, error, refetch } = useQuery(CoverageDocument, { variables: { eventId }, fetchPolicy: 'cache-and-network' });
   const [show, showing] = useMutation(ShowDocument);
   const [failure, setFailure] = useState<unknown>(null);
+  // Counting every face of a large event is not free: read again at most every few seconds while photos finish, and once after the last.
+  const last = useRef(0);
   useEffect(() => {
-    void refetch().catch(() => undefined);
+    const wait = Math.max(0, last.current + REFRESH_MS - Date.now());
+    const timer = setTimeout(() => {
+      last.current = Date.now();
+      void refetch().catch(() => undefined);
+    }, wait);
+    return () => clearTimeout(timer);
   }, [done, refetch]);
   const c = data?.eventCoverage;
   if (!c || c.photos === 0) return error ? <ErrorText error={error} /> : null;
