@@ -150,6 +150,28 @@ describe('local face engine (face-api on WebAssembly, worker threads)', () => {
     assert.ok(fromSelfie.length >= 3, 'leonard is found in most of his photos');
   });
 
+  it('should use a face the guest claimed as a reference whatever its distance to the selfie, and judge a claim by the closest selfie', async () => {
+    const at = (...values: [number, number][]) => {
+      const v = new Float32Array(128);
+      for (const [i, x] of values) v[i] = x;
+      return v;
+    };
+    const selfie = at([0, 1]);
+    // The guest's claimed face lies 0.8 from the selfie (a profile, a poor light); a later photo's face lies 0.1 from it.
+    const claimed = at([0, 1], [1, 0.8]);
+    const later = { id: 'later#0', photoId: 'later', vector: at([0, 1], [1, 0.8], [2, 0.1]), engineFaceId: null };
+    const participant = { personId: 'p', vector: selfie, engineFaceId: null };
+    const search = (claimedFlag: boolean) =>
+      engine.findParticipantsInPhoto({ photoId: 'later', faces: [later], participants: [{ ...participant, references: [{ faceId: 'c', vector: claimed, claimed: claimedFlag }] }] });
+    assert.deepEqual(await search(false), [], 'a matched face that far from the selfie is no reference');
+    const found = await search(true);
+    assert.deepEqual(found.map((m) => [m.personId, m.faceId]), [['p', 'later#0']], 'a claimed one is');
+    // "This is me": the closest of the person's selfies decides.
+    assert.equal((await engine.judgeClaim({ eventId: 'e', face: later, selfies: [participant] })).plausible, false, '0.81 from the only selfie');
+    const second = { personId: 'p', vector: claimed, engineFaceId: null };
+    assert.equal((await engine.judgeClaim({ eventId: 'e', face: later, selfies: [participant, second] })).plausible, true, '0.1 from the second selfie');
+  });
+
   it("should apply an event's own match threshold on the similarity scale it reports, both ways round", async () => {
     const check = await engine.indexSelfie({ image: await identityPhoto('leonard', 1) });
     assert.ok(check.ok);

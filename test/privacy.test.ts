@@ -173,6 +173,9 @@ describe('biometric privacy (local engine, real storage)', () => {
     const res = await server.gql(PhotoFacesDocument, { id: photoIds.get(photo)! }, { token: guests[who] });
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
     const faces = res.data!.photo!.faces;
+    for (const { box } of faces) {
+      assert.ok([box.left, box.top, box.width, box.height].every((x) => x >= 0 && x <= 1) && box.left + box.width <= 1.0001, 'boxes are fractions of the photo');
+    }
     return [...faces].sort((a, b) => Math.abs(a.box.left - left) - Math.abs(b.box.left - left))[0]!;
   }
 

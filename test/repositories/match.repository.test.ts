@@ -79,4 +79,17 @@ describe('PgMatchRepository', () => {
     assert.equal(await repo.upsertBest({ personId: me, photoId, faceId: faces[1]!, similarity: 99 }, MatchSource.REMATCH), null);
     assert.deepEqual(await rows(), [{ person_id: me, face_id: faces[0]!, source: 'CLAIM' }]);
   });
+
+  it('should hand a claimed face to the matcher as a claimed reference', async () => {
+    const token = await newAccount(server, 'PARTICIPANT');
+    const me = (await server.gql(MeDocument, {}, { token })).data!.me!.id;
+    const vector = fromVector(Float32Array.from({ length: 128 }, (_, i) => Math.cos(i)));
+    const [face] = await server.sql<{ id: string }>(
+      `insert into faces (id, photo_id, face_index, box_left, box_top, box_width, box_height, confidence, vector, created_at) values (gen_random_uuid(), ?, 30, 0.1, 0.1, 0.2, 0.2, 0.99, ?, now()) returning id`,
+      [photoIds[1]!, vector],
+    );
+    const repo = new PgMatchRepository(server.app.db.orm.em.fork());
+    await repo.claim({ personId: me, photoId: photoIds[1]!, faceId: face!.id, similarity: 45 });
+    assert.deepEqual((await repo.personReferences(me, event.eventId)).map((r) => [r.faceId, r.claimed]), [[face!.id, true]]);
+  });
 });

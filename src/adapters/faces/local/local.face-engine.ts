@@ -208,7 +208,7 @@ export class LocalFaceEngine implements FaceEngine {
   }
 
   /** Plausible when the face lies within CLAIM_MAX_DISTANCE of the closest of the selfies. */
-  async judgeClaim(input: { face: StoredFace; selfies: ParticipantFace[] }): Promise<{ plausible: boolean; similarity: number }> {
+  async judgeClaim(input: { eventId: string; face: StoredFace; selfies: ParticipantFace[] }): Promise<{ plausible: boolean; similarity: number }> {
     const { vector } = input.face;
     const distances = input.selfies.flatMap((s) => (s.vector && vector ? [distance(s.vector, vector)] : []));
     if (distances.length === 0) return { plausible: false, similarity: 0 };
