@@ -48,6 +48,14 @@ async function signIn(page: Page, email: string, password: string): Promise<void
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** The signed-in page's bearer token, renewed from its HttpOnly cookie as the app does: for checking what the server says. */
+async function sessionToken(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-findme-refresh': 'cookie' }, body: JSON.stringify({ query: 'mutation { refreshSession { token } }' }) });
+    return ((await res.json()) as { data: { refreshSession: { token: string } } }).data.refreshSession.token;
+  });
+}
+
 /**
  * The web app in a real Chromium against a real server (embedded PostgreSQL,
  * local store, the local face model on the dev photos): a photographer on a
@@ -267,10 +275,7 @@ describe('the web app in Chromium', () => {
     assert.equal(new URL(guest.url()).host, new URL(server.baseUrl.replace('//localhost:', '//127.0.0.2:')).host, 'the phone is at the network address');
 
     // Exactly the photos the server matched, each really showing the guest.
-    const token = await guest.evaluate(async () => {
-      const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-findme-refresh': 'cookie' }, body: JSON.stringify({ query: 'mutation { refreshSession { token } }' }) });
-      return ((await res.json()) as { data: { refreshSession: { token: string } } }).data.refreshSession.token;
-    });
+    const token = await sessionToken(guest);
     const matched = async () =>
       (await server.gql(MyPhotosDocument, { eventId, first: 50 }, { token })).data!.myPhotos.edges.map((e) => e.node.originalFilename).sort();
     const shown = async () => (await guest.locator('.grid .thumb').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')!.replace(/^Open /, '')))).sort();
@@ -729,10 +734,7 @@ describe('the web app in Chromium', () => {
     await guest.getByText('2 selfies').waitFor();
 
     // The matcher "missed" howard in bbt1: his match there goes, as if it had never been made.
-    const token = await guest.evaluate(async () => {
-      const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-findme-refresh': 'cookie' }, body: JSON.stringify({ query: 'mutation { refreshSession { token } }' }) });
-      return ((await res.json()) as { data: { refreshSession: { token: string } } }).data.refreshSession.token;
-    });
+    const token = await sessionToken(guest);
     const me = (await server.gql(MeDocument, {}, { token })).data!.me!.id;
     await server.sql(`delete from matches m using photos p where p.id = m.photo_id and m.user_id = ? and p.original_filename = 'bbt1.jpg' and p.event_id = ?`, [me, eventId]);
     const mine = async () => (await server.gql(MyPhotosDocument, { eventId, first: 50 }, { token })).data!.myPhotos.edges.filter((e) => e.node.myMatch).map((e) => e.node.originalFilename).sort();

@@ -179,11 +179,20 @@ export class PeopleService {
   }
 
   private async throttleChange(actor: User): Promise<void> {
-    const { settings } = this.deps;
-    await this.deps.throttle.consume(
-      'people',
-      [{ key: quotaKeys.peopleUser(actor.id), max: settings.changesPerAccount, windowSeconds: settings.changesWindowSeconds }],
-      (s) => `Too many changes to the people you look for. Try again in ${s} seconds.`,
-    );
+    await throttlePeopleChange(this.deps.throttle, this.deps.settings, actor, 'the people you look for');
   }
+}
+
+/** One change to the people a guest looks for or to their selfies, counted against the account's quota for such changes. */
+export async function throttlePeopleChange(
+  throttle: Throttle,
+  limits: Pick<PeopleSettings, 'changesPerAccount' | 'changesWindowSeconds'>,
+  actor: User,
+  what: string,
+): Promise<void> {
+  await throttle.consume(
+    'people',
+    [{ key: quotaKeys.peopleUser(actor.id), max: limits.changesPerAccount, windowSeconds: limits.changesWindowSeconds }],
+    (s) => `Too many changes to ${what}. Try again in ${s} seconds.`,
+  );
 }

@@ -10,7 +10,7 @@ import { quotaKeys, type Throttle } from './throttle.js';
 import { isUuid } from './validation.js';
 import { selfieKey } from '../domain/object-keys.js';
 import type { FaceEngine } from '../ports/face-engine.js';
-import { resolvePerson, type PeopleSettings } from './people.service.js';
+import { resolvePerson, throttlePeopleChange, type PeopleSettings } from './people.service.js';
 
 export interface SelfieSettings {
   maxBytes: number;
@@ -105,12 +105,7 @@ export class SelfieService {
    * deleteMyFaceData, and an added person's with removePerson.
    */
   async deleteSelfie(actor: User, selfieId: string): Promise<string> {
-    const { changesPerAccount, changesWindowSeconds } = this.deps.settings.people;
-    await this.deps.throttle.consume(
-      'delete-selfie',
-      [{ key: quotaKeys.peopleUser(actor.id), max: changesPerAccount, windowSeconds: changesWindowSeconds }],
-      (s) => `Too many changes to your selfies. Try again in ${s} seconds.`,
-    );
+    await throttlePeopleChange(this.deps.throttle, this.deps.settings.people, actor, 'your selfies');
     const selfie = isUuid(selfieId) ? await this.em.findOne(Selfie, { id: selfieId, user: actor.id, status: { $ne: SelfieStatus.REPLACED } }) : null;
     if (!selfie) throw new NotFoundError('Selfie');
     if (selfie.status === SelfieStatus.ACTIVE && (await this.em.count(Selfie, { personId: selfie.personId, status: SelfieStatus.ACTIVE })) <= 1) {

@@ -4,6 +4,12 @@ import { toVector } from '../../domain/face-vector.js';
 import type { FaceMatch, ParticipantFace, StoredFace } from '../../ports/face-engine.js';
 import type { MatchRepository } from '../../ports/repositories/match.repository.js';
 
+/**
+ * The guest who looks for a person (two parameters, both the person's id): the
+ * owner of a person they added, or the guest themself, whose person id is their user id.
+ */
+const OWNER_OF_PERSON = 'coalesce((select owner_id from people where id = ?), ?)';
+
 /** Matching's queries, on `em` (and inside its transaction, when it has one). */
 export class PgMatchRepository implements MatchRepository {
   constructor(private readonly em: EntityManager) {}
@@ -127,14 +133,14 @@ export class PgMatchRepository implements MatchRepository {
       await sql.execute('delete from match_rejections where person_id = ? and photo_id = ?', [m.personId, m.photoId], 'run', ctx);
       // A face is one person: another of the same guest's people matched to it loses it.
       await sql.execute(
-        `delete from matches where face_id = ? and person_id <> ? and user_id = coalesce((select owner_id from people where id = ?), ?)`,
+        `delete from matches where face_id = ? and person_id <> ? and user_id = ${OWNER_OF_PERSON}`,
         [m.faceId, m.personId, m.personId, m.personId],
         'run',
         ctx,
       );
       const rows = await sql.execute<{ inserted: boolean }[]>(
         `insert into matches (id, photo_id, user_id, person_id, face_id, similarity, source, created_at)
-         values (gen_random_uuid(), ?, coalesce((select owner_id from people where id = ?), ?), ?, ?, ?, 'CLAIM', now())
+         values (gen_random_uuid(), ?, ${OWNER_OF_PERSON}, ?, ?, ?, 'CLAIM', now())
          on conflict (photo_id, person_id) do update set face_id = excluded.face_id, similarity = excluded.similarity, source = 'CLAIM'
          returning (xmax = 0) as inserted`,
         [m.photoId, m.personId, m.personId, m.personId, m.faceId, m.similarity],
@@ -150,7 +156,7 @@ export class PgMatchRepository implements MatchRepository {
     // A claimed face ("this is me") stays: a search never moves it to another face.
     const rows = await this.em.getConnection().execute<{ inserted: boolean; user_id: string }[]>(
       `insert into matches (id, photo_id, user_id, person_id, face_id, similarity, source, created_at)
-       select gen_random_uuid(), ?, coalesce((select owner_id from people where id = ?), ?), ?, ?, ?, ?, now()
+       select gen_random_uuid(), ?, ${OWNER_OF_PERSON}, ?, ?, ?, ?, now()
         where exists (select 1 from faces where id = ?)
           and not exists (select 1 from match_rejections r where r.photo_id = ? and r.person_id = ?)
        on conflict (photo_id, person_id) do update

@@ -1,5 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { FaceBoxType, SelfieStateType } from './selfie.type.js';
+import { FaceBoxType } from './selfie.type.js';
 
 @ObjectType('Person', { description: 'Someone you look for: you (isMe, always first) or a person without a phone you added (a child, a parent). Only you see them.' })
 export class PersonType {
@@ -52,4 +52,3 @@ export class EventCoverageType {
   photosWithoutGuests!: number;
 }
 
-export { SelfieStateType };
