@@ -91,8 +91,10 @@ describe('photo pipeline under faults', () => {
     assert.equal(photo.errorCode, 'FACE_ENGINE_FAILED');
     assert.equal(photo.errorMessage, 'Face detection failed (gave up after 3 attempts).');
     assert.equal(faces.calls.get(id), 3);
-    const dead = await server.sql<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'photo-process-dlq' and data->>'photoId' = ?`, [id]);
-    assert.equal(dead[0]?.n, 1, 'the job is in the dead-letter queue');
+    // The queue dead-letters the job once the last attempt's handler has returned, a moment after the photo is marked FAILED.
+    const deadLetters = async () => (await server.sql<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'photo-process-dlq' and data->>'photoId' = ?`, [id]))[0]?.n;
+    for (let i = 0; i < 50 && (await deadLetters()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await deadLetters(), 1, 'the job is in the dead-letter queue');
   });
 
   it('should fail a photo the face engine cannot read at once, with a readable message', async () => {
