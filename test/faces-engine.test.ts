@@ -19,7 +19,7 @@ const SETTINGS = {
   threads: 2,
 };
 
-describe('local face engine (face-api on WebAssembly, worker threads)', () => {
+describe('local face engine (face-api networks on onnxruntime, worker threads)', () => {
   const vectors: FaceVector[] = [];
   const engine = new LocalFaceEngine(
     SETTINGS,

@@ -1,11 +1,15 @@
 /**
- * face-api (SSD MobileNet v1 + 68 landmarks + 128-d recognition) on TensorFlow.js
- * with the WebAssembly backend, models from the package's own model/ folder.
+ * face-api's models (SSD MobileNet v1 + 68 landmarks + 128-d recognition),
+ * weights from the package's own model/ folder. The three networks run on
+ * onnxruntime-node (face-nets.ts); face-api on TensorFlow.js (WebAssembly
+ * backend) loads the weights and does the small image operations around them,
+ * so a face is found and described as a face-api pass would.
  * One instance per thread: the pool in face-pool.ts gives each worker thread one.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
+import { FaceNets, LANDMARK_SIDE, RECOGNITION_SIDE, SSD_SIDE, ssdDetections } from './face-nets.js';
 import { copyRegion, TextureMap } from './tiling.js';
 
 const require = createRequire(import.meta.url);
@@ -13,7 +17,9 @@ const require = createRequire(import.meta.url);
 /** Longest side of the whole-image pass (photos at most this size are analysed as they are). */
 const FULL_PASS_SIDE = 1600;
 /** The detector's own input side: tiles are cut at this size from a copy scaled to match. */
-const DETECTOR_SIDE = 512;
+const DETECTOR_SIDE = SSD_SIDE;
+/** Most faces one detector pass reports. */
+const MAX_RESULTS = 200;
 /** Pixels (at the tiles' scale) from a shared tile edge within which a detection counts as cut by it. */
 const EDGE = 2;
 /**
@@ -87,6 +93,7 @@ export class FaceModel {
   private constructor(
     private readonly tf: Tf,
     private readonly faceapi: FaceApi,
+    private readonly nets: FaceNets,
   ) {}
 
   static async load(): Promise<FaceModel> {
@@ -99,7 +106,8 @@ export class FaceModel {
     await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
     await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
     await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
-    return new FaceModel(tf, faceapi);
+    const nets = await FaceNets.build(tf, faceapi, require('onnxruntime-node') as Parameters<typeof FaceNets.build>[2]);
+    return new FaceModel(tf, faceapi, nets);
   }
 
   /**
@@ -227,16 +235,30 @@ export class FaceModel {
     return found.map((b) => ({ ...b, box: { x: (b.box.x - border) / scale, y: (b.box.y - border) / scale, width: b.box.width / scale, height: b.box.height / scale } }));
   }
 
-  /** The detector alone (no landmarks, no descriptor). */
+  /**
+   * The detector alone (no landmarks, no descriptor), as face-api's
+   * locateFaces: the image padded to a square at its bottom right and scaled
+   * to 512 px, boxes clipped to that square.
+   */
   private async detectBoxes(pixels: Int32Array, width: number, height: number, minConfidence: number): Promise<Box[]> {
     const { tf, faceapi } = this;
-    const tensor = tf.tensor3d(pixels, [height, width, 3], 'int32');
-    try {
-      const found = await faceapi.detectAllFaces(tensor as never, new faceapi.SsdMobilenetv1Options({ minConfidence, maxResults: 200 }));
-      return found.map((d) => ({ score: d.score, box: { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height } }));
-    } finally {
-      tensor.dispose();
+    let input: Float32Array;
+    if (width === DETECTOR_SIDE && height === DETECTOR_SIDE) {
+      input = Float32Array.from(pixels);
+    } else {
+      const tensor = tf.tensor3d(pixels, [height, width, 3], 'int32');
+      try {
+        input = readAndDispose((await faceapi.toNetInput(tensor as never)).toBatchTensor(DETECTOR_SIDE, false) as unknown as import('@tensorflow/tfjs').Tensor);
+      } finally {
+        tensor.dispose();
+      }
     }
+    const found = ssdDetections(await this.nets.detect(input), this.nets.anchors, minConfidence, MAX_RESULTS);
+    // face-api's padX / padY: the square's side over the scaled image's, then its relative box times the image's size.
+    const long = Math.max(width, height);
+    const toX = (DETECTOR_SIDE / Math.round((width * DETECTOR_SIDE) / long)) * width;
+    const toY = (DETECTOR_SIDE / Math.round((height * DETECTOR_SIDE) / long)) * height;
+    return found.map((d) => ({ score: d.score, box: { x: d.left * toX, y: d.top * toY, width: (d.right - d.left) * toX, height: (d.bottom - d.top) * toY } }));
   }
 
   /**
@@ -280,34 +302,61 @@ export class FaceModel {
         new faceapi.Rect(at.x / info.width, at.y / info.height, at.width / info.width, at.height / info.height),
         { width: info.width, height: info.height },
       );
-      const [result] = await new faceapi.DetectAllFaceLandmarksTask(Promise.resolve([faceapi.extendWithFaceDetection({}, detection)]), tensor as never, false).withFaceDescriptors();
-      if (!result) return null;
-      if (!flipAverage) return result.descriptor;
-      const [mirrored] = await this.mirroredDescriptors(tensor, [result.alignedRect]);
-      return mirrored ? result.descriptor.map((v, i) => (v + mirrored[i]!) / 2) : result.descriptor;
+      const landmarks = await this.landmarks(tensor, detection);
+      if (!landmarks) return null;
+      // face-api's withFaceDescriptors: the face aligned the dlib way; its mirror image from the landmarks' own box.
+      const withLandmarks = faceapi.extendWithFaceLandmarks(faceapi.extendWithFaceDetection({}, detection), landmarks);
+      type Tensor3D = import('@tensorflow/tfjs').Tensor3D;
+      const extract = async (rect: import('@vladmandic/face-api').Rect | import('@vladmandic/face-api').FaceDetection) =>
+        ((await faceapi.extractFaceTensors(tensor as never, [rect])) as unknown as Tensor3D[])[0];
+      const aligned = await extract(withLandmarks.landmarks.align(null, { useDlibAlignment: true }));
+      if (!aligned) return null;
+      const faces = [aligned];
+      const mirror = flipAverage ? await extract(withLandmarks.alignedRect) : undefined;
+      if (mirror) faces.push(mirror);
+      try {
+        // The second face, when asked for, is mirrored left to right. (tidy is given tensors only:
+        // it walks whatever it returns, element by element.)
+        const batch = tf.tidy(() => tf.concat(faces.map((f, i) => new faceapi.NetInput([i === 1 ? (tf.reverse(f as never, 1) as never) : f]).toBatchTensor(RECOGNITION_SIDE, true) as unknown as import('@tensorflow/tfjs').Tensor4D)));
+        const pixels = readAndDispose(batch);
+        const [descriptor, mirrored] = await this.nets.descriptors(pixels, faces.length);
+        return mirrored ? descriptor!.map((v, i) => (v + mirrored[i]!) / 2) : descriptor!;
+      } finally {
+        for (const f of faces) f.dispose();
+      }
     } finally {
       tensor.dispose();
     }
   }
 
-  /** The descriptor of each aligned face flipped left to right. */
-  private async mirroredDescriptors(tensor: import('@tensorflow/tfjs').Tensor3D, aligned: import('@vladmandic/face-api').FaceDetection[]): Promise<Float32Array[]> {
-    const { tf, faceapi } = this;
-    const faces = await faceapi.extractFaceTensors(tensor as never, aligned);
+  /** The 68 landmarks of a detected face, as face-api's faceLandmark68Net gives them. */
+  private async landmarks(tensor: import('@tensorflow/tfjs').Tensor3D, detection: import('@vladmandic/face-api').FaceDetection): Promise<import('@vladmandic/face-api').FaceLandmarks68 | null> {
+    const { faceapi } = this;
+    const [face] = await faceapi.extractFaceTensors(tensor as never, [detection]);
+    if (!face) return null;
     try {
-      const out: Float32Array[] = [];
-      for (const face of faces) {
-        const flipped = tf.reverse(face as unknown as import('@tensorflow/tfjs').Tensor3D, 1);
-        try {
-          out.push((await faceapi.computeFaceDescriptor(flipped as never)) as Float32Array);
-        } finally {
-          flipped.dispose();
-        }
-      }
-      return out;
+      const [height, width] = face.shape as [number, number, number];
+      const pixels = readAndDispose(new faceapi.NetInput([face]).toBatchTensor(LANDMARK_SIDE, true) as unknown as import('@tensorflow/tfjs').Tensor);
+      const out = await this.nets.landmarks(pixels, 1);
+      // FaceLandmark68NetBase.postProcess: undo the centred padding to a square, relative to the face.
+      const scale = LANDMARK_SIDE / Math.max(width, height);
+      const [w, h] = [width * scale, height * scale];
+      const padX = w < h ? Math.abs(w - h) / 2 : 0;
+      const padY = h < w ? Math.abs(w - h) / 2 : 0;
+      const points = Array.from({ length: 68 }, (_, i) => new faceapi.Point((out[2 * i]! * LANDMARK_SIDE - padX) / w, (out[2 * i + 1]! * LANDMARK_SIDE - padY) / h));
+      return new faceapi.FaceLandmarks68(points, { width, height });
     } finally {
-      for (const face of faces) face.dispose();
+      face.dispose();
     }
+  }
+}
+
+/** A tensor's values, the tensor then freed. */
+function readAndDispose(tensor: import('@tensorflow/tfjs').Tensor): Float32Array {
+  try {
+    return tensor.dataSync() as Float32Array;
+  } finally {
+    tensor.dispose();
   }
 }
 
