@@ -52,7 +52,7 @@ describe('face networks on onnxruntime (parity with face-api on TensorFlow.js)',
       const image = await photo(n);
       const expected = await faceapi.detectAllFaces(image as never, new faceapi.SsdMobilenetv1Options({ minConfidence: 0.3, maxResults: 200 }));
       const input = values((await faceapi.toNetInput(image as never)).toBatchTensor(SSD_SIDE, false));
-      const found = ssdDetections(await nets.detect(input), nets.anchors, 0.3, 200);
+      const found = ssdDetections(await nets.detect(input), 0.3, 200);
       const side = Math.max(...(image.shape.slice(0, 2) as number[]));
       image.dispose();
       assert.equal(found.length, expected.length, `photo ${n}: as many faces`);

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
-import { FaceNets, LANDMARK_SIDE, RECOGNITION_SIDE, SSD_SIDE, ssdDetections } from './face-nets.js';
+import { FaceNets, LANDMARK_SIDE, RECOGNITION_SIDE, SSD_SIDE, SSD_STRIDE, ssdDetections } from './face-nets.js';
 import { copyRegion, TextureMap } from './tiling.js';
 
 const require = createRequire(import.meta.url);
@@ -20,16 +20,27 @@ const FULL_PASS_SIDE = 1600;
 const DETECTOR_SIDE = SSD_SIDE;
 /** Most faces one detector pass reports. */
 const MAX_RESULTS = 200;
+/** Tiles covering at least this share of a photo give way to one pass per part over its band of rows. */
+const BAND_WHEN_TILED = 0.6;
+/**
+ * Rows (at the tiles' scale) each band reaches past its share into the next:
+ * a face up to twice this tall is whole in one of them; larger ones (over
+ * 512 px in the photo) are the whole-image pass's.
+ */
+const BAND_OVERLAP = 128;
 /** Pixels (at the tiles' scale) from a shared tile edge within which a detection counts as cut by it. */
 const EDGE = 2;
 /**
- * Tiles accept detections this much below the minimum score: a face near the
- * smallest size found (about 60 px) scores lower than the same face larger.
- * On faces of 52–64 px placed in 6000 × 4000 photos this finds 236 of 240
- * instead of 231, with no detection outside a face on plain or textured
- * backgrounds (bench/faces).
+ * Tiles accept detections this much below the minimum score when they are
+ * small at the detector's scale (at most SLACK_MAX_SIDE px there, so about
+ * 80 px in the photo): a face near the smallest size found (about 60 px)
+ * scores lower than the same face larger. On faces of 52–64 px placed in
+ * 6000 × 4000 photos this finds 236 of 240 instead of 231, with no detection
+ * outside a face on plain or textured backgrounds (bench/faces). Larger
+ * detections get no slack: an ear beside a large face can score 0.48.
  */
 const TILE_SCORE_SLACK = 0.05;
+const SLACK_MAX_SIDE = 40;
 /** Largest side, in px, of a face as it is described (larger ones are scaled down first). */
 const DESCRIBE_SIDE = 200;
 /** Context kept around a face when it is cropped to be described, as a share of its side. */
@@ -183,11 +194,20 @@ export class FaceModel {
       regions = texture.tiles(DETECTOR_SIDE, overlap);
     }
     const found: Box[] = [...(coarse ?? [])];
-    // This part's band of tiles, top to bottom: parts share only the faces on their border.
+    // This part's band of tiles, top to bottom: parts share only the faces on their border. When
+    // the tiles would cover most of the photo (a crowd, texture everywhere), the detector runs
+    // once over the part's whole band of rows instead: the same convolutions without the
+    // tiles' overlaps.
     const ordered = [...regions].sort((a, b) => a.y - b.y || a.x - b.x);
-    const mine = ordered.slice(Math.floor((part.index * ordered.length) / part.count), Math.floor(((part.index + 1) * ordered.length) / part.count));
+    const tiled = regions.reduce((sum, r) => sum + r.width * r.height, 0);
+    const mine =
+      coarse !== null && tiled >= BAND_WHEN_TILED * info.width * info.height
+        ? [band(info.width, info.height, part)]
+        : ordered.slice(Math.floor((part.index * ordered.length) / part.count), Math.floor(((part.index + 1) * ordered.length) / part.count));
     for (const region of mine) {
-      const inTile = await this.detectBoxes(copyRegion(data, info.width, region), region.width, region.height, options.minConfidence - TILE_SCORE_SLACK);
+      const pixels = copyRegion(data, info.width, region);
+      const minConfidence = options.minConfidence - TILE_SCORE_SLACK;
+      const inTile = region.width === DETECTOR_SIDE && region.height === DETECTOR_SIDE ? await this.detectBoxes(pixels, region.width, region.height, minConfidence) : await this.detectAnySize(pixels, region.width, region.height, minConfidence);
       // On the grid, a face touching an edge of the tile inside the photo is cut: the tile next to
       // it (small faces, inside the overlap) or the whole-image pass (large ones) sees it whole.
       // A cluster's own tile is the only view of its faces: they are kept.
@@ -197,13 +217,16 @@ export class FaceModel {
         (region.x + region.width < info.width && b.x + b.width >= region.width - EDGE) ||
         (region.y + region.height < info.height && b.y + b.height >= region.height - EDGE);
       for (const b of inTile) {
+        if (b.score < options.minConfidence && Math.max(b.box.width, b.box.height) > SLACK_MAX_SIDE) continue;
         if (coarse === null || !cut(b.box)) found.push({ score: b.score, fromTile: true, box: scaleBox({ ...b.box, x: b.box.x + region.x, y: b.box.y + region.y }, 1 / scale) });
       }
     }
     // The whole-image pass's faces are every part's, to suppress their tile duplicates; each part
     // describes its share of them (every part found the same ones, in the same order).
     let whole = 0;
-    const boxes = suppress(found).filter((b) => b.fromTile || whole++ % part.count === part.index);
+    const boxes = suppress(found)
+      .filter((b, _, all) => !partOfLargerHead(b, all))
+      .filter((b) => b.fromTile || whole++ % part.count === part.index);
     return { boxes, tiles: (coarse === null || part.index > 0 ? 0 : 1) + mine.length };
   }
 
@@ -236,6 +259,19 @@ export class FaceModel {
   }
 
   /**
+   * The detector at the image's own scale, over the whole of it (a band of a
+   * crowd photo): padded at the bottom right to the net's stride, as face-api
+   * pads to a square.
+   */
+  private async detectAnySize(pixels: Int32Array, width: number, height: number, minConfidence: number): Promise<Box[]> {
+    const [h, w] = [Math.ceil(height / SSD_STRIDE) * SSD_STRIDE, Math.ceil(width / SSD_STRIDE) * SSD_STRIDE];
+    const input = new Float32Array(h * w * 3);
+    for (let r = 0; r < height; r++) input.set(pixels.subarray(r * width * 3, (r + 1) * width * 3), r * w * 3);
+    const found = ssdDetections(await this.nets.detectAnySize(input, h, w), minConfidence, MAX_RESULTS, { height, width });
+    return found.map((d) => ({ score: d.score, box: { x: d.left, y: d.top, width: d.right - d.left, height: d.bottom - d.top } }));
+  }
+
+  /**
    * The detector alone (no landmarks, no descriptor), as face-api's
    * locateFaces: the image padded to a square at its bottom right and scaled
    * to 512 px, boxes clipped to that square.
@@ -253,7 +289,7 @@ export class FaceModel {
         tensor.dispose();
       }
     }
-    const found = ssdDetections(await this.nets.detect(input), this.nets.anchors, minConfidence, MAX_RESULTS);
+    const found = ssdDetections(await this.nets.detect(input), minConfidence, MAX_RESULTS);
     // face-api's padX / padY: the square's side over the scaled image's, then its relative box times the image's size.
     const long = Math.max(width, height);
     const toX = (DETECTOR_SIDE / Math.round((width * DETECTOR_SIDE) / long)) * width;
@@ -360,6 +396,13 @@ function readAndDispose(tensor: import('@tensorflow/tfjs').Tensor): Float32Array
   }
 }
 
+/** Part `index` of `count`'s band of rows, reaching BAND_OVERLAP rows into its neighbours. */
+function band(width: number, height: number, part: { index: number; count: number }): { x: number; y: number; width: number; height: number } {
+  const top = Math.max(0, Math.floor((part.index * height) / part.count) - (part.index > 0 ? BAND_OVERLAP : 0));
+  const bottom = Math.min(height, Math.floor(((part.index + 1) * height) / part.count) + (part.index < part.count - 1 ? BAND_OVERLAP : 0));
+  return { x: 0, y: top, width, height: bottom - top };
+}
+
 function scaleBox(box: Box['box'], k: number): Box['box'] {
   return { x: box.x * k, y: box.y * k, width: box.width * k, height: box.height * k };
 }
@@ -397,6 +440,29 @@ function suppress(faces: Box[]): Box[] {
   const kept: Box[] = [];
   for (const face of sorted) if (!kept.some((k) => overlap(k.box, face.box) > 0.3)) kept.push(face);
   return kept;
+}
+
+/** A detection below this score, beside a face over twice its height, may be that head's ear or hand. */
+const BESIDE_HEAD_MAX_SCORE = 0.7;
+
+/**
+ * A small, unsure detection inside the head around a much larger face (its
+ * box widened by half its width on each side, a quarter of its height above
+ * and below): an ear or a hand at the cheek, which a pass at the tiles' scale
+ * can score up to about 0.6. A real face that close and that small (a child
+ * cheek to cheek) scores higher and is kept.
+ */
+function partOfLargerHead(face: Box, all: Box[]): boolean {
+  if (face.score >= BESIDE_HEAD_MAX_SCORE) return false;
+  const b = face.box;
+  return all.some((other) => {
+    const o = other.box;
+    if (other === face || o.height < 2 * b.height) return false;
+    const head = { x: o.x - o.width / 2, y: o.y - o.height / 4, width: o.width * 2, height: o.height * 1.5 };
+    const x = Math.max(0, Math.min(b.x + b.width, head.x + head.width) - Math.max(b.x, head.x));
+    const y = Math.max(0, Math.min(b.y + b.height, head.y + head.height) - Math.max(b.y, head.y));
+    return x * y >= 0.5 * b.width * b.height;
+  });
 }
 
 function overlap(a: Box['box'], b: Box['box']): number {

@@ -14,8 +14,12 @@ type Tf = typeof import('@tensorflow/tfjs');
 type Tensor = import('@tensorflow/tfjs').Tensor;
 type FaceApi = typeof import('@vladmandic/face-api');
 
-/** The SSD's input side, and its variance-free batch norm epsilon (face-api's mobileNetV1.ts). */
+/** The SSD's input side, and its batch norm epsilon (face-api's mobileNetV1.ts). */
 export const SSD_SIDE = 512;
+/** detectAnySize takes sides that are multiples of this: the feature maps then tile the image exactly. */
+export const SSD_STRIDE = 64;
+/** The SSD's six feature maps at 512 px: side, and anchors per cell. */
+const SSD_MAPS: [number, number][] = [[32, 3], [16, 6], [8, 6], [4, 6], [2, 6], [1, 6]];
 const BATCH_NORM_EPSILON = 0.0010000000474974513;
 /** The landmark and recognition nets' input sides. */
 export const LANDMARK_SIDE = 112;
@@ -23,9 +27,10 @@ export const RECOGNITION_SIDE = 150;
 /** The mean colour the landmark and recognition nets subtract (face-api's normalize). */
 const MEAN_RGB = [122.782, 117.001, 104.298];
 
-/** Raw SSD output: per anchor, the box in the padded square (0..1, [top, left, bottom, right]) once decoded, and its face score. */
+/** Raw SSD output, per anchor: its box encoding and class logits. */
 export interface SsdOutput {
-  anchors: number;
+  /** The anchors the encodings are relative to: [top, left, bottom, right] each. */
+  anchors: Float32Array;
   /** Box encodings, 4 per anchor. */
   encodings: Float32Array;
   /** Class logits, 3 per anchor (background, face, unused). */
@@ -38,9 +43,12 @@ export class FaceNets {
     private readonly ssd: Ort.InferenceSession,
     private readonly landmarkNet: Ort.InferenceSession,
     private readonly recognitionNet: Ort.InferenceSession,
-    /** SSD anchors, [top, left, bottom, right] per anchor (face-api's output_layer/extra_dim). */
+    /** SSD anchors for its 512 × 512 input, [top, left, bottom, right] per anchor, 0..1 (face-api's output_layer/extra_dim). */
     readonly anchors: Float32Array,
   ) {}
+
+  /** Anchors in pixels for an input of any size, by input size. */
+  private readonly sized = new Map<string, Float32Array>();
 
   /** Builds the three graphs from face-api's loaded nets and opens one single-threaded session for each. */
   static async build(tf: Tf, faceapi: FaceApi, ort: typeof Ort): Promise<FaceNets> {
@@ -57,10 +65,32 @@ export class FaceNets {
     return new FaceNets(ort, ssd, landmarks, recognition, anchors);
   }
 
-  /** The detector on one 512 × 512 RGB image (0–255, row by row). */
+  /** The detector on one 512 × 512 RGB image (0–255, row by row), as face-api runs it: anchors relative to the square. */
   async detect(pixels: Float32Array): Promise<SsdOutput> {
-    const out = await this.ssd.run({ image: new this.ort.Tensor('float32', pixels, [1, SSD_SIDE, SSD_SIDE, 3]) });
-    return { anchors: this.anchors.length / 4, encodings: out['boxes']!.data as Float32Array, classes: out['classes']!.data as Float32Array };
+    return this.run(pixels, SSD_SIDE, SSD_SIDE, this.anchors);
+  }
+
+  /**
+   * The detector on an image of any size, both sides multiples of
+   * SSD_STRIDE: the convolutions slide over it as over 512-px tiles laid
+   * side by side, without their overlaps. Anchors (and so the boxes) in the
+   * image's pixels.
+   */
+  async detectAnySize(pixels: Float32Array, height: number, width: number): Promise<SsdOutput> {
+    const key = `${height}x${width}`;
+    let anchors = this.sized.get(key);
+    if (!anchors) {
+      anchors = sizedAnchors(this.anchors, height, width);
+      this.sized.set(key, anchors);
+    }
+    return this.run(pixels, height, width, anchors);
+  }
+
+  private async run(pixels: Float32Array, height: number, width: number, anchors: Float32Array): Promise<SsdOutput> {
+    const out = await this.ssd.run({ image: new this.ort.Tensor('float32', pixels, [1, height, width, 3]) });
+    const encodings = out['boxes']!.data as Float32Array;
+    if (encodings.length !== anchors.length) throw new Error(`SSD gave ${encodings.length / 4} boxes for ${anchors.length / 4} anchors`);
+    return { anchors, encodings, classes: out['classes']!.data as Float32Array };
   }
 
   /** 136 values per face (x, y of 68 points, relative to the 112 × 112 input) for a batch of faces. */
@@ -141,7 +171,7 @@ interface SsdParams {
   output_layer: { extra_dim: Tensor };
 }
 
-/** Input `image` [1, 512, 512, 3] (0–255); outputs `boxes` [1, anchors, 4] (encodings) and `classes` [1, anchors, 3] (logits). */
+/** Input `image` [1, height, width, 3] (0–255; 512 × 512 as face-api runs it); outputs `boxes` [1, anchors, 4] (encodings) and `classes` [1, anchors, 3] (logits). */
 function ssdGraph(w: Weights, params: SsdParams): Uint8Array {
   const g = new OnnxGraph('ssd_mobilenetv1');
   const clip6 = (x: string) => g.op('Clip', [x, g.constant([0], []), g.constant([6], [])]);
@@ -194,13 +224,12 @@ function ssdGraph(w: Weights, params: SsdParams): Uint8Array {
   });
   const boxOut = g.op('Concat', boxes, { axis: 1 });
   const classOut = g.op('Concat', classes, { axis: 1 });
-  const anchors = (params.output_layer.extra_dim.shape as number[])[1]!;
   return renamed(g, [
     [boxOut, 'boxes'],
     [classOut, 'classes'],
-  ]).encode({ name: 'image', dims: [1, SSD_SIDE, SSD_SIDE, 3] }, [
-    { name: 'boxes', dims: [1, anchors, 4] },
-    { name: 'classes', dims: [1, anchors, 3] },
+  ]).encode({ name: 'image', dims: [1, 'height', 'width', 3] }, [
+    { name: 'boxes', dims: [1, 'anchors', 4] },
+    { name: 'classes', dims: [1, 'anchors', 3] },
   ]);
 }
 
@@ -316,8 +345,8 @@ function renamed(g: OnnxGraph, outputs: [string, string][]): OnnxGraph {
   return g;
 }
 
-/** A detection in the detector's padded square, 0..1 (clipped to it, as face-api does). */
-export interface SquareDetection {
+/** A detection: [top, left, bottom, right] in the anchors' units (0..1 of the square for 512-px input, else pixels), clipped to the image. */
+export interface SsdDetection {
   score: number;
   top: number;
   left: number;
@@ -326,13 +355,42 @@ export interface SquareDetection {
 }
 
 /**
+ * The anchors of detectAnySize for a height × width input, in pixels: each
+ * feature map's cells laid over the whole image at that map's stride, with
+ * the anchor shapes of the 512-px model (the same cell offset and sizes).
+ */
+export function sizedAnchors(square: Float32Array, height: number, width: number): Float32Array {
+  const out: number[] = [];
+  let base = 0;
+  let [rows, cols] = [height / 16, width / 16];
+  for (const [side, perCell] of SSD_MAPS) {
+    const stride = SSD_SIDE / side;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        for (let a = 0; a < perCell; a++) {
+          const i = (base + a) * 4;
+          // The 512-px model's anchor in cell (0, 0), moved to cell (r, c).
+          out.push(square[i]! * SSD_SIDE + r * stride, square[i + 1]! * SSD_SIDE + c * stride, square[i + 2]! * SSD_SIDE + r * stride, square[i + 3]! * SSD_SIDE + c * stride);
+        }
+      }
+    }
+    base += side * side * perCell;
+    [rows, cols] = [Math.ceil(rows / 2), Math.ceil(cols / 2)];
+  }
+  return Float32Array.from(out);
+}
+
+/**
  * The SSD's faces: anchors decoded (outputLayer.ts), sigmoid scores above
  * `minConfidence`, then face-api's greedy non-maximum suppression at IoU 0.5
- * (ssdMobilenetv1/nonMaxSuppression.ts), surest first.
+ * (ssdMobilenetv1/nonMaxSuppression.ts), surest first; boxes clipped to
+ * `bounds` (1 × 1 for face-api's relative boxes).
  */
-export function ssdDetections(out: SsdOutput, anchors: Float32Array, minConfidence: number, maxResults: number): SquareDetection[] {
+export function ssdDetections(out: SsdOutput, minConfidence: number, maxResults: number, bounds = { height: 1, width: 1 }): SsdDetection[] {
+  const { anchors } = out;
+  const count = anchors.length / 4;
   const candidates: { index: number; score: number }[] = [];
-  for (let i = 0; i < out.anchors; i++) {
+  for (let i = 0; i < count; i++) {
     const score = 1 / (1 + Math.exp(-out.classes[i * 3 + 1]!));
     if (score > minConfidence) candidates.push({ index: i, score });
   }
@@ -359,13 +417,13 @@ export function ssdDetections(out: SsdOutput, anchors: Float32Array, minConfiden
     return inter / (areaA + areaB - inter);
   };
   const selected: number[] = [];
-  const limit = Math.min(maxResults, out.anchors);
+  const limit = Math.min(maxResults, count);
   for (let c = 0; c < candidates.length && selected.length < limit; c++) {
     if (selected.some((s) => iou(boxes[c]!, boxes[s]!) > 0.5)) continue;
     selected.push(c);
   }
   return selected.map((c) => {
     const [top, left, bottom, right] = boxes[c]!;
-    return { score: candidates[c]!.score, top: Math.max(0, top), left: Math.max(0, left), bottom: Math.min(1, bottom), right: Math.min(1, right) };
+    return { score: candidates[c]!.score, top: Math.max(0, top), left: Math.max(0, left), bottom: Math.min(bounds.height, bottom), right: Math.min(bounds.width, right) };
   });
 }
