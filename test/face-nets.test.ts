@@ -73,6 +73,35 @@ describe('face networks on onnxruntime (parity with face-api on TensorFlow.js)',
     assert.ok(compared >= 20, `${compared} faces compared`);
   });
 
+  it('should find the same faces in 8 bits as in floating point, at any input size, with scores within a few hundredths', async () => {
+    let compared = 0;
+    let worst = 0;
+    for (const n of [1, 2, 3, 4, 5] as const) {
+      // 512 × 512 as face-api runs it, and a 1024 × 1536 band (the engine's crowd pass) of the same photo enlarged.
+      const { data } = await sharp(await devGroupPhoto(n)).rotate().resize(SSD_SIDE, SSD_SIDE, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      // At 512 × 512 the anchors laid out for any size are face-api's own: the same boxes, in pixels.
+      const relative = ssdDetections(await nets.detect(Float32Array.from(data)), 0.5, 200);
+      const inPixels = ssdDetections(await nets.detectAnySize(Uint8Array.from(data), SSD_SIDE, SSD_SIDE, 'float'), 0.5, 200, { height: SSD_SIDE, width: SSD_SIDE });
+      assert.equal(inPixels.length, relative.length);
+      relative.forEach((r, i) => assert.ok(Math.abs(r.left * SSD_SIDE - inPixels[i]!.left) < 0.01 && Math.abs(r.bottom * SSD_SIDE - inPixels[i]!.bottom) < 0.01 && r.score === inPixels[i]!.score));
+      const band = await sharp(await devGroupPhoto(n)).rotate().resize(1536, 1024, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+      for (const [pixels, height, width] of [[data, SSD_SIDE, SSD_SIDE], [band, 1024, 1536]] as const) {
+        const [exact, small] = await Promise.all([nets.detectAnySize(Uint8Array.from(pixels), height, width, 'float'), nets.detectAnySize(Uint8Array.from(pixels), height, width, 'int8')]);
+        const expected = ssdDetections(exact, 0.5, 200, { height, width });
+        const found = ssdDetections(small, 0.3, 200, { height, width });
+        for (const e of expected) {
+          const match = found.find((d) => iou(d, e) > 0.7);
+          assert.ok(match, `photo ${n} at ${width} × ${height}: the face at ${e.left.toFixed(0)}, ${e.top.toFixed(0)} (score ${e.score.toFixed(3)}) is found in 8 bits`);
+          worst = Math.max(worst, Math.abs(match.score - e.score));
+          compared++;
+        }
+      }
+    }
+    assert.ok(compared >= 40, `${compared} faces compared`);
+    process.stdout.write(`# 8 bits against floating point: ${compared} faces, worst score difference ${worst.toFixed(3)}\n`);
+    assert.ok(worst < 0.08, `scores within 0.08 of floating point's (worst ${worst.toFixed(3)})`);
+  });
+
   it('should give the same landmarks and descriptors as face-api’s nets, one face or a batch', async () => {
     const image = await photo(4);
     const faces = await faceapi.detectAllFaces(image as never, new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 })).withFaceLandmarks().withFaceDescriptors();
@@ -97,3 +126,10 @@ describe('face networks on onnxruntime (parity with face-api on TensorFlow.js)',
     for (const t of [...crops, ...aligned]) t.dispose();
   });
 });
+
+function iou(a: { top: number; left: number; bottom: number; right: number }, b: { top: number; left: number; bottom: number; right: number }): number {
+  const y = Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
+  const x = Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left));
+  const inter = x * y;
+  return inter / ((a.bottom - a.top) * (a.right - a.left) + (b.bottom - b.top) * (b.right - b.left) - inter);
+}

@@ -25,7 +25,7 @@ message TensorShapeProto { repeated Dimension dim = 1; message Dimension { int64
 
 /** ONNX's AttributeProto.AttributeType and TensorProto.DataType values used here. */
 const ATTRIBUTE = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
-const DATA = { FLOAT: 1, INT64: 7 } as const;
+const DATA = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 /** The operator set the graphs are written against. */
 const OPSET = 13;
 
@@ -60,6 +60,14 @@ export class OnnxGraph {
     const name = this.fresh('c');
     const values = data instanceof Float32Array ? data : Float32Array.from(data);
     this.initializers.push({ name, dims, dataType: DATA.FLOAT, rawData: Buffer.from(values.buffer, values.byteOffset, values.byteLength) });
+    return name;
+  }
+
+  /** An 8-bit or int32 tensor (quantized weights, zero points and biases). */
+  quantized(values: Uint8Array | Int8Array | Int32Array, dims: number[]): string {
+    const name = this.fresh('q');
+    const dataType = values instanceof Uint8Array ? DATA.UINT8 : values instanceof Int8Array ? DATA.INT8 : DATA.INT32;
+    this.initializers.push({ name, dims, dataType, rawData: Buffer.from(values.buffer, values.byteOffset, values.byteLength) });
     return name;
   }
 
@@ -105,10 +113,10 @@ export class OnnxGraph {
   }
 
   /** The model as bytes for onnxruntime's InferenceSession.create. */
-  encode(input: { name: string; dims: Dim[] }, outputs: { name: string; dims: Dim[] }[]): Uint8Array {
-    const value = (name: string, dims: Dim[]) => ({
+  encode(input: { name: string; dims: Dim[]; uint8?: boolean }, outputs: { name: string; dims: Dim[] }[]): Uint8Array {
+    const value = (name: string, dims: Dim[], uint8 = false) => ({
       name,
-      type: { tensorType: { elemType: DATA.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+      type: { tensorType: { elemType: uint8 ? DATA.UINT8 : DATA.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
     });
     const Model = modelProto();
     return Model.encode(
@@ -120,7 +128,7 @@ export class OnnxGraph {
           name: this.name,
           node: this.nodes,
           initializer: this.initializers,
-          input: [value(input.name, input.dims)],
+          input: [value(input.name, input.dims, input.uint8)],
           output: outputs.map((o) => value(o.name, o.dims)),
         },
       }),

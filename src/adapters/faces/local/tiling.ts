@@ -166,9 +166,9 @@ function spans(from: number, length: number, size: number, step: number, limit =
   return Array.from({ length: n }, (_, i) => clamp(from + (i * (length - size)) / (n - 1)));
 }
 
-/** A region of a raw RGB image as the detector's int32 pixels, row by row: no re-encoding. */
-export function copyRegion(rgb: Buffer, width: number, region: { x: number; y: number; width: number; height: number }): Int32Array {
-  const out = new Int32Array(region.width * region.height * 3);
+/** A region of a raw RGB image, row by row: no re-encoding. */
+export function copyRegion(rgb: Buffer, width: number, region: { x: number; y: number; width: number; height: number }): Uint8Array {
+  const out = new Uint8Array(region.width * region.height * 3);
   for (let r = 0; r < region.height; r++) {
     const from = ((region.y + r) * width + region.x) * 3;
     out.set(rgb.subarray(from, from + region.width * 3), r * region.width * 3);
