@@ -11,6 +11,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { FaceNets, LANDMARK_SIDE, RECOGNITION_SIDE, SSD_SIDE, ssdDetections } from '../src/adapters/faces/local/face-nets.js';
+import { writeNetInput } from '../src/adapters/faces/local/net-input.js';
 import { devGroupPhoto } from './support/images.js';
 
 const require = createRequire(import.meta.url);
@@ -45,6 +46,29 @@ describe('face networks on onnxruntime (parity with face-api on TensorFlow.js)',
     tensor.dispose();
     return out;
   };
+
+  it('should build each net’s input from raw pixels as face-api’s tensors do: cut, padded square, bilinear resize, mirror', async () => {
+    const { data, info } = await sharp(await devGroupPhoto(2)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const image = tf.tensor3d(Float32Array.from(data), [info.height, info.width, 3]);
+    const cases = [
+      { box: { x: 10, y: 20, width: 97, height: 131 }, side: 112, centre: true },
+      { box: { x: 300, y: 40, width: 151, height: 88 }, side: 150, centre: true, mirror: true },
+      { box: { x: 0, y: 0, width: info.width, height: info.height }, side: 512, centre: false },
+      { box: { x: 200, y: 100, width: 60, height: 60 }, side: 150, centre: true },
+    ];
+    for (const c of cases) {
+      const [face] = await faceapi.extractFaceTensors(image as never, [new faceapi.Rect(c.box.x, c.box.y, c.box.width, c.box.height)]);
+      const source = c.mirror ? tf.reverse(face as never, 1) : face;
+      const expected = values(new faceapi.NetInput([source as never]).toBatchTensor(c.side, c.centre));
+      const ours = new Float32Array(c.side * c.side * 3);
+      writeNetInput({ data, width: info.width, height: info.height }, c.box, c.side, { centre: c.centre, mirror: c.mirror }, ours);
+      let worst = 0;
+      expected.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - ours[i]!))));
+      assert.ok(worst < 1e-3, `${JSON.stringify(c)}: within ${worst}`);
+      (face as unknown as import('@tensorflow/tfjs').Tensor).dispose();
+    }
+    image.dispose();
+  });
 
   it('should find the same faces, with the same scores, as face-api’s SSD', async () => {
     let compared = 0;

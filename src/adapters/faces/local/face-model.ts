@@ -1,15 +1,17 @@
 /**
  * face-api's models (SSD MobileNet v1 + 68 landmarks + 128-d recognition),
  * weights from the package's own model/ folder. The three networks run on
- * onnxruntime-node (face-nets.ts); face-api on TensorFlow.js (WebAssembly
- * backend) loads the weights and does the small image operations around them,
- * so a face is found and described as a face-api pass would.
+ * onnxruntime-node (face-nets.ts), their inputs written from the raw pixels
+ * (net-input.ts); face-api on TensorFlow.js loads the weights, and its own
+ * classes align the faces by their landmarks, so a face is found and
+ * described as a face-api pass would.
  * One instance per thread: the pool in face-pool.ts gives each worker thread one.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
 import { FaceNets, LANDMARK_SIDE, RECOGNITION_SIDE, SSD_SIDE, SSD_STRIDE, ssdDetections } from './face-nets.js';
+import { writeNetInput, type PixelRegion, type RgbImage } from './net-input.js';
 import { copyRegion, TextureMap } from './tiling.js';
 
 const require = createRequire(import.meta.url);
@@ -107,7 +109,6 @@ export interface DetectResult {
 
 export class FaceModel {
   private constructor(
-    private readonly tf: Tf,
     private readonly faceapi: FaceApi,
     private readonly nets: FaceNets,
   ) {}
@@ -123,7 +124,7 @@ export class FaceModel {
     await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
     await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
     const nets = await FaceNets.build(tf, faceapi, require('onnxruntime-node') as Parameters<typeof FaceNets.build>[2]);
-    return new FaceModel(tf, faceapi, nets);
+    return new FaceModel(faceapi, nets);
   }
 
   /**
@@ -282,18 +283,8 @@ export class FaceModel {
    * to 512 px, boxes clipped to that square.
    */
   private async detectBoxes(pixels: Uint8Array, width: number, height: number, minConfidence: number): Promise<Box[]> {
-    const { tf, faceapi } = this;
-    let input: Float32Array;
-    if (width === DETECTOR_SIDE && height === DETECTOR_SIDE) {
-      input = Float32Array.from(pixels);
-    } else {
-      const tensor = tf.tensor3d(Int32Array.from(pixels), [height, width, 3], 'int32');
-      try {
-        input = readAndDispose((await faceapi.toNetInput(tensor as never)).toBatchTensor(DETECTOR_SIDE, false) as unknown as import('@tensorflow/tfjs').Tensor);
-      } finally {
-        tensor.dispose();
-      }
-    }
+    const input = new Float32Array(DETECTOR_SIDE * DETECTOR_SIDE * 3);
+    writeNetInput({ data: pixels, width, height }, { x: 0, y: 0, width, height }, DETECTOR_SIDE, { centre: false }, input);
     const found = ssdDetections(await this.nets.detect(input), minConfidence, MAX_RESULTS);
     // face-api's padX / padY: the square's side over the scaled image's, then its relative box times the image's size.
     const long = Math.max(width, height);
@@ -309,7 +300,7 @@ export class FaceModel {
    * the nets' bilinear resize), the crop's part outside the photo black.
    */
   private async describe(rgb: Buffer, width: number, height: number, face: Box, flipAverage: boolean): Promise<Float32Array | null> {
-    const { tf, faceapi } = this;
+    const { faceapi } = this;
     const { box } = face;
     const k = Math.min(1, DESCRIBE_SIDE / Math.max(box.width, box.height));
     const margin = Math.max(box.width, box.height) * CROP_MARGIN;
@@ -330,76 +321,51 @@ export class FaceModel {
     if (k < 1) crop = crop.resize(inner.width, inner.height, { kernel: 'lanczos3' });
     if (pad.left || pad.top || pad.right || pad.bottom) crop = sharp(await crop.raw().toBuffer(), { raw: { ...inner, channels: 3 } }).extend({ ...pad, background: { r: 0, g: 0, b: 0 } });
     const { data, info } = await crop.raw().toBuffer({ resolveWithObject: true });
-    // float32, as the nets take it: tfjs's wasm backend slices int32 tensors in JavaScript.
-    const tensor = tf.tensor3d(Float32Array.from(data), [info.height, info.width, 3], 'float32');
-    try {
-      const at = {
-        x: (box.x - want.x) * k,
-        y: (box.y - want.y) * k,
-        width: box.width * k,
-        height: box.height * k,
-      };
-      const detection = new faceapi.FaceDetection(
-        face.score,
-        new faceapi.Rect(at.x / info.width, at.y / info.height, at.width / info.width, at.height / info.height),
-        { width: info.width, height: info.height },
-      );
-      const landmarks = await this.landmarks(tensor, detection);
-      if (!landmarks) return null;
-      // face-api's withFaceDescriptors: the face aligned the dlib way; its mirror image from the landmarks' own box.
-      const withLandmarks = faceapi.extendWithFaceLandmarks(faceapi.extendWithFaceDetection({}, detection), landmarks);
-      type Tensor3D = import('@tensorflow/tfjs').Tensor3D;
-      const extract = async (rect: import('@vladmandic/face-api').Rect | import('@vladmandic/face-api').FaceDetection) =>
-        ((await faceapi.extractFaceTensors(tensor as never, [rect])) as unknown as Tensor3D[])[0];
-      const aligned = await extract(withLandmarks.landmarks.align(null, { useDlibAlignment: true }));
-      if (!aligned) return null;
-      const faces = [aligned];
-      const mirror = flipAverage ? await extract(withLandmarks.alignedRect) : undefined;
-      if (mirror) faces.push(mirror);
-      try {
-        // The second face, when asked for, is mirrored left to right. (tidy is given tensors only:
-        // it walks whatever it returns, element by element.)
-        const batch = tf.tidy(() => tf.concat(faces.map((f, i) => new faceapi.NetInput([i === 1 ? (tf.reverse(f as never, 1) as never) : f]).toBatchTensor(RECOGNITION_SIDE, true) as unknown as import('@tensorflow/tfjs').Tensor4D)));
-        const pixels = readAndDispose(batch);
-        const [descriptor, mirrored] = await this.nets.descriptors(pixels, faces.length);
-        return mirrored ? descriptor!.map((v, i) => (v + mirrored[i]!) / 2) : descriptor!;
-      } finally {
-        for (const f of faces) f.dispose();
-      }
-    } finally {
-      tensor.dispose();
-    }
+    const image: RgbImage = { data, width: info.width, height: info.height };
+    const at = { x: (box.x - want.x) * k, y: (box.y - want.y) * k, width: box.width * k, height: box.height * k };
+    const detection = new faceapi.FaceDetection(
+      face.score,
+      new faceapi.Rect(at.x / info.width, at.y / info.height, at.width / info.width, at.height / info.height),
+      { width: info.width, height: info.height },
+    );
+    const landmarks = await this.landmarks(image, detection);
+    if (!landmarks) return null;
+    // face-api's withFaceDescriptors: the face aligned the dlib way; its mirror image from the landmarks' own box.
+    const withLandmarks = faceapi.extendWithFaceLandmarks(faceapi.extendWithFaceDetection({}, detection), landmarks);
+    const aligned = inside(withLandmarks.landmarks.align(null, { useDlibAlignment: true }), image);
+    if (!aligned) return null;
+    const mirror = flipAverage ? inside(withLandmarks.alignedRect.forSize(info.width, info.height).box, image) : null;
+    const size = RECOGNITION_SIDE * RECOGNITION_SIDE * 3;
+    const input = new Float32Array(mirror ? 2 * size : size);
+    writeNetInput(image, aligned, RECOGNITION_SIDE, { centre: true }, input);
+    if (mirror) writeNetInput(image, mirror, RECOGNITION_SIDE, { centre: true, mirror: true }, input, size);
+    const [descriptor, mirrored] = await this.nets.descriptors(input, mirror ? 2 : 1);
+    return mirrored ? descriptor!.map((v, i) => (v + mirrored[i]!) / 2) : descriptor!;
   }
 
   /** The 68 landmarks of a detected face, as face-api's faceLandmark68Net gives them. */
-  private async landmarks(tensor: import('@tensorflow/tfjs').Tensor3D, detection: import('@vladmandic/face-api').FaceDetection): Promise<import('@vladmandic/face-api').FaceLandmarks68 | null> {
+  private async landmarks(image: RgbImage, detection: import('@vladmandic/face-api').FaceDetection): Promise<import('@vladmandic/face-api').FaceLandmarks68 | null> {
     const { faceapi } = this;
-    const [face] = await faceapi.extractFaceTensors(tensor as never, [detection]);
-    if (!face) return null;
-    try {
-      const [height, width] = face.shape as [number, number, number];
-      const pixels = readAndDispose(new faceapi.NetInput([face]).toBatchTensor(LANDMARK_SIDE, true) as unknown as import('@tensorflow/tfjs').Tensor);
-      const out = await this.nets.landmarks(pixels, 1);
-      // FaceLandmark68NetBase.postProcess: undo the centred padding to a square, relative to the face.
-      const scale = LANDMARK_SIDE / Math.max(width, height);
-      const [w, h] = [width * scale, height * scale];
-      const padX = w < h ? Math.abs(w - h) / 2 : 0;
-      const padY = h < w ? Math.abs(w - h) / 2 : 0;
-      const points = Array.from({ length: 68 }, (_, i) => new faceapi.Point((out[2 * i]! * LANDMARK_SIDE - padX) / w, (out[2 * i + 1]! * LANDMARK_SIDE - padY) / h));
-      return new faceapi.FaceLandmarks68(points, { width, height });
-    } finally {
-      face.dispose();
-    }
+    const region = inside(detection.forSize(image.width, image.height).box, image);
+    if (!region) return null;
+    const { width, height } = region;
+    const pixels = new Float32Array(LANDMARK_SIDE * LANDMARK_SIDE * 3);
+    writeNetInput(image, region, LANDMARK_SIDE, { centre: true }, pixels);
+    const out = await this.nets.landmarks(pixels, 1);
+    // FaceLandmark68NetBase.postProcess: undo the centred padding to a square, relative to the face.
+    const scale = LANDMARK_SIDE / Math.max(width, height);
+    const [w, h] = [width * scale, height * scale];
+    const padX = w < h ? Math.abs(w - h) / 2 : 0;
+    const padY = h < w ? Math.abs(w - h) / 2 : 0;
+    const points = Array.from({ length: 68 }, (_, i) => new faceapi.Point((out[2 * i]! * LANDMARK_SIDE - padX) / w, (out[2 * i + 1]! * LANDMARK_SIDE - padY) / h));
+    return new faceapi.FaceLandmarks68(points, { width, height });
   }
 }
 
-/** A tensor's values, the tensor then freed. */
-function readAndDispose(tensor: import('@tensorflow/tfjs').Tensor): Float32Array {
-  try {
-    return tensor.dataSync() as Float32Array;
-  } finally {
-    tensor.dispose();
-  }
+/** A box as face-api's extractFaceTensors cuts it: clipped at the image's borders, in whole pixels; null when nothing is left. */
+function inside(box: import('@vladmandic/face-api').Box, image: RgbImage): PixelRegion | null {
+  const clipped = box.clipAtImageBorders(image.width, image.height);
+  return clipped.width > 0 && clipped.height > 0 ? { x: clipped.x, y: clipped.y, width: clipped.width, height: clipped.height } : null;
 }
 
 /** Part `index` of `count`'s band of rows, reaching BAND_OVERLAP rows into its neighbours. */
