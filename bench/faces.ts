@@ -274,7 +274,7 @@ async function throughWorker(photos: Buffer[]): Promise<{ seconds: number; cpuSe
   try {
     const config = await loadConfig({
       envFile: '/nonexistent',
-      env: { DATABASE_URL: pg.url, DATA_DIR: path.join(tmp, 'data'), LOG_LEVEL: 'warn', PHOTO_DISPLAY_MOZJPEG: 'false' },
+      env: { DATABASE_URL: pg.url, DATA_DIR: path.join(tmp, 'data'), LOG_LEVEL: 'warn' },
     });
     // Each photo's "photo processed" line says where its time went: collected here.
     const logger = createLogger('info', {

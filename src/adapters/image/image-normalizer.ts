@@ -75,7 +75,9 @@ export async function normalizeImage(bytes: Buffer, options: NormalizeOptions): 
       base
         .clone()
         .resize({ width: options.displayLongSide, height: options.displayLongSide, fit: 'inside', withoutEnlargement: true })
-        .jpeg({ quality: 85, mozjpeg: options.mozjpeg })
+        // mozjpeg's trellis quantisation and tables, without its search for the best progressive
+        // scans: 1 % larger files for about half the encoding time (still progressive).
+        .jpeg({ quality: 85, mozjpeg: options.mozjpeg, optimiseScans: false })
         .toBuffer(),
       base
         .clone()

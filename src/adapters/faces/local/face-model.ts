@@ -136,16 +136,12 @@ export class FaceModel {
    * survives suppression is described once, from a crop of the full-resolution
    * image (downscaled with a proper filter when the face is large).
    */
-  async detect(image: Buffer, options: DetectOptions): Promise<DetectResult> {
+  async detect(image: Buffer | RgbImage, options: DetectOptions): Promise<DetectResult> {
     const started = performance.now();
-    const { data, info } = await sharp(image, { limitInputPixels: 200_000_000 })
-      .rotate()
-      .resize({ width: options.maxSide, height: options.maxSide, fit: 'inside', withoutEnlargement: true })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const { width, height } = info;
+    // A photo cut into parts arrives decoded once, shared by every part's thread.
+    const raw = Buffer.isBuffer(image) ? await decodeForFaces(image, options.maxSide) : image;
+    const { width, height } = raw;
+    const data = Buffer.from(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
     const decoded = performance.now();
     let { boxes, tiles } = options.padOnly ? { boxes: [] as Box[], tiles: 0 } : await this.findBoxes(data, width, height, options);
     if (boxes.length === 0 && (options.padOnly || (options.padIfNone && !options.part))) {
@@ -373,6 +369,18 @@ function band(width: number, height: number, part: { index: number; count: numbe
   const top = Math.max(0, Math.floor((part.index * height) / part.count) - (part.index > 0 ? BAND_OVERLAP : 0));
   const bottom = Math.min(height, Math.floor(((part.index + 1) * height) / part.count) + (part.index < part.count - 1 ? BAND_OVERLAP : 0));
   return { x: 0, y: top, width, height: bottom - top };
+}
+
+/** The photo as the engine analyses it: turned upright (EXIF), sRGB, 3 channels, at most `maxSide`. */
+export async function decodeForFaces(image: Buffer, maxSide: number): Promise<{ data: Buffer; width: number; height: number }> {
+  const { data, info } = await sharp(image, { limitInputPixels: 200_000_000 })
+    .rotate()
+    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+    .toColourspace('srgb')
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
 }
 
 function scaleBox(box: Box['box'], k: number): Box['box'] {

@@ -1,11 +1,18 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import sharp from 'sharp';
-import { mergeParts, type DetectOptions, type DetectResult } from './face-model.js';
+import { decodeForFaces, mergeParts, type DetectOptions, type DetectResult } from './face-model.js';
+
+/** A photo decoded once for all its parts: pixels in memory every thread shares. */
+interface SharedImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
 
 interface Task {
   id: number;
-  image: Uint8Array;
+  image: Uint8Array | SharedImage;
   options: DetectOptions;
   resolve: (result: DetectResult) => void;
   reject: (err: Error) => void;
@@ -42,8 +49,16 @@ export class FacePool {
   async detect(image: Buffer, options: DetectOptions): Promise<DetectResult> {
     const parts = await this.partsFor(image, options);
     if (parts <= 1) return this.run(image, options);
-    const results = await Promise.all(Array.from({ length: parts }, (_, index) => this.run(image, { ...options, padIfNone: false, part: { index, count: parts } })));
+    // Decoded once here (libvips' threads), not once per part: the parts share the pixels.
+    const started = performance.now();
+    const decoded = await decodeForFaces(image, options.maxSide);
+    const shared = new Uint8Array(new SharedArrayBuffer(decoded.data.length));
+    shared.set(decoded.data);
+    const pixels: SharedImage = { data: shared, width: decoded.width, height: decoded.height };
+    const decodeMs = Math.round(performance.now() - started);
+    const results = await Promise.all(Array.from({ length: parts }, (_, index) => this.run(pixels, { ...options, padIfNone: false, part: { index, count: parts } })));
     const merged = mergeParts(results);
+    merged.timings.decode += decodeMs;
     if (merged.faces.length > 0 || !options.padIfNone) return merged;
     const padded = await this.run(image, { ...options, padOnly: true });
     const t = merged.timings;
@@ -61,11 +76,11 @@ export class FacePool {
     return side > options.tileSize * 1.5 ? idle : 1;
   }
 
-  private run(image: Buffer, options: DetectOptions): Promise<DetectResult> {
+  private run(image: Buffer | SharedImage, options: DetectOptions): Promise<DetectResult> {
     if (this.closed) return Promise.reject(new Error('face pool is closed'));
     return new Promise((resolve, reject) => {
-      // Copy: the caller's buffer may be a slice of a pooled allocation.
-      this.queue.push({ id: this.nextId++, image: new Uint8Array(image), options, resolve, reject });
+      // Copy an encoded file: the caller's buffer may be a slice of a pooled allocation.
+      this.queue.push({ id: this.nextId++, image: Buffer.isBuffer(image) ? new Uint8Array(image) : image, options, resolve, reject });
       this.pump();
     });
   }
@@ -95,7 +110,8 @@ export class FacePool {
       slot.busy = task;
       const s = slot;
       s.ready.then(
-        () => s.worker.postMessage({ id: task.id, image: task.image, options: task.options }, [task.image.buffer as ArrayBuffer]),
+        // An encoded file moves to the thread; shared pixels are shared.
+        () => s.worker.postMessage({ id: task.id, image: task.image, options: task.options }, task.image instanceof Uint8Array ? [task.image.buffer as ArrayBuffer] : []),
         (err: Error) => this.finish(s, err),
       );
     }

@@ -4,7 +4,8 @@ import { FaceModel, type DetectOptions } from './face-model.js';
 
 interface Request {
   id: number;
-  image: Uint8Array;
+  /** An encoded file, or a photo its pool decoded once for all its parts. */
+  image: Uint8Array | { data: Uint8Array; width: number; height: number };
   options: DetectOptions;
 }
 
@@ -13,7 +14,8 @@ if (!port) throw new Error('face-worker must run in a worker thread');
 
 const model = await FaceModel.load();
 port.on('message', (request: Request) => {
-  model.detect(Buffer.from(request.image.buffer, request.image.byteOffset, request.image.byteLength), request.options).then(
+  const { image } = request;
+  model.detect(image instanceof Uint8Array ? Buffer.from(image.buffer, image.byteOffset, image.byteLength) : image, request.options).then(
     (result) => port.postMessage({ id: request.id, result }),
     (err: unknown) => port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) }),
   );
