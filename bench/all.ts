@@ -26,8 +26,8 @@ const BENCHES: Bench[] = [
   {
     name: 'faces',
     file: 'faces.js',
-    args: ['--photos', '10', '--big', '4', '--textured', '2'],
-    what: 'the local face engine: naive single-threaded loop vs the worker-thread pool vs the whole worker; then 24-megapixel photos against a plain face-api pass',
+    args: ['--photos', '10', '--big', '4', '--textured', '2', '--crowd', '4'],
+    what: 'the local face engine: naive single-threaded loop vs the worker-thread pool vs the whole worker; then 24-megapixel photos (plain background, textured, a crowd), engine and end to end, against a plain face-api pass',
   },
   { name: 'rematch', file: 'rematch.js', args: ['--faces', '50000', '--runs', '10'], what: 'selfie rematch on an event of 50,000 stored faces, against reading the vectors from PostgreSQL' },
   { name: 'rematch-festival', file: 'rematch.js', args: ['--faces', '500000', '--runs', '6'], what: 'the same at festival scale: an event of 500,000 stored faces (target: p50 under 2 s)' },
@@ -41,7 +41,7 @@ const BENCHES: Bench[] = [
     name: 'runtimes',
     file: 'runtimes.js',
     args: [],
-    what: "is tfjs-wasm the face engine's limit? The SSD detector's MobileNetV1 backbone at 512 × 512 in tfjs wasm (SIMD, one thread) against the same graph in onnxruntime-node (installed for the measurement only: `npm install --no-save --ignore-scripts onnxruntime-node@1.23 protobufjs@7`)",
+    what: "why the face engine runs on onnxruntime-node: the SSD detector's MobileNetV1 backbone at 512 × 512 in tfjs wasm (SIMD, one thread, what the engine used before) against the same graph in onnxruntime-node, in floating point and in 8 bits",
   },
   {
     name: 'people',
