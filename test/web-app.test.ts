@@ -556,6 +556,8 @@ describe('the web app in Chromium', () => {
     // More photos than one gallery page, all shown to everyone.
     await uploadPhotos(server, owner, created.id, photos.slice(4).map((bytes, i) => ({ name: `more-${String(i).padStart(2, '0')}.jpg`, bytes })));
     await studio.getByText('35 of 35 photos processed').waitFor({ timeout: 90_000 });
+    // The counts come live; the grid reads its page again a moment later (all 35 can be done by then).
+    await studio.locator('.tile[data-status="DONE"]').nth(34).waitFor();
     await studio.getByRole('button', { name: 'Select all processed' }).click();
     await studio.getByRole('button', { name: 'Show 35 to everyone' }).click();
     await studio.locator('.tile .badge.shown').nth(34).waitFor();

@@ -156,9 +156,12 @@ function PhotoGrid({ eventId, refetchSignal }: { eventId: string; refetchSignal:
   useSubscription(StatusChangedDocument, {
     variables: { eventId },
     // A photo this page has not listed yet (another device's upload, or one leaving the filter): read the page again.
+    // So too when a photo is finished: a read of the page already on its way when the photo finished may answer
+    // after this message with the photo as it was, and the page would keep showing it queued.
     onData: ({ data: change }) => {
       const photo = change.data?.photoStatusChanged.photo;
-      if (photo && (!known.current.has(photo.id) || (status && photo.status !== status))) refresh();
+      const finished = photo?.status === 'DONE' || photo?.status === 'FAILED';
+      if (photo && (!known.current.has(photo.id) || (status && photo.status !== status) || finished)) refresh();
     },
   });
 
