@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { loadFaceApi } from '../src/adapters/faces/local/face-model.js';
 import { FaceNets, LANDMARK_SIDE, RECOGNITION_SIDE, SSD_SIDE, ssdDetections } from '../src/adapters/faces/local/face-nets.js';
 import { writeNetInput } from '../src/adapters/faces/local/net-input.js';
 import { devGroupPhoto } from './support/images.js';
@@ -24,15 +24,7 @@ describe('face networks on onnxruntime (parity with face-api on TensorFlow.js)',
   let nets: FaceNets;
 
   before(async () => {
-    tf = require('@tensorflow/tfjs') as Tf;
-    require('@tensorflow/tfjs-backend-wasm');
-    faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-    await tf.setBackend('wasm');
-    await tf.ready();
-    const modelDir = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-    await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
-    await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
-    await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
+    ({ tf, faceapi } = await loadFaceApi());
     nets = await FaceNets.build(tf, faceapi, require('onnxruntime-node') as Parameters<typeof FaceNets.build>[2]);
   });
 

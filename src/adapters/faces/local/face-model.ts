@@ -114,15 +114,7 @@ export class FaceModel {
   ) {}
 
   static async load(): Promise<FaceModel> {
-    const tf = require('@tensorflow/tfjs') as Tf;
-    require('@tensorflow/tfjs-backend-wasm');
-    const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-    await tf.setBackend('wasm');
-    await tf.ready();
-    const modelDir = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-    await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
-    await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
-    await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
+    const { tf, faceapi } = await loadFaceApi();
     const nets = await FaceNets.build(tf, faceapi, require('onnxruntime-node') as Parameters<typeof FaceNets.build>[2]);
     return new FaceModel(faceapi, nets);
   }
@@ -369,6 +361,20 @@ function band(width: number, height: number, part: { index: number; count: numbe
   const top = Math.max(0, Math.floor((part.index * height) / part.count) - (part.index > 0 ? BAND_OVERLAP : 0));
   const bottom = Math.min(height, Math.floor(((part.index + 1) * height) / part.count) + (part.index < part.count - 1 ? BAND_OVERLAP : 0));
   return { x: 0, y: top, width, height: bottom - top };
+}
+
+/** face-api on TensorFlow.js with the package's weights loaded: what FaceNets builds its graphs from. */
+export async function loadFaceApi(): Promise<{ tf: Tf; faceapi: FaceApi }> {
+  const tf = require('@tensorflow/tfjs') as Tf;
+  require('@tensorflow/tfjs-backend-wasm');
+  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const modelDir = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+  await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
+  await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
+  await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
+  return { tf, faceapi };
 }
 
 /** The photo as the engine analyses it: turned upright (EXIF), sRGB, 3 channels, at most `maxSide`. */
