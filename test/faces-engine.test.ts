@@ -56,6 +56,22 @@ describe('local face engine (face-api networks on onnxruntime, worker threads)',
     for (const f of faces) assert.ok(f.box.width < f.box.height * 1.2 && f.box.top < 0.5, 'boxes are in the upright photo');
   });
 
+  it('should find and describe upright the faces of photos stored sideways with no orientation in EXIF', async () => {
+    for (const g of groups.filter((g) => ['groups/bbt1.jpg', 'groups/bbt3.jpg'].includes(g.path))) {
+      for (const angle of [90, 270]) {
+        // The pixels turned, nothing in EXIF to turn them back: a camera or an editor that wrote no orientation.
+        const sideways = await sharp(await readFile(new URL(g.path, FACES))).rotate(angle).jpeg({ quality: 92 }).toBuffer();
+        const faces = await engine.indexPhotoFaces({ photoId: `${g.path}@${angle}`, eventId: 'sideways', original: sideways, objectKey: 'k' });
+        assert.equal(faces.length, g.faces.length, `${g.path} turned ${angle}°: every face`);
+        // Described upright, each face is the same person as in the upright photo (a face described sideways is 0.6–0.8 away).
+        for (const f of faces) {
+          const closest = Math.min(...g.faces.map((u) => distance(u, f.vector!)));
+          assert.ok(closest < 0.25, `${g.path} turned ${angle}°: a face ${closest.toFixed(2)} from its upright self`);
+        }
+      }
+    }
+  });
+
   it('should accept every identity crop as a selfie (close-ups are padded before detection)', async () => {
     for (const who of PEOPLE) {
       for (const n of [1, 2, 3, 4, 5] as const) {

@@ -52,6 +52,13 @@ const SLACK_MAX_SIDE = 40;
 const DESCRIBE_SIDE = 200;
 /** Context kept around a face when it is cropped to be described, as a share of its side. */
 const CROP_MARGIN = 0.5;
+/**
+ * A face found only on a copy turned a quarter (a camera that wrote no
+ * orientation, a guest lying on the grass) is kept from this score: the
+ * detector sees such faces upright there, and this keeps the turned passes'
+ * rare detections outside a face out (bench/recall-levers).
+ */
+const SIDEWAYS_MIN_SCORE = 0.7;
 
 type Tf = typeof import('@tensorflow/tfjs');
 type FaceApi = typeof import('@vladmandic/face-api');
@@ -63,6 +70,13 @@ interface Box {
   score: number;
   /** Found in a tile: where the whole-image pass found the same face, its box is kept. */
   fromTile?: boolean;
+  /** Degrees clockwise that turn the face upright: found on a copy of the photo turned that way. */
+  turn?: 90 | 270;
+}
+
+/** The photo scaled to at most FULL_PASS_SIDE, for the whole-image passes; `scale` from full resolution. */
+interface Overview extends RgbImage {
+  scale: number;
 }
 
 interface RawFace extends Box {
@@ -93,6 +107,12 @@ export interface DetectOptions {
   part?: { index: number; count: number };
   /** Only the padded retry (close-ups that fill the frame), for a photo whose parts found nothing. */
   padOnly?: boolean;
+  /**
+   * Also look for faces lying sideways: the whole-image pass again on the
+   * photo turned a quarter each way (event photos; in a photo cut into
+   * parts, the first part's).
+   */
+  sideways?: boolean;
 }
 
 export interface DetectResult {
@@ -135,7 +155,26 @@ export class FaceModel {
     const { width, height } = raw;
     const data = Buffer.from(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
     const decoded = performance.now();
-    let { boxes, tiles } = options.padOnly ? { boxes: [] as Box[], tiles: 0 } : await this.findBoxes(data, width, height, options);
+    const overview = once(() => scaledCopy(data, width, height, FULL_PASS_SIDE));
+    const wholeImage = once(async () => {
+      const small = await overview();
+      return (await this.detectBoxes(small.data, small.width, small.height, options.minConfidence)).map((b) => ({ ...b, box: scaleBox(b.box, 1 / small.scale) }));
+    });
+    const sideways = options.sideways && !options.padOnly ? await this.sidewaysBoxes(await overview(), options.minConfidence) : null;
+    const turn = sideways ? photoTurn(await wholeImage(), sideways) : 0;
+    let { boxes, tiles } = options.padOnly ? { boxes: [] as Box[], tiles: 0 } : await this.findBoxes(data, width, height, options, wholeImage);
+    if (sideways) {
+      // A photo stored sideways (no orientation written): each of its faces is described turned
+      // upright, and the faces only the turned passes found are added (by the first part only).
+      // The turned view's box fits a sideways face better than the upright pass's (off centre).
+      const view = sideways.filter((t) => t.turn === turn);
+      if (turn !== 0) boxes = boxes.map((b) => ({ ...b, ...view.find((t) => overlap(b.box, t.box) > 0.3), turn }));
+      if ((options.part?.index ?? 0) === 0) {
+        const more = sideways.filter((t) => (t.turn === turn || t.score >= SIDEWAYS_MIN_SCORE) && !boxes.some((b) => overlap(b.box, t.box) > 0.3));
+        boxes = [...boxes, ...more];
+      }
+      tiles += 2;
+    }
     if (boxes.length === 0 && (options.padOnly || (options.padIfNone && !options.part))) {
       boxes = await this.findBoxesPadded(data, width, height, options);
       tiles += 1;
@@ -161,9 +200,8 @@ export class FaceModel {
   }
 
   /** Face boxes in full-resolution pixels: the whole-image pass, then the tiles worth a look. */
-  private async findBoxes(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<{ boxes: Box[]; tiles: number }> {
-    // The whole-image pass on a copy of at most FULL_PASS_SIDE: the detector sees 512 px anyway.
-    const wholeImage = () => this.boxesAt(rgb, width, height, Math.min(1, FULL_PASS_SIDE / Math.max(width, height)), options.minConfidence);
+  private async findBoxes(rgb: Buffer, width: number, height: number, options: DetectOptions, wholeImage: () => Promise<Box[]>): Promise<{ boxes: Box[]; tiles: number }> {
+    // wholeImage: the pass on a copy of at most FULL_PASS_SIDE (the detector sees 512 px anyway).
     const tile = options.tileSize;
     const part = options.part ?? { index: 0, count: 1 };
     if (tile <= 0 || Math.max(width, height) <= tile * 1.5) return part.index === 0 ? { boxes: await wholeImage(), tiles: 1 } : { boxes: [], tiles: 0 };
@@ -224,14 +262,23 @@ export class FaceModel {
     return { boxes, tiles: (coarse === null || part.index > 0 ? 0 : 1) + mine.length };
   }
 
-  /** The detector on the image scaled by `scale` (at most 1); boxes in full-resolution pixels. */
-  private async boxesAt(rgb: Buffer, width: number, height: number, scale: number, minConfidence: number): Promise<Box[]> {
-    if (scale >= 1) return this.detectBoxes(rgb, width, height, minConfidence);
-    const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
-      .resize(Math.round(width * scale), Math.round(height * scale))
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return (await this.detectBoxes(data, info.width, info.height, minConfidence)).map((b) => ({ ...b, box: scaleBox(b.box, 1 / scale) }));
+  /**
+   * The whole-image pass on the overview turned a quarter clockwise, then
+   * anticlockwise: a face lying sideways stands upright in one of them. Boxes
+   * in the photo's full-resolution pixels, each with the turn that stands it up.
+   */
+  private async sidewaysBoxes(small: Overview, minConfidence: number): Promise<Box[]> {
+    const found: Box[] = [];
+    for (const turn of [90, 270] as const) {
+      const { data, info } = await sharp(small.data, { raw: { width: small.width, height: small.height, channels: 3 } })
+        .rotate(turn)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      for (const d of await this.detectBoxes(data, info.width, info.height, minConfidence)) {
+        found.push({ score: d.score, turn, box: scaleBox(turnBack(d.box, turn, small), 1 / small.scale) });
+      }
+    }
+    return suppress(found);
   }
 
   private async findBoxesPadded(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<Box[]> {
@@ -308,9 +355,11 @@ export class FaceModel {
     let crop = sharp(rgb, { raw: { width, height, channels: 3 } }).extract({ left, top, width: right - left, height: bottom - top });
     if (k < 1) crop = crop.resize(inner.width, inner.height, { kernel: 'lanczos3' });
     if (pad.left || pad.top || pad.right || pad.bottom) crop = sharp(await crop.raw().toBuffer(), { raw: { ...inner, channels: 3 } }).extend({ ...pad, background: { r: 0, g: 0, b: 0 } });
-    const { data, info } = await crop.raw().toBuffer({ resolveWithObject: true });
-    const image: RgbImage = { data, width: info.width, height: info.height };
-    const at = { x: (box.x - want.x) * k, y: (box.y - want.y) * k, width: box.width * k, height: box.height * k };
+    const cropped = await crop.raw().toBuffer({ resolveWithObject: true });
+    let image: RgbImage = { data: cropped.data, width: cropped.info.width, height: cropped.info.height };
+    let at = { x: (box.x - want.x) * k, y: (box.y - want.y) * k, width: box.width * k, height: box.height * k };
+    if (face.turn) ({ image, at } = await turnCrop(image, at, face.turn));
+    const info = { width: image.width, height: image.height };
     const detection = new faceapi.FaceDetection(
       face.score,
       new faceapi.Rect(at.x / info.width, at.y / info.height, at.width / info.width, at.height / info.height),
@@ -387,6 +436,67 @@ export async function decodeForFaces(image: Buffer, maxSide: number): Promise<{ 
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
+}
+
+/**
+ * Which way the photo stands (degrees clockwise that turn it upright), from
+ * the whole-image pass as it is and turned a quarter each way: each face
+ * found votes for the view that found it surest. The detector finds many
+ * faces lying sideways too, often above 0.9, but turned upright they score
+ * higher still; an upright face scores highest as it is. Upright unless a
+ * turn wins more faces.
+ */
+export function photoTurn(upright: Box[], turned: Box[]): 0 | 90 | 270 {
+  const views: Box[] = [...upright.map(({ box, score }) => ({ box, score })), ...turned].sort((a, b) => b.score - a.score);
+  const votes = { 0: 0, 90: 0, 270: 0 };
+  const seen: Box[] = [];
+  for (const face of views) {
+    if (seen.some((s) => overlap(s.box, face.box) > 0.3)) continue;
+    seen.push(face);
+    votes[face.turn ?? 0]++;
+  }
+  const best = votes[90] >= votes[270] ? 90 : 270;
+  return votes[best] > votes[0] ? best : 0;
+}
+
+/** The image at most `side` px long (itself when it already is), for the whole-image passes. */
+async function scaledCopy(rgb: Buffer, width: number, height: number, side: number): Promise<Overview> {
+  const scale = Math.min(1, side / Math.max(width, height));
+  if (scale >= 1) return { data: rgb, width, height, scale: 1 };
+  const { data, info } = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .resize(Math.round(width * scale), Math.round(height * scale))
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, scale };
+}
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | null = null;
+  return () => (made ??= make());
+}
+
+/**
+ * A box found on the image turned `turn` degrees clockwise, back in the
+ * image's own pixels (`image` is the unturned one). A quarter clockwise
+ * takes (x, y) to (height − y, x); three quarters, to (y, width − x).
+ */
+export function turnBack(box: Box['box'], turn: 90 | 270, image: { width: number; height: number }): Box['box'] {
+  return turn === 90
+    ? { x: box.y, y: image.height - box.x - box.width, width: box.height, height: box.width }
+    : { x: image.width - box.y - box.height, y: box.x, width: box.height, height: box.width };
+}
+
+/** The crop turned `turn` degrees clockwise, so the face in `at` stands upright, and where that face now is. */
+async function turnCrop(image: RgbImage, at: Box['box'], turn: 90 | 270): Promise<{ image: RgbImage; at: Box['box'] }> {
+  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .rotate(turn)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const moved =
+    turn === 90
+      ? { x: image.height - at.y - at.height, y: at.x, width: at.height, height: at.width }
+      : { x: at.y, y: image.width - at.x - at.width, width: at.height, height: at.width };
+  return { image: { data, width: info.width, height: info.height }, at: moved };
 }
 
 function scaleBox(box: Box['box'], k: number): Box['box'] {
