@@ -35,7 +35,7 @@ const BENCHES: Bench[] = [
     name: 'recall-levers',
     file: 'recall-levers.js',
     args: [],
-    what: "a lever on recall, on the dev set: event faces described once against flip-averaged (test-time flips), for every identity photo searched as a selfie in the 5 group photos, at three cutoffs, with the descriptor stage's cost",
+    what: "the three levers on recall, on the dev set, every identity photo searched as a selfie in the 5 group photos: test-time flips for event faces (at three cutoffs, with the descriptor stage's cost), the turned passes (the group photos stored sideways with no orientation, and their cost on upright photos), and a per-event adaptive cutoff",
   },
   {
     name: 'runtimes',
