@@ -50,6 +50,8 @@ const TILE_SCORE_SLACK = 0.05 + 0.04;
 const SLACK_MAX_SIDE = 40;
 /** Largest side, in px, of a face as it is described (larger ones are scaled down first). */
 const DESCRIBE_SIDE = 200;
+/** Faces the recognition net takes in one run. */
+const DESCRIBE_BATCH = 16;
 /** Context kept around a face when it is cropped to be described, as a share of its side. */
 const CROP_MARGIN = 0.5;
 /**
@@ -160,8 +162,9 @@ export class FaceModel {
       const small = await overview();
       return (await this.detectBoxes(small.data, small.width, small.height, options.minConfidence)).map((b) => ({ ...b, box: scaleBox(b.box, 1 / small.scale) }));
     });
-    const sideways = options.sideways && !options.padOnly ? await this.sidewaysBoxes(await overview(), options.minConfidence) : null;
-    const turn = sideways ? photoTurn(await wholeImage(), sideways) : 0;
+    const views = options.sideways && !options.padOnly ? await this.sidewaysViews(await overview(), options.minConfidence) : null;
+    const sideways = views?.turned;
+    const turn = views ? photoTurn(views.upright, views.turned) : 0;
     let { boxes, tiles } = options.padOnly ? { boxes: [] as Box[], tiles: 0 } : await this.findBoxes(data, width, height, options, wholeImage);
     if (sideways) {
       // A photo stored sideways (no orientation written): each of its faces is described turned
@@ -173,18 +176,14 @@ export class FaceModel {
         const more = sideways.filter((t) => (t.turn === turn || t.score >= SIDEWAYS_MIN_SCORE) && !boxes.some((b) => overlap(b.box, t.box) > 0.3));
         boxes = [...boxes, ...more];
       }
-      tiles += 2;
+      tiles += 3;
     }
     if (boxes.length === 0 && (options.padOnly || (options.padIfNone && !options.part))) {
       boxes = await this.findBoxesPadded(data, width, height, options);
       tiles += 1;
     }
     const boxed = performance.now();
-    const faces: RawFace[] = [];
-    for (const box of boxes) {
-      const descriptor = await this.describe(data, width, height, box, options.flipAverage ?? false);
-      if (descriptor) faces.push({ ...box, descriptor });
-    }
+    const faces = await this.describeAll(data, width, height, boxes, options.flipAverage ?? false);
     const sharpness = options.sharpness ? await Promise.all(faces.map((f) => laplacianVariance(data, width, height, clampBox(f.box, width, height)))) : [];
     return {
       width,
@@ -263,22 +262,33 @@ export class FaceModel {
   }
 
   /**
-   * The whole-image pass on the overview turned a quarter clockwise, then
-   * anticlockwise: a face lying sideways stands upright in one of them. Boxes
-   * in the photo's full-resolution pixels, each with the turn that stands it up.
+   * Three quick views of the whole photo at the detector's own size, in 8
+   * bits: as it is, turned a quarter clockwise and anticlockwise (a face
+   * lying sideways stands upright in one of them). Boxes in the photo's
+   * full-resolution pixels; the turned ones carry the turn that stands them up.
    */
-  private async sidewaysBoxes(small: Overview, minConfidence: number): Promise<Box[]> {
-    const found: Box[] = [];
+  private async sidewaysViews(small: Overview, minConfidence: number): Promise<{ upright: Box[]; turned: Box[] }> {
+    const k = Math.min(1, DETECTOR_SIDE / Math.max(small.width, small.height));
+    const view =
+      k < 1
+        ? await sharp(small.data, { raw: { width: small.width, height: small.height, channels: 3 } })
+            .resize(Math.round(small.width * k), Math.round(small.height * k))
+            .raw()
+            .toBuffer({ resolveWithObject: true })
+        : { data: small.data, info: { width: small.width, height: small.height } };
+    const scale = small.scale * k;
+    const upright = (await this.detectAnySize(view.data, view.info.width, view.info.height, minConfidence)).map((b) => ({ ...b, box: scaleBox(b.box, 1 / scale) }));
+    const turned: Box[] = [];
     for (const turn of [90, 270] as const) {
-      const { data, info } = await sharp(small.data, { raw: { width: small.width, height: small.height, channels: 3 } })
+      const { data, info } = await sharp(view.data, { raw: { width: view.info.width, height: view.info.height, channels: 3 } })
         .rotate(turn)
         .raw()
         .toBuffer({ resolveWithObject: true });
-      for (const d of await this.detectBoxes(data, info.width, info.height, minConfidence)) {
-        found.push({ score: d.score, turn, box: scaleBox(turnBack(d.box, turn, small), 1 / small.scale) });
+      for (const d of await this.detectAnySize(data, info.width, info.height, minConfidence)) {
+        turned.push({ score: d.score, turn, box: scaleBox(turnBack(d.box, turn, view.info), 1 / scale) });
       }
     }
-    return suppress(found);
+    return { upright, turned: suppress(turned) };
   }
 
   private async findBoxesPadded(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<Box[]> {
@@ -329,12 +339,41 @@ export class FaceModel {
   }
 
   /**
-   * Landmarks and the 128-d descriptor of one face, from a crop of the
-   * full-resolution image around its box: the face at its own resolution up to
-   * DESCRIBE_SIDE px (larger faces are scaled down with a Lanczos filter, not
-   * the nets' bilinear resize), the crop's part outside the photo black.
+   * The 128-d descriptor of each face: landmarks and alignment one face at a
+   * time, then the recognition net on DESCRIBE_BATCH faces at once (a fifth
+   * less time a face than one by one). Faces with no usable alignment are left out.
    */
-  private async describe(rgb: Buffer, width: number, height: number, face: Box, flipAverage: boolean): Promise<Float32Array | null> {
+  private async describeAll(rgb: Buffer, width: number, height: number, boxes: Box[], flipAverage: boolean): Promise<RawFace[]> {
+    const views = flipAverage ? 2 : 1;
+    const size = RECOGNITION_SIDE * RECOGNITION_SIDE * 3;
+    const described: RawFace[] = [];
+    for (let start = 0; start < boxes.length; start += DESCRIBE_BATCH) {
+      const chunk = boxes.slice(start, start + DESCRIBE_BATCH);
+      const input = new Float32Array(chunk.length * views * size);
+      const aligned: Box[] = [];
+      for (const face of chunk) {
+        if (await this.alignedFace(rgb, width, height, face, flipAverage, input, aligned.length * views * size)) aligned.push(face);
+      }
+      if (aligned.length === 0) continue;
+      const out = await this.nets.descriptors(input.subarray(0, aligned.length * views * size), aligned.length * views);
+      aligned.forEach((face, i) => {
+        const [descriptor, mirrored] = [out[i * views]!, flipAverage ? out[i * views + 1]! : null];
+        described.push({ ...face, descriptor: mirrored ? descriptor.map((v, j) => (v + mirrored[j]!) / 2) : descriptor });
+      });
+    }
+    return described;
+  }
+
+  /**
+   * One face as the recognition net takes it, written into `input` at
+   * `offset` (and its mirror image after it, when asked): from a crop of the
+   * full-resolution image around its box, the face at its own resolution up
+   * to DESCRIBE_SIDE px (larger faces are scaled down with a Lanczos filter,
+   * not the nets' bilinear resize), the crop's part outside the photo black,
+   * turned upright when it lies sideways, then aligned by its landmarks.
+   * False when nothing usable is left of it.
+   */
+  private async alignedFace(rgb: Buffer, width: number, height: number, face: Box, flipAverage: boolean, input: Float32Array, offset: number): Promise<boolean> {
     const { faceapi } = this;
     const { box } = face;
     const k = Math.min(1, DESCRIBE_SIDE / Math.max(box.width, box.height));
@@ -344,7 +383,7 @@ export class FaceModel {
     const top = Math.max(0, Math.floor(want.y));
     const right = Math.min(width, Math.ceil(want.x + want.width));
     const bottom = Math.min(height, Math.ceil(want.y + want.height));
-    if (right - left < 2 || bottom - top < 2) return null;
+    if (right - left < 2 || bottom - top < 2) return false;
     const inner = { width: Math.max(1, Math.round((right - left) * k)), height: Math.max(1, Math.round((bottom - top) * k)) };
     const pad = {
       left: Math.max(0, Math.round((left - want.x) * k)),
@@ -366,18 +405,16 @@ export class FaceModel {
       { width: info.width, height: info.height },
     );
     const landmarks = await this.landmarks(image, detection);
-    if (!landmarks) return null;
+    if (!landmarks) return false;
     // face-api's withFaceDescriptors: the face aligned the dlib way; its mirror image from the landmarks' own box.
     const withLandmarks = faceapi.extendWithFaceLandmarks(faceapi.extendWithFaceDetection({}, detection), landmarks);
     const aligned = inside(withLandmarks.landmarks.align(null, { useDlibAlignment: true }), image);
-    if (!aligned) return null;
+    if (!aligned) return false;
     const mirror = flipAverage ? inside(withLandmarks.alignedRect.forSize(info.width, info.height).box, image) : null;
-    const size = RECOGNITION_SIDE * RECOGNITION_SIDE * 3;
-    const input = new Float32Array(mirror ? 2 * size : size);
-    writeNetInput(image, aligned, RECOGNITION_SIDE, { centre: true }, input);
-    if (mirror) writeNetInput(image, mirror, RECOGNITION_SIDE, { centre: true, mirror: true }, input, size);
-    const [descriptor, mirrored] = await this.nets.descriptors(input, mirror ? 2 : 1);
-    return mirrored ? descriptor!.map((v, i) => (v + mirrored[i]!) / 2) : descriptor!;
+    writeNetInput(image, aligned, RECOGNITION_SIDE, { centre: true }, input, offset);
+    // No mirror view left inside the crop: the face twice, so the average is the face's own.
+    if (flipAverage) writeNetInput(image, mirror ?? aligned, RECOGNITION_SIDE, { centre: true, mirror: mirror !== null }, input, offset + RECOGNITION_SIDE * RECOGNITION_SIDE * 3);
+    return true;
   }
 
   /** The 68 landmarks of a detected face, as face-api's faceLandmark68Net gives them. */
