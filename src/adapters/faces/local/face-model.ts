@@ -110,9 +110,11 @@ export interface DetectOptions {
   /** Only the padded retry (close-ups that fill the frame), for a photo whose parts found nothing. */
   padOnly?: boolean;
   /**
-   * Also look for faces lying sideways: the whole-image pass again on the
-   * photo turned a quarter each way (event photos; in a photo cut into
-   * parts, the first part's).
+   * Also look at the photo turned a quarter each way (event photos): a photo
+   * stored sideways with no orientation has its faces described upright, and
+   * faces lying sideways in an upright photo are found. In a photo cut into
+   * parts, every part looks (so all agree on how the photo stands) and the
+   * first part adds the faces only those looks found.
    */
   sideways?: boolean;
 }
@@ -477,7 +479,7 @@ export async function decodeForFaces(image: Buffer, maxSide: number): Promise<{ 
 
 /**
  * Which way the photo stands (degrees clockwise that turn it upright), from
- * the whole-image pass as it is and turned a quarter each way: each face
+ * the quick looks at it as it is and turned a quarter each way: each face
  * found votes for the view that found it surest. The detector finds many
  * faces lying sideways too, often above 0.9, but turned upright they score
  * higher still; an upright face scores highest as it is. Upright unless a
@@ -517,7 +519,7 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
  * image's own pixels (`image` is the unturned one). A quarter clockwise
  * takes (x, y) to (height − y, x); three quarters, to (y, width − x).
  */
-export function turnBack(box: Box['box'], turn: 90 | 270, image: { width: number; height: number }): Box['box'] {
+function turnBack(box: Box['box'], turn: 90 | 270, image: { width: number; height: number }): Box['box'] {
   return turn === 90
     ? { x: box.y, y: image.height - box.x - box.width, width: box.height, height: box.width }
     : { x: image.width - box.y - box.height, y: box.x, width: box.height, height: box.width };
