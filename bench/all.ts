@@ -35,7 +35,7 @@ const BENCHES: Bench[] = [
     name: 'recall-levers',
     file: 'recall-levers.js',
     args: [],
-    what: "the three levers on recall, on the dev set, every identity photo searched as a selfie in the 5 group photos: test-time flips for event faces (at three cutoffs, with the descriptor stage's cost), the turned passes (the group photos stored sideways with no orientation, and their cost on upright photos), and a per-event adaptive cutoff",
+    what: "the three levers on recall, on the dev set, every identity photo searched as a selfie in the 5 group photos: test-time flips for event faces (at three cutoffs, with the descriptor stage's cost), the turned passes (the group photos stored turned 90°, 180° and 270° with no orientation, and their cost on upright photos), and a per-event adaptive cutoff",
   },
   {
     name: 'runtimes',

@@ -55,13 +55,15 @@ const DESCRIBE_BATCH = 16;
 /** Context kept around a face when it is cropped to be described, as a share of its side. */
 const CROP_MARGIN = 0.5;
 /**
- * A face found only on a copy turned a quarter (a camera that wrote no
+ * A face found only on a turned copy (a camera that wrote no
  * orientation, a guest lying on the grass) is kept from this score: the
  * detector sees such faces upright there, and this keeps the turned passes'
  * rare detections outside a face out (bench/recall-levers).
  */
 const SIDEWAYS_MIN_SCORE = 0.7;
 
+/** Degrees clockwise that turn a photo (or a face) upright. */
+type Turn = 90 | 180 | 270;
 type Tf = typeof import('@tensorflow/tfjs');
 type FaceApi = typeof import('@vladmandic/face-api');
 
@@ -73,7 +75,7 @@ interface Box {
   /** Found in a tile: where the whole-image pass found the same face, its box is kept. */
   fromTile?: boolean;
   /** Degrees clockwise that turn the face upright: found on a copy of the photo turned that way. */
-  turn?: 90 | 270;
+  turn?: Turn;
 }
 
 /** The photo scaled to at most FULL_PASS_SIDE, for the whole-image passes; `scale` from full resolution. */
@@ -110,9 +112,10 @@ export interface DetectOptions {
   /** Only the padded retry (close-ups that fill the frame), for a photo whose parts found nothing. */
   padOnly?: boolean;
   /**
-   * Also look at the photo turned a quarter each way (event photos): a photo
-   * stored sideways with no orientation has its faces described upright, and
-   * faces lying sideways in an upright photo are found. In a photo cut into
+   * Also look at the photo turned a quarter each way and upside down (event
+   * photos): a photo stored sideways or upside down with no orientation has
+   * its faces described upright, and faces lying sideways in an upright
+   * photo are found. In a photo cut into
    * parts, every part looks (so all agree on how the photo stands) and the
    * first part adds the faces only those looks found.
    */
@@ -167,18 +170,26 @@ export class FaceModel {
     const views = options.sideways && !options.padOnly ? await this.sidewaysViews(await overview(), options.minConfidence) : null;
     const sideways = views?.turned;
     const turn = views ? photoTurn(views.upright, views.turned) : 0;
-    let { boxes, tiles } = options.padOnly ? { boxes: [] as Box[], tiles: 0 } : await this.findBoxes(data, width, height, options, wholeImage);
+    let { boxes, tiles } = options.padOnly ? { boxes: [] as Box[], tiles: 0 } : await this.findBoxes(data, width, height, options, wholeImage, turn);
     if (sideways) {
       // A photo stored sideways (no orientation written): each of its faces is described turned
       // upright, and the faces only the turned passes found are added (by the first part only).
-      // The turned view's box fits a sideways face better than the upright pass's (off centre).
+      // The turned view's box fits a sideways face better than the upright passes' (off centre);
+      // what only those passes found there, seeing it sideways, is kept from SIDEWAYS_MIN_SCORE,
+      // as a face lying sideways in an upright photo is.
       const view = sideways.filter((t) => t.turn === turn);
-      if (turn !== 0) boxes = boxes.map((b) => ({ ...b, ...view.find((t) => overlap(b.box, t.box) > 0.3), turn }));
-      if ((options.part?.index ?? 0) === 0) {
-        const more = sideways.filter((t) => (t.turn === turn || t.score >= SIDEWAYS_MIN_SCORE) && !boxes.some((b) => overlap(b.box, t.box) > 0.3));
-        boxes = [...boxes, ...more];
+      if (turn !== 0) {
+        boxes = boxes.flatMap((b) => {
+          const seen = view.find((t) => overlap(b.box, t.box) > 0.3);
+          return seen ? [{ ...b, ...seen }] : b.score >= SIDEWAYS_MIN_SCORE ? [{ ...b, turn }] : [];
+        });
       }
-      tiles += 3;
+      if ((options.part?.index ?? 0) === 0) {
+        // The photo's own view first: a face several views found is taken the way the photo stands.
+        const candidates = [...view, ...sideways.filter((t) => t.turn !== turn && t.score >= SIDEWAYS_MIN_SCORE).sort((a, b) => b.score - a.score)];
+        for (const t of candidates) if (!boxes.some((b) => overlap(b.box, t.box) > 0.3)) boxes = [...boxes, t];
+      }
+      tiles += 4;
     }
     if (boxes.length === 0 && (options.padOnly || (options.padIfNone && !options.part))) {
       boxes = await this.findBoxesPadded(data, width, height, options);
@@ -201,7 +212,14 @@ export class FaceModel {
   }
 
   /** Face boxes in full-resolution pixels: the whole-image pass, then the tiles worth a look. */
-  private async findBoxes(rgb: Buffer, width: number, height: number, options: DetectOptions, wholeImage: () => Promise<Box[]>): Promise<{ boxes: Box[]; tiles: number }> {
+  private async findBoxes(
+    rgb: Buffer,
+    width: number,
+    height: number,
+    options: DetectOptions,
+    wholeImage: () => Promise<Box[]>,
+    turn: 0 | Turn,
+  ): Promise<{ boxes: Box[]; tiles: number }> {
     // wholeImage: the pass on a copy of at most FULL_PASS_SIDE (the detector sees 512 px anyway).
     const tile = options.tileSize;
     const part = options.part ?? { index: 0, count: 1 };
@@ -258,15 +276,15 @@ export class FaceModel {
     // describes its share of them (every part found the same ones, in the same order).
     let whole = 0;
     const boxes = suppress(found)
-      .filter((b, _, all) => !partOfLargerHead(b, all))
+      .filter((b, _, all) => !partOfLargerHead(b, all, turn !== 0))
       .filter((b) => b.fromTile || whole++ % part.count === part.index);
     return { boxes, tiles: (coarse === null || part.index > 0 ? 0 : 1) + mine.length };
   }
 
   /**
    * Three quick views of the whole photo at the detector's own size, in 8
-   * bits: as it is, turned a quarter clockwise and anticlockwise (a face
-   * lying sideways stands upright in one of them). Boxes in the photo's
+   * bits: as it is, and turned a quarter, a half and three quarters
+   * clockwise (a face lying sideways or upside down stands upright in one). Boxes in the photo's
    * full-resolution pixels; the turned ones carry the turn that stands them up.
    */
   private async sidewaysViews(small: Overview, minConfidence: number): Promise<{ upright: Box[]; turned: Box[] }> {
@@ -281,7 +299,7 @@ export class FaceModel {
     const scale = small.scale * k;
     const upright = (await this.detectAnySize(view.data, view.info.width, view.info.height, minConfidence)).map((b) => ({ ...b, box: scaleBox(b.box, 1 / scale) }));
     const turned: Box[] = [];
-    for (const turn of [90, 270] as const) {
+    for (const turn of [90, 180, 270] as const) {
       const { data, info } = await sharp(view.data, { raw: { width: view.info.width, height: view.info.height, channels: 3 } })
         .rotate(turn)
         .raw()
@@ -290,7 +308,7 @@ export class FaceModel {
         turned.push({ score: d.score, turn, box: scaleBox(turnBack(d.box, turn, view.info), 1 / scale) });
       }
     }
-    return { upright, turned: suppress(turned) };
+    return { upright, turned };
   }
 
   private async findBoxesPadded(rgb: Buffer, width: number, height: number, options: DetectOptions): Promise<Box[]> {
@@ -479,22 +497,22 @@ export async function decodeForFaces(image: Buffer, maxSide: number): Promise<{ 
 
 /**
  * Which way the photo stands (degrees clockwise that turn it upright), from
- * the quick looks at it as it is and turned a quarter each way: each face
+ * the quick looks at it as it is and turned: each face
  * found votes for the view that found it surest. The detector finds many
  * faces lying sideways too, often above 0.9, but turned upright they score
  * higher still; an upright face scores highest as it is. Upright unless a
  * turn wins more faces.
  */
-export function photoTurn(upright: Box[], turned: Box[]): 0 | 90 | 270 {
+export function photoTurn(upright: Box[], turned: Box[]): 0 | Turn {
   const views: Box[] = [...upright.map(({ box, score }) => ({ box, score })), ...turned].sort((a, b) => b.score - a.score);
-  const votes = { 0: 0, 90: 0, 270: 0 };
+  const votes = { 0: 0, 90: 0, 180: 0, 270: 0 };
   const seen: Box[] = [];
   for (const face of views) {
     if (seen.some((s) => overlap(s.box, face.box) > 0.3)) continue;
     seen.push(face);
     votes[face.turn ?? 0]++;
   }
-  const best = votes[90] >= votes[270] ? 90 : 270;
+  const best = ([90, 180, 270] as const).reduce((a, b) => (votes[b] > votes[a] ? b : a));
   return votes[best] > votes[0] ? best : 0;
 }
 
@@ -514,28 +532,26 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
   return () => (made ??= make());
 }
 
-/**
- * A box found on the image turned `turn` degrees clockwise, back in the
- * image's own pixels (`image` is the unturned one). A quarter clockwise
- * takes (x, y) to (height − y, x); three quarters, to (y, width − x).
- */
-function turnBack(box: Box['box'], turn: 90 | 270, image: { width: number; height: number }): Box['box'] {
-  return turn === 90
-    ? { x: box.y, y: image.height - box.x - box.width, width: box.height, height: box.width }
-    : { x: image.width - box.y - box.height, y: box.x, width: box.height, height: box.width };
+/** Where a box of an image (`image` its size) lands when the image is turned `turn` degrees clockwise. */
+function turnBox(box: Box['box'], turn: Turn, image: { width: number; height: number }): Box['box'] {
+  if (turn === 90) return { x: image.height - box.y - box.height, y: box.x, width: box.height, height: box.width };
+  if (turn === 180) return { x: image.width - box.x - box.width, y: image.height - box.y - box.height, width: box.width, height: box.height };
+  return { x: box.y, y: image.width - box.x - box.width, width: box.height, height: box.width };
+}
+
+/** A box found on the image turned `turn` degrees clockwise, back in the image's own pixels (`image` its unturned size). */
+function turnBack(box: Box['box'], turn: Turn, image: { width: number; height: number }): Box['box'] {
+  const turned = turn === 180 ? image : { width: image.height, height: image.width };
+  return turnBox(box, (360 - turn) as Turn, turned);
 }
 
 /** The crop turned `turn` degrees clockwise, so the face in `at` stands upright, and where that face now is. */
-async function turnCrop(image: RgbImage, at: Box['box'], turn: 90 | 270): Promise<{ image: RgbImage; at: Box['box'] }> {
+async function turnCrop(image: RgbImage, at: Box['box'], turn: Turn): Promise<{ image: RgbImage; at: Box['box'] }> {
   const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .rotate(turn)
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const moved =
-    turn === 90
-      ? { x: image.height - at.y - at.height, y: at.x, width: at.height, height: at.width }
-      : { x: at.y, y: image.width - at.x - at.width, width: at.height, height: at.width };
-  return { image: { data, width: info.width, height: info.height }, at: moved };
+  return { image: { data, width: info.width, height: info.height }, at: turnBox(at, turn, image) };
 }
 
 function scaleBox(box: Box['box'], k: number): Box['box'] {
@@ -585,15 +601,18 @@ const BESIDE_HEAD_MAX_SCORE = 0.7;
  * box widened by half its width on each side, a quarter of its height above
  * and below): the ear of a large face in a dev group photo scored 0.48–0.58
  * in a pass at the tiles' scale. Only detections under 0.7 are dropped, so a
- * clear face beside a larger one stays.
+ * clear face beside a larger one stays. In a photo lying sideways the head
+ * reaches along the other axis.
  */
-function partOfLargerHead(face: Box, all: Box[]): boolean {
+function partOfLargerHead(face: Box, all: Box[], sideways: boolean): boolean {
   if (face.score >= BESIDE_HEAD_MAX_SCORE) return false;
   const b = face.box;
   return all.some((other) => {
     const o = other.box;
-    if (other === face || o.height < 2 * b.height) return false;
-    const head = { x: o.x - o.width / 2, y: o.y - o.height / 4, width: o.width * 2, height: o.height * 1.5 };
+    if (other === face || (sideways ? o.width < 2 * b.width : o.height < 2 * b.height)) return false;
+    const head = sideways
+      ? { x: o.x - o.width / 4, y: o.y - o.height / 2, width: o.width * 1.5, height: o.height * 2 }
+      : { x: o.x - o.width / 2, y: o.y - o.height / 4, width: o.width * 2, height: o.height * 1.5 };
     const x = Math.max(0, Math.min(b.x + b.width, head.x + head.width) - Math.max(b.x, head.x));
     const y = Math.max(0, Math.min(b.y + b.height, head.y + head.height) - Math.max(b.y, head.y));
     return x * y >= 0.5 * b.width * b.height;

@@ -237,8 +237,9 @@ export class LocalFaceEngine implements FaceEngine {
    * Event photos as selfies: when nothing is found, one more pass on the
    * image inside a black border (a portrait or close-up whose face fills the
    * frame is missed as it is). Only photos with no face pay it: one 900-px pass.
-   * Every photo is also looked at turned a quarter each way (two passes on
-   * its 1600-px copy), for the faces lying sideways.
+   * Every photo is also looked at turned a quarter each way and upside down
+   * (quick 8-bit passes at 512 px), for photos stored turned with no
+   * orientation and faces lying sideways.
    */
   private photoOptions(): DetectOptions {
     const { minConfidence, tileSize, maxSide } = this.settings;
