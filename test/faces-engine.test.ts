@@ -80,6 +80,27 @@ describe('local face engine (face-api networks on onnxruntime, worker threads)',
     assert.ok(found >= expected - 1, `${found} of ${expected}`);
   });
 
+  it('should cut a big photo into parts for idle threads, but not two photos that arrive together for the same threads', async () => {
+    const pool = new FacePool(2, createLogger('silent'));
+    try {
+      const big = await sharp(await readFile(new URL('groups/bbt3.jpg', FACES))).resize(6000).jpeg({ quality: 90 }).toBuffer();
+      const options = { minConfidence: SETTINGS.minConfidence, tileSize: SETTINGS.tileSize, maxSide: SETTINGS.maxSide, padIfNone: true };
+      await pool.warm();
+      const whole = await pool.detect(big, { ...options, tileSize: 0 });
+      const alone = await pool.detect(big, options);
+      assert.equal(alone.faces.length, 5);
+      const together = await Promise.all([pool.detect(big, options), pool.detect(big, options)]);
+      for (const r of together) assert.equal(r.faces.length, 5);
+      // Detector passes: a photo in parts repeats the whole-image pass in each part.
+      const passes = together.map((r) => r.tiles).sort();
+      assert.ok(alone.tiles > whole.tiles, 'alone, the photo is cut into parts');
+      assert.deepEqual(passes, [passes[0], alone.tiles], 'one of the two is cut, as when alone');
+      assert.ok(passes[0]! < alone.tiles, 'the other one runs whole on the thread left');
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('should accept every identity crop as a selfie (close-ups are padded before detection)', async () => {
     for (const who of PEOPLE) {
       for (const n of [1, 2, 3, 4, 5] as const) {

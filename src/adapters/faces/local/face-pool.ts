@@ -32,6 +32,8 @@ interface Slot {
 export class FacePool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
+  /** Idle threads promised to photos being cut into parts, whose parts are not queued yet. */
+  private claimed = 0;
   private nextId = 1;
   private closed = false;
 
@@ -51,10 +53,15 @@ export class FacePool {
     if (parts <= 1) return this.run(image, options);
     // Decoded once here (libvips' threads), not once per part: the parts share the pixels.
     const started = performance.now();
-    const decoded = await decodeForFaces(image, options.maxSide);
-    const shared = new Uint8Array(new SharedArrayBuffer(decoded.data.length));
-    shared.set(decoded.data);
-    const pixels: SharedImage = { data: shared, width: decoded.width, height: decoded.height };
+    let pixels: SharedImage;
+    try {
+      const decoded = await decodeForFaces(image, options.maxSide);
+      const shared = new Uint8Array(new SharedArrayBuffer(decoded.data.length));
+      shared.set(decoded.data);
+      pixels = { data: shared, width: decoded.width, height: decoded.height };
+    } finally {
+      this.claimed -= parts;
+    }
     const decodeMs = Math.round(performance.now() - started);
     const results = await Promise.all(Array.from({ length: parts }, (_, index) => this.run(pixels, { ...options, padIfNone: false, part: { index, count: parts } })));
     const merged = mergeParts(results);
@@ -66,14 +73,23 @@ export class FacePool {
     return { ...padded, tiles: merged.tiles + padded.tiles, timings };
   }
 
-  /** Threads free now, for a photo big enough to be tiled (one part otherwise, or when photos wait). */
+  /**
+   * Threads free now, for a photo big enough to be tiled (one part otherwise,
+   * or when photos wait). The threads are claimed until the parts are queued:
+   * two photos arriving together are not both cut for the same idle threads
+   * (each part repeats the whole-image looks, which a burst cannot spare).
+   */
   private async partsFor(image: Buffer, options: DetectOptions): Promise<number> {
-    if (this.size < 2 || options.tileSize <= 0 || options.sharpness || options.part || options.padOnly || this.queue.length > 0) return 1;
-    const idle = this.slots.filter((s) => s.busy === null).length + (this.size - this.slots.length);
-    if (idle < 2) return 1;
+    if (this.size < 2 || options.tileSize <= 0 || options.sharpness || options.part || options.padOnly) return 1;
+    const idle = () => (this.queue.length > 0 ? 0 : this.slots.filter((s) => s.busy === null).length + (this.size - this.slots.length) - this.claimed);
+    if (idle() < 2) return 1;
     const meta = await sharp(image).metadata().catch(() => null);
     const side = Math.min(options.maxSide, Math.max(meta?.width ?? 0, meta?.height ?? 0));
-    return side > options.tileSize * 1.5 ? idle : 1;
+    // Counted again after the wait: another photo may have taken the threads meanwhile.
+    const parts = side > options.tileSize * 1.5 ? idle() : 1;
+    if (parts < 2) return 1;
+    this.claimed += parts;
+    return parts;
   }
 
   private run(image: Buffer | SharedImage, options: DetectOptions): Promise<DetectResult> {
