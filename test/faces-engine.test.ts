@@ -92,7 +92,7 @@ describe('local face engine (face-api networks on onnxruntime, worker threads)',
       const together = await Promise.all([pool.detect(big, options), pool.detect(big, options)]);
       for (const r of together) assert.equal(r.faces.length, 5);
       // Detector passes: a photo in parts repeats the whole-image pass in each part.
-      const passes = together.map((r) => r.tiles).sort();
+      const passes = together.map((r) => r.tiles).sort((a, b) => a - b);
       assert.ok(alone.tiles > whole.tiles, 'alone, the photo is cut into parts');
       assert.deepEqual(passes, [passes[0], alone.tiles], 'one of the two is cut, as when alone');
       assert.ok(passes[0]! < alone.tiles, 'the other one runs whole on the thread left');

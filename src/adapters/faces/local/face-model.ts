@@ -103,9 +103,9 @@ export interface DetectOptions {
    * Also look at the photo turned a quarter each way and upside down (event
    * photos): a photo stored sideways or upside down with no orientation has
    * its faces described upright, and faces lying sideways in an upright
-   * photo are found. In a photo cut into
-   * parts, every part looks (so all agree on how the photo stands) and the
-   * first part adds the faces only those looks found.
+   * photo are found. In a photo cut into parts, every part looks (so all
+   * agree on how the photo stands) and the first part adds the faces only
+   * those looks found.
    */
   sideways?: boolean;
 }
@@ -156,16 +156,15 @@ export class FaceModel {
       return (await this.detectBoxes(small.data, small.width, small.height, options.minConfidence)).map((b) => ({ ...b, box: scaleBox(b.box, 1 / small.scale) }));
     });
     const views = options.sideways && !options.padOnly ? await this.sidewaysViews(await overview(), options.minConfidence) : null;
-    const sideways = views?.turned;
     const turn = views ? photoTurn(views.upright, views.turned) : 0;
     let { boxes, tiles } = options.padOnly ? { boxes: [] as Box[], tiles: 0 } : await this.findBoxes(data, width, height, options, wholeImage, turn);
-    if (sideways) {
+    if (views) {
       // A photo stored sideways (no orientation written): each of its faces is described turned
       // upright, and the faces only the turned passes found are added (by the first part only).
       // The turned view's box fits a sideways face better than the upright passes' (off centre);
       // what only those passes found there, seeing it sideways, is kept from SIDEWAYS_MIN_SCORE,
       // as a face lying sideways in an upright photo is.
-      const view = sideways.filter((t) => t.turn === turn);
+      const view = views.turned.filter((t) => t.turn === turn);
       if (turn !== 0) {
         boxes = boxes.flatMap((b) => {
           const seen = view.find((t) => overlap(b.box, t.box) > 0.3);
@@ -174,7 +173,7 @@ export class FaceModel {
       }
       if ((options.part?.index ?? 0) === 0) {
         // The photo's own view first: a face several views found is taken the way the photo stands.
-        const candidates = [...view, ...sideways.filter((t) => t.turn !== turn && t.score >= SIDEWAYS_MIN_SCORE).sort((a, b) => b.score - a.score)];
+        const candidates = [...view, ...views.turned.filter((t) => t.turn !== turn && t.score >= SIDEWAYS_MIN_SCORE).sort((a, b) => b.score - a.score)];
         for (const t of candidates) if (!boxes.some((b) => overlap(b.box, t.box) > 0.3)) boxes = [...boxes, t];
       }
       tiles += 4;
@@ -270,10 +269,11 @@ export class FaceModel {
   }
 
   /**
-   * Three quick views of the whole photo at the detector's own size, in 8
+   * Four quick views of the whole photo at the detector's own size, in 8
    * bits: as it is, and turned a quarter, a half and three quarters
-   * clockwise (a face lying sideways or upside down stands upright in one). Boxes in the photo's
-   * full-resolution pixels; the turned ones carry the turn that stands them up.
+   * clockwise (a face lying sideways or upside down stands upright in one).
+   * Boxes in the photo's full-resolution pixels; the turned ones carry the
+   * turn that stands them up.
    */
   private async sidewaysViews(small: Overview, minConfidence: number): Promise<{ upright: Box[]; turned: Box[] }> {
     const k = Math.min(1, DETECTOR_SIDE / Math.max(small.width, small.height));

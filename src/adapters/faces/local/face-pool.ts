@@ -2,17 +2,12 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import sharp from 'sharp';
 import { decodeForFaces, mergeParts, type DetectOptions, type DetectResult } from './face-model.js';
-
-/** A photo decoded once for all its parts: pixels in memory every thread shares. */
-interface SharedImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
+import type { RgbImage } from './net-input.js';
 
 interface Task {
   id: number;
-  image: Uint8Array | SharedImage;
+  /** An encoded file, or a photo decoded once for all its parts (pixels every thread shares). */
+  image: Uint8Array | RgbImage;
   options: DetectOptions;
   resolve: (result: DetectResult) => void;
   reject: (err: Error) => void;
@@ -53,7 +48,7 @@ export class FacePool {
     if (parts <= 1) return this.run(image, options);
     // Decoded once here (libvips' threads), not once per part: the parts share the pixels.
     const started = performance.now();
-    let pixels: SharedImage;
+    let pixels: RgbImage;
     try {
       const decoded = await decodeForFaces(image, options.maxSide);
       const shared = new Uint8Array(new SharedArrayBuffer(decoded.data.length));
@@ -92,7 +87,7 @@ export class FacePool {
     return parts;
   }
 
-  private run(image: Buffer | SharedImage, options: DetectOptions): Promise<DetectResult> {
+  private run(image: Buffer | RgbImage, options: DetectOptions): Promise<DetectResult> {
     if (this.closed) return Promise.reject(new Error('face pool is closed'));
     return new Promise((resolve, reject) => {
       // Copy an encoded file: the caller's buffer may be a slice of a pooled allocation.

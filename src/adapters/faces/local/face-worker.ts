@@ -1,11 +1,12 @@
 /** Worker-thread entry: one face model per thread, one image at a time. */
 import { parentPort } from 'node:worker_threads';
 import { FaceModel, type DetectOptions } from './face-model.js';
+import type { RgbImage } from './net-input.js';
 
 interface Request {
   id: number;
   /** An encoded file, or a photo its pool decoded once for all its parts. */
-  image: Uint8Array | { data: Uint8Array; width: number; height: number };
+  image: Uint8Array | RgbImage;
   options: DetectOptions;
 }
 
